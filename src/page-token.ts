@@ -1,0 +1,59 @@
+/**
+ * Opaque page tokens for ListUserMemories.
+ *
+ * A token carries the keyset cursor (create time and id of the last memory
+ * on the page) plus a fingerprint of the query it belongs to, so a token
+ * replayed with another user, order or topic filter is refused instead of
+ * silently paging through a different listing (AIP-158). The cursor only
+ * ever positions a query that is already scoped to the caller's user, so a
+ * forged token cannot reveal anything; it is not signed.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import type { Cursor, SortDirection } from "./storage/store.js";
+
+export interface ListingScope {
+  readonly userId: string;
+  readonly direction: SortDirection;
+  readonly anyTopics: readonly string[];
+}
+
+const VERSION = 1;
+
+const tokenSchema = z.tuple([
+  z.literal(VERSION),
+  z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  z.string().min(1),
+  z.string(),
+]);
+
+function fingerprint(scope: ListingScope): string {
+  const text = JSON.stringify([scope.userId, scope.direction, scope.anyTopics]);
+  return createHash("sha256").update(text).digest("base64url").slice(0, 16);
+}
+
+export function encodePageToken(cursor: Cursor, scope: ListingScope): string {
+  const payload = [VERSION, cursor.time, cursor.memoryId, fingerprint(scope)];
+  return Buffer.from(JSON.stringify(payload)).toString("base64url");
+}
+
+export class InvalidPageTokenError extends Error {}
+
+/** Returns the cursor in `token`, or throws `InvalidPageTokenError`. */
+export function decodePageToken(token: string, scope: ListingScope): Cursor {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+  } catch {
+    throw new InvalidPageTokenError("is not a page token issued by this service");
+  }
+  const parsed = tokenSchema.safeParse(payload);
+  if (!parsed.success) throw new InvalidPageTokenError("is not a page token issued by this service");
+  const [, time, memoryId, tokenFingerprint] = parsed.data;
+  if (tokenFingerprint !== fingerprint(scope)) {
+    throw new InvalidPageTokenError("was issued for a different user_id, order or topics");
+  }
+  return { time, memoryId };
+}

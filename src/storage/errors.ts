@@ -1,0 +1,67 @@
+/**
+ * Typed storage errors. Each backend translates its driver's errors into
+ * these, so the gRPC layer maps one small set of classes to status codes
+ * (see `src/errors.ts`) whatever the database. The driver error stays
+ * reachable as `cause` for logs.
+ *
+ * @module
+ */
+
+export class StorageError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Errors about one entry of a batch say which one, so callers can name it. */
+export interface BatchEntryError {
+  /** Position of the offending entry in the `add` input. */
+  readonly index: number;
+}
+
+export class NotFoundError extends StorageError {
+  constructor(
+    readonly userId: string,
+    readonly memoryId: string,
+  ) {
+    super(`memory "${memoryId}" of user "${userId}" not found`);
+  }
+}
+
+export class AlreadyExistsError extends StorageError implements BatchEntryError {
+  constructor(
+    readonly userId: string,
+    readonly memoryId: string,
+    readonly index: number,
+    options?: ErrorOptions,
+  ) {
+    super(`memory "${memoryId}" of user "${userId}" already exists`, options);
+  }
+}
+
+/** A create repeated a request id with content other than the first time. */
+export class RequestIdReusedError extends StorageError implements BatchEntryError {
+  constructor(
+    readonly requestId: string,
+    readonly index: number,
+  ) {
+    super(`request_id "${requestId}" was already used to create a different memory`);
+  }
+}
+
+/** A conditional write found the memory changed (or gone) since the etag was read. */
+export class EtagMismatchError extends StorageError {
+  constructor(
+    readonly userId: string,
+    readonly memoryId: string,
+  ) {
+    super(`memory "${memoryId}" of user "${userId}" has changed: etag does not match`);
+  }
+}
+
+/** The database refused a transaction because of a concurrent one; retrying may succeed. */
+export class ConflictError extends StorageError {}
+
+/** The database cannot be reached or is shutting down; retrying later may succeed. */
+export class UnavailableError extends StorageError {}

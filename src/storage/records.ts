@@ -1,0 +1,50 @@
+/**
+ * Rules every backend applies the same way, kept in one place so that the
+ * backends cannot drift apart: the clock, id and etag generation, search
+ * folding and request fingerprints.
+ *
+ * @module
+ */
+import { createHash, randomUUID } from "node:crypto";
+import type { NewMemory } from "./store.js";
+
+let lastMicros = 0;
+
+/**
+ * Wall-clock time in microseconds, strictly increasing within the process,
+ * so that memories written one after another by the same server never share
+ * a timestamp and sort in the order they were written.
+ */
+export function nowMicros(): number {
+  const wall = Date.now() * 1000;
+  lastMicros = wall > lastMicros ? wall : lastMicros + 1;
+  return lastMicros;
+}
+
+export function newMemoryId(): string {
+  return randomUUID();
+}
+
+/** 80 random bits: an etag must never repeat for the same memory, even across delete and re-create. */
+export function newEtag(): string {
+  return randomUUID().replaceAll("-", "").slice(0, 20);
+}
+
+/**
+ * The form of memory text that search matches against. Folding in
+ * JavaScript rather than with each database's `lower()` keeps
+ * case-insensitive search identical on every backend (SQLite's `lower()`
+ * only knows ASCII).
+ */
+export function foldForSearch(text: string): string {
+  return text.toLowerCase();
+}
+
+/**
+ * A digest of what a creation asked for, stored beside its request id, so a
+ * retry can be told apart from a reuse of the id for something else.
+ */
+export function requestFingerprint(memory: NewMemory): string {
+  const content = JSON.stringify([memory.memoryId ?? null, memory.memory, memory.topics, memory.input ?? null]);
+  return createHash("sha256").update(content).digest("base64url").slice(0, 22);
+}

@@ -1,0 +1,148 @@
+/**
+ * The storage contract every memoryd backend implements.
+ *
+ * The gRPC layer validates requests before they get here, so a store may
+ * assume well-formed input (non-empty ids, bounded sizes, no NUL
+ * characters). What a store must guarantee instead is atomicity and
+ * isolation: each method is one atomic operation, concurrent callers never
+ * see half-applied writes, and every failure is reported as one of the typed
+ * errors in `./errors.ts`, never swallowed. The shared conformance suite in
+ * `test/conformance/` is the executable form of this contract.
+ *
+ * @module
+ */
+
+/** A stored memory. Times are microseconds since the Unix epoch (UTC). */
+export interface MemoryRecord {
+  readonly userId: string;
+  readonly memoryId: string;
+  readonly memory: string;
+  readonly topics: readonly string[];
+  readonly input: string | undefined;
+  readonly createTime: number;
+  readonly updateTime: number;
+  /** Opaque version tag; changes on every write. */
+  readonly etag: string;
+}
+
+/** A memory to create. */
+export interface NewMemory {
+  readonly userId: string;
+  /** Client-chosen id; the store generates a UUID when absent. */
+  readonly memoryId?: string;
+  readonly memory: string;
+  readonly topics: readonly string[];
+  readonly input?: string;
+  /**
+   * Idempotency key. A second creation with the same user and key returns
+   * the record the first one made (while it exists) instead of adding one.
+   */
+  readonly requestId?: string;
+}
+
+/** New content for an existing memory, optionally conditional on its etag. */
+export interface MemoryReplacement {
+  readonly userId: string;
+  readonly memoryId: string;
+  readonly memory: string;
+  readonly topics: readonly string[];
+  readonly input?: string;
+  /** When set, replace only if the stored etag is this one. */
+  readonly etag?: string;
+  /** Create the memory when it does not exist. */
+  readonly allowMissing: boolean;
+}
+
+/** Identifies one memory for deletion. */
+export interface MemoryDeletion {
+  readonly userId: string;
+  readonly memoryId: string;
+  readonly etag?: string;
+  /** Succeed quietly when the memory does not exist. */
+  readonly allowMissing: boolean;
+}
+
+/** `newest`: descending time, then descending id; `oldest`: both ascending. */
+export type SortDirection = "newest" | "oldest";
+
+/**
+ * A position in a listing: the sort key of the last record returned.
+ * Records strictly after it (in the listing's direction) come next, which
+ * keeps pages stable while memories are added or deleted between calls.
+ */
+export interface Cursor {
+  readonly time: number;
+  readonly memoryId: string;
+}
+
+export interface ListQuery {
+  readonly userId: string;
+  /** By create time. */
+  readonly direction: SortDirection;
+  readonly pageSize: number;
+  /** Only records carrying at least one of these topics; empty: all. */
+  readonly anyTopics: readonly string[];
+  readonly after: Cursor | undefined;
+}
+
+export interface Page {
+  readonly memories: readonly MemoryRecord[];
+  /** Where the next page starts; absent when this page is the last. */
+  readonly next: Cursor | undefined;
+}
+
+export interface SearchQuery {
+  readonly userId: string;
+  /** By update time. `newest` is Agno's last_n, `oldest` its first_n. */
+  readonly direction: SortDirection;
+  readonly limit: number;
+  /** Case-insensitive literal substring of the memory text; empty: any. */
+  readonly text: string;
+  readonly anyTopics: readonly string[];
+}
+
+/** Either one user's memories or, explicitly, everybody's. */
+export type ClearScope = { readonly userId: string } | { readonly allUsers: true };
+
+/**
+ * A memory store. Implementations live next to this file, one per backend,
+ * and are opened through `openStore` in `./open.ts`.
+ */
+export interface MemoryStore {
+  /** Backend name for logs and metrics: "sqlite", "postgres", "mongodb". */
+  readonly backend: string;
+
+  /**
+   * Creates all the given memories in one transaction, or none of them.
+   * Returns the stored records in input order. Fails with
+   * `AlreadyExistsError` when a user already has a given memory id, and
+   * with `RequestIdReusedError` when a request id was used for different
+   * content; both carry the index of the offending entry.
+   */
+  add(memories: readonly NewMemory[]): Promise<MemoryRecord[]>;
+
+  /** Fails with `NotFoundError` when the user has no such memory. */
+  get(userId: string, memoryId: string): Promise<MemoryRecord>;
+
+  list(query: ListQuery): Promise<Page>;
+
+  search(query: SearchQuery): Promise<MemoryRecord[]>;
+
+  /**
+   * Replaces content, keeping the id and create time. Fails with
+   * `NotFoundError` (unless `allowMissing`) or `EtagMismatchError`.
+   */
+  replace(replacement: MemoryReplacement): Promise<MemoryRecord>;
+
+  /** Fails with `NotFoundError` (unless `allowMissing`) or `EtagMismatchError`. */
+  delete(deletion: MemoryDeletion): Promise<void>;
+
+  /** Deletes in one operation; returns how many memories went. */
+  clear(scope: ClearScope): Promise<number>;
+
+  /** Resolves when the database answers; rejects with `UnavailableError`. */
+  ping(): Promise<void>;
+
+  /** Releases connections. The store is unusable afterwards. */
+  close(): Promise<void>;
+}

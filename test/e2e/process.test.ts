@@ -1,0 +1,51 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { MemoryClient } from "../helpers/client.js";
+import { runToExit, spawnServer } from "../helpers/process.js";
+import { tempDir } from "../helpers/temp.js";
+
+describe("the memoryd process", () => {
+  const dir = tempDir();
+
+  it("serves on the default SQLite path, exits 0 on SIGTERM, and keeps data for the next start", async () => {
+    const first = await spawnServer({ cwd: dir, args: ["--listen", "127.0.0.1:0"] });
+    expect(first.logs.at(-1)).toMatchObject({ backend: "sqlite", listen: "127.0.0.1:0" });
+    const client = new MemoryClient(first.address);
+    const { userMemory } = await client.add({ userMemory: { userId: "u", memory: "survives restarts" } });
+    client.close();
+    expect(await first.stop("SIGTERM")).toBe(0);
+    expect(first.logs.map((l) => l.msg)).toContain("stopped");
+    expect(existsSync(join(dir, "data", "memoryd.db"))).toBe(true);
+
+    const second = await spawnServer({ cwd: dir, env: { MEMORYD_LISTEN: "127.0.0.1:0" } });
+    const again = new MemoryClient(second.address);
+    expect((await again.get({ userId: "u", memoryId: userMemory!.memoryId })).userMemory).toEqual(userMemory);
+    again.close();
+    expect(await second.stop("SIGINT")).toBe(0);
+  });
+
+  it("takes the storage URL from MEMORYD_STORAGE_URL, and a flag over the variable", async () => {
+    const fromEnv = join(dir, "env.db");
+    const fromFlag = join(dir, "flag.db");
+    const server = await spawnServer({
+      args: ["--listen", "127.0.0.1:0", "--storage", `sqlite://${fromFlag}`],
+      env: { MEMORYD_STORAGE_URL: `sqlite://${fromEnv}` },
+    });
+    expect(await server.stop()).toBe(0);
+    expect(existsSync(fromFlag)).toBe(true);
+    expect(existsSync(fromEnv)).toBe(false);
+  });
+
+  it("exits non-zero with a clear message on bad configuration", async () => {
+    const badUrl = await runToExit({ args: ["--listen", "127.0.0.1:0", "--storage", "redis://localhost"] });
+    expect(badUrl.code).toBe(1);
+    expect(badUrl.output).toContain('unsupported storage URL \\"redis://localhost\\"');
+    const badNumber = await runToExit({ args: ["--shutdown-grace-ms", "soon"] });
+    expect(badNumber.code).not.toBe(0);
+    expect(badNumber.output).toContain("must be a non-negative integer");
+    const help = await runToExit({ args: ["--help"] });
+    expect(help.code).toBe(0);
+    expect(help.output).toContain("MEMORYD_STORAGE_URL");
+  });
+});

@@ -1,0 +1,91 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+
+export const MAIN = join(import.meta.dirname, "..", "..", "dist", "src", "main.js");
+
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly address: string;
+  /** Every stdout line so far, parsed from JSON where possible. */
+  readonly logs: Record<string, unknown>[];
+  readonly stderr: () => string;
+  /** Sends `signal` and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  readonly exited: Promise<number | null>;
+}
+
+export interface SpawnOptions {
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+/**
+ * Starts the compiled server (`dist/src/main.js`, as `npm start` runs it)
+ * and resolves once it logs that it is serving. Pass `--listen
+ * 127.0.0.1:0` (or MEMORYD_LISTEN) to get a free port.
+ */
+export function spawnServer(options: SpawnOptions = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [MAIN, ...(options.args ?? [])], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = "";
+  let buffered = "";
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 20_000);
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout!.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let newline;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        let entry: Record<string, unknown>;
+        try {
+          entry = JSON.parse(line);
+        } catch {
+          entry = { raw: line };
+        }
+        logs.push(entry);
+        if (entry.msg === "memoryd serving") {
+          clearTimeout(timer);
+          const port = entry.port as number;
+          resolve({
+            child,
+            port,
+            address: `127.0.0.1:${port}`,
+            logs,
+            stderr: () => stderr,
+            exited,
+            stop: (signal = "SIGTERM") => {
+              child.kill(signal);
+              return exited;
+            },
+          });
+        }
+      }
+    });
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before serving: ${stderr}${JSON.stringify(logs)}`));
+    });
+  });
+}
+
+/** Runs the server expecting it to fail at start; resolves with its exit code and output. */
+export function runToExit(options: SpawnOptions): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [MAIN, ...(options.args ?? [])], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, output })));
+}

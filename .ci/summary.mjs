@@ -1,42 +1,47 @@
-// Reads vitest's JSON report and prints the counts CI reads: the last line
-// is "N passed, N failed". A file that failed to load counts as one failure
-// even though it ran no test, and so does every skipped test under CI=true
-// (a backend that could not be started must not pass silently).
+// Reads vitest JSON reports (one per test run, named on the command line)
+// and prints what CI reads: counts per test file
+// and per storage backend, then, as the last line, "N passed, N failed".
+// A file that failed to load counts as one failure even though it ran no
+// test, and under CI=true so does every skipped test: a backend that could
+// not be started must not pass silently.
 import { readFileSync } from "node:fs";
 
-let report;
-try {
-  report = JSON.parse(readFileSync(process.argv[2], "utf8"));
-} catch (err) {
-  console.log(`no test report (${err.message})`);
-  console.log("0 passed, 1 failed");
-  process.exit(1);
+const reports = [];
+for (const path of process.argv.slice(2)) {
+  try {
+    reports.push({ label: path.replace(/^.*\//, "").replace(/\.json$/, ""), ...JSON.parse(readFileSync(path, "utf8")) });
+  } catch (err) {
+    console.log(`no test report at ${path} (${err.message})`);
+    console.log("0 passed, 1 failed");
+    process.exit(1);
+  }
 }
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-for (const file of report.testResults) {
-  const counts = { passed: 0, failed: 0, skipped: 0 };
+
+const blank = () => ({ passed: 0, failed: 0, skipped: 0 });
+const line = (c) => `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`;
+const backends = new Map(["sqlite", "postgres", "mongodb"].map((name) => [name, blank()]));
+const total = blank();
+const skippedNames = [];
+
+for (const file of reports.flatMap((report) => report.testResults.map((f) => ({ ...f, label: report.label })))) {
+  const counts = blank();
   for (const test of file.assertionResults) {
-    if (test.status === "passed") counts.passed++;
-    else if (test.status === "failed") counts.failed++;
-    else counts.skipped++;
+    const outcome = test.status === "passed" ? "passed" : test.status === "failed" ? "failed" : "skipped";
+    counts[outcome]++;
+    const name = `${file.name} ${test.fullName}`;
+    const backend = [...backends.keys()].find((b) => name.includes(b));
+    if (backend) backends.get(backend)[outcome]++;
+    if (outcome === "skipped") skippedNames.push(test.fullName);
   }
   if (file.status === "failed" && counts.failed === 0) counts.failed = 1;
-  const name = file.name.slice(process.cwd().length + 1);
-  console.log(`${name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
-  if (counts.skipped > 0) {
-    for (const test of file.assertionResults.filter((t) => t.status !== "passed" && t.status !== "failed")) {
-      console.log(`  skipped: ${test.fullName}`);
-    }
-  }
-  passed += counts.passed;
-  failed += counts.failed;
-  skipped += counts.skipped;
+  console.log(`${file.label} ${file.name.slice(process.cwd().length + 1)}: ${line(counts)}`);
+  for (const key of Object.keys(total)) total[key] += counts[key];
 }
-if (process.env.CI === "true" && skipped > 0) {
-  console.log(`CI=true: ${skipped} skipped tests count as failures`);
-  failed += skipped;
+for (const [name, counts] of backends) console.log(`backend ${name}: ${line(counts)}`);
+for (const name of skippedNames) console.log(`skipped: ${name}`);
+if (process.env.CI === "true" && total.skipped > 0) {
+  console.log(`CI=true: the ${total.skipped} skipped tests count as failures`);
+  total.failed += total.skipped;
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exitCode = failed > 0 ? 1 : 0;
+console.log(`${total.passed} passed, ${total.failed} failed`);
+process.exitCode = total.failed > 0 ? 1 : 0;

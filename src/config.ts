@@ -12,6 +12,7 @@ export interface Config {
   readonly storage: string;
   readonly logLevel: string;
   readonly shutdownGraceMs: number;
+  readonly storageStartupTimeoutMs: number;
 }
 
 function nonNegativeInteger(value: string): number {
@@ -32,6 +33,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
       new Option("--storage <url>", "storage URL: sqlite://<path>")
         .env("MEMORYD_STORAGE_URL")
         .default("sqlite://./data/memoryd.db"),
+    )
+    .addOption(
+      new Option("--storage-startup-timeout-ms <ms>", "how long to keep retrying an unreachable database at start before exiting")
+        .env("MEMORYD_STORAGE_STARTUP_TIMEOUT_MS")
+        .argParser(nonNegativeInteger)
+        .default(30_000),
     )
     .addOption(
       new Option("--log-level <level>", "minimum level of the JSON log lines on stdout")

@@ -166,6 +166,17 @@ export function describeStoreConformance(backend: string, openStore: () => Promi
         await expect(store.get(userId, "fresh-1")).rejects.toBeInstanceOf(NotFoundError);
         await expect(store.get(userId, "fresh-2")).rejects.toBeInstanceOf(NotFoundError);
       });
+
+      it("creates nothing of a batch when a later entry reuses a request id", async () => {
+        const userId = newUser();
+        await addOne(userId, { requestId: "used", memory: "original" });
+        const err = await store
+          .add([draft(userId, { memoryId: "first" }), draft(userId, { requestId: "used", memory: "different" })])
+          .catch((e) => e);
+        expect(err).toBeInstanceOf(RequestIdReusedError);
+        expect(err.index).toBe(1);
+        await expect(store.get(userId, "first")).rejects.toBeInstanceOf(NotFoundError);
+      });
     });
 
     describe("get", () => {

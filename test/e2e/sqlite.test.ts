@@ -1,7 +1,7 @@
-import { join } from "node:path";
 import { openStore } from "../../src/storage/open.js";
-import { tempDir } from "../helpers/temp.js";
+import { backend } from "../support/backends.js";
 import { describeMemoryServiceE2E } from "./memory-service-suite.js";
 
-const dir = tempDir();
-describeMemoryServiceE2E("sqlite", () => openStore(`sqlite://${join(dir, "e2e.db")}`));
+const sqlite = backend("sqlite");
+
+describeMemoryServiceE2E("sqlite", () => openStore(sqlite.storageUrl()));

@@ -37,7 +37,7 @@ export function spawnServer(options: SpawnOptions = {}): Promise<ServerProcess> 
   let buffered = "";
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}${JSON.stringify(logs)}`)), 20_000);
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout!.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();

@@ -49,8 +49,8 @@ export interface UserMemory {
     | string
     | undefined;
   /**
-   * Output only: when the memory was created. Microsecond precision on SQLite
-   * and PostgreSQL, millisecond precision on MongoDB.
+   * Output only: when the memory was created, with microsecond resolution on
+   * every backend.
    */
   createTime:
     | Timestamp

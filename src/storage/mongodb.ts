@@ -1,0 +1,343 @@
+/**
+ * The MongoDB backend (official driver). Tested against FerretDB 1.x, which
+ * speaks the MongoDB wire protocol, and against a real MongoDB through
+ * MONGODB_URL.
+ *
+ * Single-document writes are atomic in MongoDB, so replace and delete put
+ * the etag in the filter and upserts are one `findOneAndUpdate`. Request ids
+ * are unique through an index on `(user_id, request_key)`; since neither
+ * FerretDB nor every MongoDB deployment has partial indexes, a memory
+ * created without a request id gets a key no request id can have
+ * (`\u0001` + its memory id: request ids hold no control characters).
+ *
+ * A batch is not a transaction here (FerretDB and standalone MongoDB have
+ * none): ids are checked up front, and when an insert still fails the
+ * entries this batch created are deleted again before the error is
+ * reported. A reader can see such entries for that instant, and a crash
+ * in between can leave them; the README states this difference.
+ *
+ * Times are BSON dates (`create_time`, `update_time`, for people and
+ * tools) plus the same instants in microseconds (`create_us`, `update_us`),
+ * which order and page exactly as on the SQL backends.
+ *
+ * @module
+ */
+import { type Collection, type Document, type Filter, type IndexDescription, MongoClient, MongoServerError } from "mongodb";
+import {
+  AlreadyExistsError,
+  ConflictError,
+  EtagMismatchError,
+  NotFoundError,
+  RequestIdReusedError,
+  StorageError,
+  UnavailableError,
+} from "./errors.js";
+import { foldForSearch, newEtag, newMemoryId, nowMicros, requestFingerprint } from "./records.js";
+import type {
+  ClearScope,
+  ListQuery,
+  MemoryDeletion,
+  MemoryRecord,
+  MemoryReplacement,
+  MemoryStore,
+  NewMemory,
+  Page,
+  SearchQuery,
+} from "./store.js";
+
+export interface MongoOptions {
+  /** The driver's connection string, without memoryd's own parameters. */
+  readonly connectionString: string;
+  readonly database: string;
+  readonly collection: string;
+}
+
+interface MemoryDocument {
+  user_id: string;
+  memory_id: string;
+  memory: string;
+  memory_folded: string;
+  topics: string[];
+  input?: string;
+  create_time: Date;
+  update_time: Date;
+  create_us: number;
+  update_us: number;
+  etag: string;
+  request_key: string;
+  request_fingerprint?: string;
+}
+
+const DUPLICATE_KEY = 11000;
+const NO_REQUEST_PREFIX = "\u0001";
+
+const INDEXES: IndexDescription[] = [
+  { key: { user_id: 1, memory_id: 1 }, name: "memories_by_id", unique: true },
+  { key: { user_id: 1, create_us: 1, memory_id: 1 }, name: "memories_by_create_time" },
+  { key: { user_id: 1, update_us: 1, memory_id: 1 }, name: "memories_by_update_time" },
+  { key: { user_id: 1, request_key: 1 }, name: "memories_by_request_id", unique: true },
+];
+
+function toRecord(doc: MemoryDocument): MemoryRecord {
+  return {
+    userId: doc.user_id,
+    memoryId: doc.memory_id,
+    memory: doc.memory,
+    topics: doc.topics,
+    input: doc.input ?? undefined,
+    createTime: doc.create_us,
+    updateTime: doc.update_us,
+    etag: doc.etag,
+  };
+}
+
+/** The content fields of a document, as `$set` writes them. */
+function contentFields(record: MemoryRecord) {
+  return {
+    memory: record.memory,
+    memory_folded: foldForSearch(record.memory),
+    topics: [...record.topics],
+    update_time: new Date(Math.floor(record.updateTime / 1000)),
+    update_us: record.updateTime,
+    etag: record.etag,
+  };
+}
+
+function toDocument(record: MemoryRecord, requestId: string | undefined, fingerprint: string | undefined): MemoryDocument {
+  const doc: MemoryDocument = {
+    user_id: record.userId,
+    memory_id: record.memoryId,
+    ...contentFields(record),
+    create_time: new Date(Math.floor(record.createTime / 1000)),
+    create_us: record.createTime,
+    request_key: requestId ?? NO_REQUEST_PREFIX + record.memoryId,
+  };
+  if (record.input !== undefined) doc.input = record.input;
+  if (fingerprint !== undefined) doc.request_fingerprint = fingerprint;
+  return doc;
+}
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+const NETWORK_ERRORS = new Set([
+  "MongoNetworkError",
+  "MongoNetworkTimeoutError",
+  "MongoServerSelectionError",
+  "MongoNotConnectedError",
+  "MongoTopologyClosedError",
+  "MongoPoolClearedError",
+]);
+
+function translate(err: unknown): Error {
+  if (err instanceof StorageError || !(err instanceof Error)) return err as Error;
+  if (NETWORK_ERRORS.has(err.name)) return new UnavailableError(`MongoDB unavailable: ${err.message}`, { cause: err });
+  if (err instanceof MongoServerError && (err.code === 112 || err.hasErrorLabel("TransientTransactionError"))) {
+    return new ConflictError("write conflicted with a concurrent one", { cause: err });
+  }
+  return new StorageError(`mongodb: ${err.message}`, { cause: err });
+}
+
+const isDuplicateKey = (err: unknown) => err instanceof MongoServerError && err.code === DUPLICATE_KEY;
+
+export class MongoStore implements MemoryStore {
+  readonly backend = "mongodb";
+  readonly #client: MongoClient;
+  readonly #memories: Collection<MemoryDocument>;
+
+  private constructor(client: MongoClient, memories: Collection<MemoryDocument>) {
+    this.#client = client;
+    this.#memories = memories;
+  }
+
+  /** Connects and creates the collection's indexes if missing. */
+  static async open(options: MongoOptions): Promise<MongoStore> {
+    const client = new MongoClient(options.connectionString, {
+      // Fail calls fast while the server is unreachable instead of queueing them for 30 s.
+      serverSelectionTimeoutMS: 5000,
+      connectTimeoutMS: 5000,
+    });
+    try {
+      await client.connect();
+      const memories = client.db(options.database).collection<MemoryDocument>(options.collection);
+      // One index per command: FerretDB 1.24 drops the connection when one
+      // createIndexes command names several indexes that all exist already.
+      for (const index of INDEXES) await memories.createIndexes([index]);
+      return new MongoStore(client, memories);
+    } catch (err) {
+      await client.close().catch(() => {});
+      throw translate(err);
+    }
+  }
+
+  async add(memories: readonly NewMemory[]): Promise<MemoryRecord[]> {
+    return this.#run(async () => {
+      if (memories.length > 1) await this.#checkIdsFree(memories);
+      const created: MemoryDocument[] = [];
+      try {
+        const results: MemoryRecord[] = [];
+        for (const [index, memory] of memories.entries()) {
+          const { record, inserted } = await this.#addOne(memory, index);
+          if (inserted) created.push(inserted);
+          results.push(record);
+        }
+        return results;
+      } catch (err) {
+        // Undo this batch's inserts (matched by etag, so nothing newer is touched).
+        if (created.length > 0) {
+          await this.#memories.deleteMany({ $or: created.map(({ user_id, memory_id, etag }) => ({ user_id, memory_id, etag })) });
+        }
+        throw err;
+      }
+    });
+  }
+
+  /** Refuses a batch whose client-chosen ids exist before inserting anything. */
+  async #checkIdsFree(memories: readonly NewMemory[]): Promise<void> {
+    const wanted = memories.flatMap((m, index) => (m.memoryId === undefined ? [] : [{ index, userId: m.userId, memoryId: m.memoryId }]));
+    if (wanted.length === 0) return;
+    const taken = await this.#memories
+      .find({ $or: wanted.map((w) => ({ user_id: w.userId, memory_id: w.memoryId })) }, { projection: { user_id: 1, memory_id: 1, request_key: 1 } })
+      .toArray();
+    for (const w of wanted) {
+      const hit = taken.find((doc) => doc.user_id === w.userId && doc.memory_id === w.memoryId);
+      // A retried entry finds its own memory, which the request id path then returns.
+      if (hit && hit.request_key !== memories[w.index]!.requestId) throw new AlreadyExistsError(w.userId, w.memoryId, w.index);
+    }
+  }
+
+  async #addOne(memory: NewMemory, index: number): Promise<{ record: MemoryRecord; inserted?: MemoryDocument }> {
+    const now = nowMicros();
+    const record: MemoryRecord = {
+      userId: memory.userId,
+      memoryId: memory.memoryId ?? newMemoryId(),
+      memory: memory.memory,
+      topics: memory.topics,
+      input: memory.input,
+      createTime: now,
+      updateTime: now,
+      etag: newEtag(),
+    };
+    const fingerprint = memory.requestId === undefined ? undefined : requestFingerprint(memory);
+    const doc = toDocument(record, memory.requestId, fingerprint);
+    try {
+      await this.#memories.insertOne(doc);
+      return { record, inserted: doc };
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      // Which unique index refused it: the request id (a retry) or the memory id?
+      if (memory.requestId !== undefined) {
+        const earlier = await this.#memories.findOne({ user_id: memory.userId, request_key: memory.requestId });
+        if (earlier) {
+          if (earlier.request_fingerprint !== fingerprint) throw new RequestIdReusedError(memory.requestId, index);
+          return { record: toRecord(earlier) };
+        }
+      }
+      throw new AlreadyExistsError(record.userId, record.memoryId, index, { cause: err });
+    }
+  }
+
+  async get(userId: string, memoryId: string): Promise<MemoryRecord> {
+    const doc = await this.#run(() => this.#memories.findOne({ user_id: userId, memory_id: memoryId }));
+    if (!doc) throw new NotFoundError(userId, memoryId);
+    return toRecord(doc);
+  }
+
+  async list(query: ListQuery): Promise<Page> {
+    const newest = query.direction === "newest";
+    const filter: Filter<MemoryDocument> = { user_id: query.userId };
+    if (query.after) {
+      const op = newest ? "$lt" : "$gt";
+      filter.$or = [{ create_us: { [op]: query.after.time } }, { create_us: query.after.time, memory_id: { [op]: query.after.memoryId } }];
+    }
+    if (query.anyTopics.length) filter.topics = { $in: [...query.anyTopics] };
+    const dir = newest ? -1 : 1;
+    const docs = await this.#run(() =>
+      this.#memories.find(filter).sort({ create_us: dir, memory_id: dir }).limit(query.pageSize + 1).toArray(),
+    );
+    const more = docs.length > query.pageSize;
+    const memories = (more ? docs.slice(0, query.pageSize) : docs).map(toRecord);
+    const last = memories.at(-1);
+    return { memories, next: more && last ? { time: last.createTime, memoryId: last.memoryId } : undefined };
+  }
+
+  async search(query: SearchQuery): Promise<MemoryRecord[]> {
+    const filter: Filter<MemoryDocument> = { user_id: query.userId };
+    if (query.text !== "") filter.memory_folded = { $regex: escapeRegex(foldForSearch(query.text)) };
+    if (query.anyTopics.length) filter.topics = { $in: [...query.anyTopics] };
+    const dir = query.direction === "newest" ? -1 : 1;
+    const docs = await this.#run(() =>
+      this.#memories.find(filter).sort({ update_us: dir, memory_id: dir }).limit(query.limit).toArray(),
+    );
+    return docs.map(toRecord);
+  }
+
+  async replace(replacement: MemoryReplacement): Promise<MemoryRecord> {
+    const { userId, memoryId } = replacement;
+    const record: MemoryRecord = {
+      userId,
+      memoryId,
+      memory: replacement.memory,
+      topics: replacement.topics,
+      input: replacement.input,
+      createTime: 0, // kept by the database, read back below
+      updateTime: nowMicros(),
+      etag: newEtag(),
+    };
+    const update: Document = { $set: contentFields(record) };
+    if (record.input === undefined) update.$unset = { input: "" };
+    else update.$set.input = record.input;
+    const upsert = replacement.allowMissing && replacement.etag === undefined;
+    if (upsert) {
+      const created = toDocument({ ...record, createTime: record.updateTime }, undefined, undefined);
+      update.$setOnInsert = { create_time: created.create_time, create_us: created.create_us, request_key: created.request_key };
+    }
+    const filter: Filter<MemoryDocument> = { user_id: userId, memory_id: memoryId };
+    if (replacement.etag !== undefined) filter.etag = replacement.etag;
+
+    return this.#run(async () => {
+      const write = () => this.#memories.findOneAndUpdate(filter, update, { upsert, returnDocument: "after" });
+      // Two concurrent upserts of a missing memory: one inserts, the other hits
+      // the unique index and, retried, updates.
+      const doc = await write().catch((err) => (upsert && isDuplicateKey(err) ? write() : Promise.reject(err)));
+      if (doc) return toRecord(doc);
+      const exists = await this.#memories.countDocuments({ user_id: userId, memory_id: memoryId }, { limit: 1 });
+      if (exists || replacement.allowMissing) throw new EtagMismatchError(userId, memoryId);
+      throw new NotFoundError(userId, memoryId);
+    });
+  }
+
+  async delete(deletion: MemoryDeletion): Promise<void> {
+    const { userId, memoryId } = deletion;
+    const filter: Filter<MemoryDocument> = { user_id: userId, memory_id: memoryId };
+    if (deletion.etag !== undefined) filter.etag = deletion.etag;
+    await this.#run(async () => {
+      const { deletedCount } = await this.#memories.deleteOne(filter);
+      if (deletedCount > 0) return;
+      if (await this.#memories.countDocuments({ user_id: userId, memory_id: memoryId }, { limit: 1 })) {
+        throw new EtagMismatchError(userId, memoryId);
+      }
+      if (!deletion.allowMissing) throw new NotFoundError(userId, memoryId);
+    });
+  }
+
+  async clear(scope: ClearScope): Promise<number> {
+    const { deletedCount } = await this.#run(() => this.#memories.deleteMany("allUsers" in scope ? {} : { user_id: scope.userId }));
+    return deletedCount;
+  }
+
+  async ping(): Promise<void> {
+    await this.#run(() => this.#memories.db.command({ ping: 1 }));
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+
+  async #run<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+}

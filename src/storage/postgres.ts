@@ -1,0 +1,437 @@
+/**
+ * The PostgreSQL backend (pg), for several memoryd replicas sharing one
+ * database.
+ *
+ * Every write is a single statement or one transaction, so its atomicity is
+ * PostgreSQL's: upserts are `INSERT ... ON CONFLICT`, conditional writes put
+ * the etag in the `WHERE` clause, and a retried create with the same
+ * request id waits on the unique index rather than racing a read. Schema
+ * migrations take an advisory lock, so replicas starting together apply
+ * each migration exactly once.
+ *
+ * Requires PostgreSQL 14 or newer (`extract` returning numeric keeps
+ * microseconds exact) and the `pg_trgm` extension (in contrib, trusted:
+ * a database owner can create it).
+ *
+ * @module
+ */
+import pg from "pg";
+import {
+  AlreadyExistsError,
+  ConflictError,
+  EtagMismatchError,
+  NotFoundError,
+  RequestIdReusedError,
+  StorageError,
+  UnavailableError,
+} from "./errors.js";
+import { foldForSearch, newEtag, newMemoryId, nowMicros, requestFingerprint } from "./records.js";
+import type {
+  ClearScope,
+  ListQuery,
+  MemoryDeletion,
+  MemoryRecord,
+  MemoryReplacement,
+  MemoryStore,
+  NewMemory,
+  Page,
+  SearchQuery,
+  SortDirection,
+} from "./store.js";
+
+export interface PostgresOptions {
+  /** libpq-style URL as pg understands it, without memoryd's own parameters. */
+  readonly connectionString: string;
+  /** Schema holding memoryd's tables; created when missing. */
+  readonly schema: string;
+  /** Most connections the pool opens. */
+  readonly poolMax: number;
+  /** How long a call waits for a connection before failing with UNAVAILABLE. */
+  readonly connectTimeoutMs: number;
+}
+
+/**
+ * Versioned migrations, applied in order under an advisory lock; the
+ * schema's `schema_migrations` table records which ran. Append only. `%s`
+ * stands for the quoted schema name, `%trgm` for the schema pg_trgm lives in.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE %s.memories (
+    user_id             text COLLATE "C" NOT NULL,
+    memory_id           text COLLATE "C" NOT NULL,
+    memory              text NOT NULL,
+    memory_folded       text NOT NULL, -- foldForSearch(memory)
+    topics              text[] NOT NULL,
+    input               text,
+    create_time         timestamptz NOT NULL,
+    update_time         timestamptz NOT NULL,
+    etag                text NOT NULL,
+    request_id          text COLLATE "C",
+    request_fingerprint text,
+    PRIMARY KEY (user_id, memory_id)
+  );
+  -- Every read is scoped to one user, so the ordered indexes start with user_id.
+  CREATE INDEX memories_by_create_time ON %s.memories (user_id, create_time, memory_id);
+  CREATE INDEX memories_by_update_time ON %s.memories (user_id, update_time, memory_id);
+  CREATE UNIQUE INDEX memories_by_request_id ON %s.memories (user_id, request_id) WHERE request_id IS NOT NULL;
+  CREATE INDEX memories_by_topic ON %s.memories USING gin (topics);
+  CREATE INDEX memories_by_trigram ON %s.memories USING gin (memory_folded %trgm.gin_trgm_ops);
+  `,
+];
+
+/** Keys the advisory lock that serialises migrations of one schema across replicas. */
+const MIGRATION_LOCK_NAMESPACE = "memoryd.migrations";
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+const micros = (column: string) => `(extract(epoch FROM ${column}) * 1000000)::int8`;
+const fromMicros = (param: string) => `(timestamptz 'epoch' + ${param}::int8 * interval '1 microsecond')`;
+
+const COLUMNS = `user_id, memory_id, memory, topics, input, ${micros("create_time")} AS create_time, ${micros("update_time")} AS update_time, etag`;
+
+interface Row {
+  user_id: string;
+  memory_id: string;
+  memory: string;
+  topics: string[];
+  input: string | null;
+  create_time: string;
+  update_time: string;
+  etag: string;
+}
+
+function toRecord(row: Row): MemoryRecord {
+  return {
+    userId: row.user_id,
+    memoryId: row.memory_id,
+    memory: row.memory,
+    topics: row.topics,
+    input: row.input ?? undefined,
+    createTime: Number(row.create_time),
+    updateTime: Number(row.update_time),
+    etag: row.etag,
+  };
+}
+
+/** `LIKE` pattern matching `text` literally anywhere (backslash is PostgreSQL's default LIKE escape). */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH"]);
+
+/** Translates pg and socket errors (SQLSTATE in `code`) into storage errors. */
+function translate(err: unknown): Error {
+  if (err instanceof StorageError || !(err instanceof Error)) return err as Error;
+  const code = (err as { code?: string }).code ?? "";
+  if (code === "40001" || code === "40P01" || code === "55P03") {
+    return new ConflictError("transaction conflicted with a concurrent one", { cause: err });
+  }
+  if (
+    code.startsWith("08") ||
+    code.startsWith("53") ||
+    code === "57P01" ||
+    code === "57P02" ||
+    code === "57P03" ||
+    CONNECTION_CODES.has(code) ||
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Client was closed/i.test(err.message)
+  ) {
+    return new UnavailableError(`PostgreSQL unavailable: ${err.message}`, { cause: err });
+  }
+  return new StorageError(`postgres: ${err.message}${code ? ` (${code})` : ""}`, { cause: err });
+}
+
+const isUniqueViolation = (err: unknown, constraint: string) =>
+  err instanceof pg.DatabaseError && err.code === "23505" && err.constraint === constraint;
+
+/** Something that runs queries: the pool, or one client inside a transaction. */
+type Queryable = Pick<pg.Pool, "query">;
+
+export class PostgresStore implements MemoryStore {
+  readonly backend = "postgres";
+  readonly #pool: pg.Pool;
+  readonly #sql;
+
+  private constructor(pool: pg.Pool, schema: string) {
+    this.#pool = pool;
+    const table = `"${schema}".memories`;
+    const select = (where: string, order = "", limit = "") => `SELECT ${COLUMNS} FROM ${table} WHERE ${where} ${order} ${limit}`;
+    const orderBy = (column: string, direction: SortDirection) => {
+      const dir = direction === "newest" ? "DESC" : "ASC";
+      return `ORDER BY ${column} ${dir}, memory_id ${dir}`;
+    };
+    const topicFilter = (param: string) => `(${param}::text[] IS NULL OR topics && ${param}::text[])`;
+    const list = (direction: SortDirection) =>
+      select(
+        `user_id = $1 AND (create_time, memory_id) ${direction === "newest" ? "<" : ">"} (${fromMicros("$2")}, $3) AND ${topicFilter("$4")}`,
+        orderBy("create_time", direction),
+        "LIMIT $5",
+      );
+    // Without text the query must not mention the trigram column, or the
+    // planner may pick the trigram index for a filter that matches all.
+    const search = (direction: SortDirection, withText: boolean) =>
+      select(
+        `user_id = $1 AND ${topicFilter("$2")}${withText ? " AND memory_folded LIKE $4" : ""}`,
+        orderBy("update_time", direction),
+        "LIMIT $3",
+      );
+    const setContent = `memory = $3, memory_folded = $4, topics = $5, input = $6, update_time = ${fromMicros("$7")}, etag = $8`;
+    this.#sql = {
+      get: select("user_id = $1 AND memory_id = $2"),
+      exists: `SELECT 1 FROM ${table} WHERE user_id = $1 AND memory_id = $2`,
+      byRequestId: `SELECT ${COLUMNS}, request_fingerprint FROM ${table} WHERE user_id = $1 AND request_id = $2`,
+      insert: `INSERT INTO ${table} (user_id, memory_id, memory, memory_folded, topics, input, create_time, update_time, etag, request_id, request_fingerprint)
+        VALUES ($1, $2, $3, $4, $5, $6, ${fromMicros("$7")}, ${fromMicros("$7")}, $8, $9, $10)
+        ON CONFLICT (user_id, request_id) WHERE request_id IS NOT NULL DO NOTHING
+        RETURNING 1`,
+      update: `UPDATE ${table} SET ${setContent}
+        WHERE user_id = $1 AND memory_id = $2 AND ($9::text IS NULL OR etag = $9)
+        RETURNING ${micros("create_time")} AS create_time`,
+      upsert: `INSERT INTO ${table} (user_id, memory_id, memory, memory_folded, topics, input, create_time, update_time, etag)
+        VALUES ($1, $2, $3, $4, $5, $6, ${fromMicros("$7")}, ${fromMicros("$7")}, $8)
+        ON CONFLICT (user_id, memory_id) DO UPDATE SET
+          memory = EXCLUDED.memory, memory_folded = EXCLUDED.memory_folded, topics = EXCLUDED.topics,
+          input = EXCLUDED.input, update_time = EXCLUDED.update_time, etag = EXCLUDED.etag
+        RETURNING ${micros("create_time")} AS create_time`,
+      delete: `DELETE FROM ${table} WHERE user_id = $1 AND memory_id = $2 AND ($3::text IS NULL OR etag = $3)`,
+      clearUser: `DELETE FROM ${table} WHERE user_id = $1`,
+      clearAll: `DELETE FROM ${table}`,
+      list: { newest: list("newest"), oldest: list("oldest") },
+      search: {
+        newest: { all: search("newest", false), text: search("newest", true) },
+        oldest: { all: search("oldest", false), text: search("oldest", true) },
+      },
+    };
+  }
+
+  /** Connects, migrates the schema (once across concurrent replicas) and returns the store. */
+  static async open(options: PostgresOptions): Promise<PostgresStore> {
+    if (!SCHEMA_NAME.test(options.schema)) {
+      throw new StorageError(`schema "${options.schema}" must be a lowercase SQL identifier`);
+    }
+    const pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolMax,
+      connectionTimeoutMillis: options.connectTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+    });
+    // An idle connection that breaks emits "error" on the pool; unhandled it
+    // would crash the process. The next query on a fresh connection reports
+    // the outage through translate() instead.
+    pool.on("error", () => {});
+    try {
+      await migrate(pool, options.schema);
+      return new PostgresStore(pool, options.schema);
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw translate(err);
+    }
+  }
+
+  async add(memories: readonly NewMemory[]): Promise<MemoryRecord[]> {
+    if (memories.length === 1) return [await this.#run((db) => this.#addOne(db, memories[0]!, 0))];
+    return this.#transaction((db) => sequentially(memories, (memory, index) => this.#addOne(db, memory, index)));
+  }
+
+  async #addOne(db: Queryable, memory: NewMemory, index: number): Promise<MemoryRecord> {
+    const now = nowMicros();
+    const record: MemoryRecord = {
+      userId: memory.userId,
+      memoryId: memory.memoryId ?? newMemoryId(),
+      memory: memory.memory,
+      topics: memory.topics,
+      input: memory.input,
+      createTime: now,
+      updateTime: now,
+      etag: newEtag(),
+    };
+    const fingerprint = memory.requestId === undefined ? null : requestFingerprint(memory);
+    let inserted;
+    try {
+      inserted = await db.query(this.#sql.insert, [...contentParams(record), memory.requestId ?? null, fingerprint]);
+    } catch (err) {
+      if (isUniqueViolation(err, "memories_pkey")) throw new AlreadyExistsError(record.userId, record.memoryId, index, { cause: err });
+      throw err;
+    }
+    if (inserted.rowCount === 1) return record;
+    // The request id exists: this is a retry, or a reuse for something else.
+    const earlier = await db.query<Row & { request_fingerprint: string }>(this.#sql.byRequestId, [memory.userId, memory.requestId]);
+    const row = earlier.rows[0];
+    if (!row) throw new ConflictError(`request_id "${memory.requestId}" was deleted concurrently`);
+    if (row.request_fingerprint !== fingerprint) throw new RequestIdReusedError(memory.requestId!, index);
+    return toRecord(row);
+  }
+
+  async get(userId: string, memoryId: string): Promise<MemoryRecord> {
+    const { rows } = await this.#run((db) => db.query<Row>(this.#sql.get, [userId, memoryId]));
+    if (!rows[0]) throw new NotFoundError(userId, memoryId);
+    return toRecord(rows[0]);
+  }
+
+  async list(query: ListQuery): Promise<Page> {
+    const after = query.after ?? (query.direction === "newest" ? { time: Number.MAX_SAFE_INTEGER, memoryId: "" } : { time: -1, memoryId: "" });
+    const { rows } = await this.#run((db) =>
+      db.query<Row>(this.#sql.list[query.direction], [
+        query.userId,
+        after.time,
+        after.memoryId,
+        query.anyTopics.length ? query.anyTopics : null,
+        query.pageSize + 1,
+      ]),
+    );
+    const more = rows.length > query.pageSize;
+    const memories = (more ? rows.slice(0, query.pageSize) : rows).map(toRecord);
+    const last = memories.at(-1);
+    return { memories, next: more && last ? { time: last.createTime, memoryId: last.memoryId } : undefined };
+  }
+
+  async search(query: SearchQuery): Promise<MemoryRecord[]> {
+    const statements = this.#sql.search[query.direction];
+    const params: unknown[] = [query.userId, query.anyTopics.length ? query.anyTopics : null, query.limit];
+    if (query.text !== "") params.push(containsPattern(foldForSearch(query.text)));
+    const { rows } = await this.#run((db) => db.query<Row>(query.text === "" ? statements.all : statements.text, params));
+    return rows.map(toRecord);
+  }
+
+  async replace(replacement: MemoryReplacement): Promise<MemoryRecord> {
+    const { userId, memoryId } = replacement;
+    const record: MemoryRecord = {
+      userId,
+      memoryId,
+      memory: replacement.memory,
+      topics: replacement.topics,
+      input: replacement.input,
+      createTime: 0, // kept by the database, read back below
+      updateTime: nowMicros(),
+      etag: newEtag(),
+    };
+    return this.#run(async (db) => {
+      const params = contentParams(record);
+      const upsert = replacement.allowMissing && replacement.etag === undefined;
+      const result = upsert
+        ? await db.query<{ create_time: string }>(this.#sql.upsert, params)
+        : await db.query<{ create_time: string }>(this.#sql.update, [...params, replacement.etag ?? null]);
+      const row = result.rows[0];
+      if (row) return { ...record, createTime: Number(row.create_time) };
+      const exists = (await db.query(this.#sql.exists, [userId, memoryId])).rowCount === 1;
+      if (exists || replacement.allowMissing) throw new EtagMismatchError(userId, memoryId);
+      throw new NotFoundError(userId, memoryId);
+    });
+  }
+
+  async delete(deletion: MemoryDeletion): Promise<void> {
+    const { userId, memoryId } = deletion;
+    await this.#run(async (db) => {
+      const { rowCount } = await db.query(this.#sql.delete, [userId, memoryId, deletion.etag ?? null]);
+      if (rowCount) return;
+      if ((await db.query(this.#sql.exists, [userId, memoryId])).rowCount) throw new EtagMismatchError(userId, memoryId);
+      if (!deletion.allowMissing) throw new NotFoundError(userId, memoryId);
+    });
+  }
+
+  async clear(scope: ClearScope): Promise<number> {
+    const { rowCount } = await this.#run((db) =>
+      "allUsers" in scope ? db.query(this.#sql.clearAll) : db.query(this.#sql.clearUser, [scope.userId]),
+    );
+    return rowCount ?? 0;
+  }
+
+  async ping(): Promise<void> {
+    await this.#run((db) => db.query("SELECT 1"));
+  }
+
+  async close(): Promise<void> {
+    if (!this.#pool.ended) await this.#pool.end();
+  }
+
+  async #run<T>(operation: (db: Queryable) => Promise<T>): Promise<T> {
+    try {
+      return await operation(this.#pool);
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+
+  async #transaction<T>(operation: (db: Queryable) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (err) {
+      throw translate(err);
+    }
+    try {
+      await client.query("BEGIN");
+      const result = await operation(client);
+      await client.query("COMMIT");
+      client.release();
+      return result;
+    } catch (err) {
+      // A broken connection must not go back to the pool.
+      await client.query("ROLLBACK").then(
+        () => client.release(),
+        (rollbackError: Error) => client.release(rollbackError),
+      );
+      throw translate(err);
+    }
+  }
+}
+
+/** Parameters $1..$8 shared by insert, update and upsert. */
+function contentParams(record: MemoryRecord): unknown[] {
+  return [
+    record.userId,
+    record.memoryId,
+    record.memory,
+    foldForSearch(record.memory),
+    record.topics,
+    record.input ?? null,
+    record.updateTime,
+    record.etag,
+  ];
+}
+
+/** One at a time: statements on one transaction's connection cannot overlap. */
+async function sequentially<T, R>(items: readonly T[], run: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (const [index, item] of items.entries()) results.push(await run(item, index));
+  return results;
+}
+
+async function migrate(pool: pg.Pool, schema: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`${MIGRATION_LOCK_NAMESPACE}:${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS "${schema}".schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const { rows } = await client.query<{ version: number }>(`SELECT coalesce(max(version), 0) AS version FROM "${schema}".schema_migrations`);
+    const version = rows[0]!.version;
+    if (version > MIGRATIONS.length) {
+      throw new StorageError(
+        `database schema version ${version} is newer than this memoryd knows (${MIGRATIONS.length}); upgrade memoryd`,
+      );
+    }
+    if (version < MIGRATIONS.length) {
+      await client.query("CREATE EXTENSION IF NOT EXISTS pg_trgm");
+      const ext = await client.query<{ schema: string }>(
+        "SELECT extnamespace::regnamespace::text AS schema FROM pg_extension WHERE extname = 'pg_trgm'",
+      );
+      const trgmSchema = ext.rows[0]!.schema;
+      for (const [index, migration] of MIGRATIONS.entries()) {
+        if (index < version) continue;
+        await client.query(migration.replaceAll("%s", `"${schema}"`).replaceAll("%trgm", trgmSchema));
+        await client.query(`INSERT INTO "${schema}".schema_migrations (version) VALUES ($1)`, [index + 1]);
+      }
+    }
+    await client.query("COMMIT");
+    client.release();
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    client.release(true);
+    throw err;
+  }
+}

@@ -1,0 +1,118 @@
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { StorageError, UnavailableError } from "../../src/storage/errors.js";
+import { openStore, parsePostgresUrl } from "../../src/storage/open.js";
+import { describeStoreConformance } from "../conformance/store-conformance.js";
+import { backend } from "../support/backends.js";
+import { freePort } from "../support/processes.js";
+
+const postgres = backend("postgres");
+
+it("parses memoryd's parameters off a PostgreSQL URL and leaves the rest to pg", () => {
+  expect(parsePostgresUrl("postgres://u:p@db:5432/app?sslmode=require&schema=mem&pool_max=4&application_name=a%20b")).toEqual({
+    connectionString: "postgres://u:p@db:5432/app?sslmode=require&application_name=a%20b",
+    schema: "mem",
+    poolMax: 4,
+    connectTimeoutMs: 5000,
+  });
+  expect(parsePostgresUrl("postgresql:///app").schema).toBe("memoryd");
+  expect(() => parsePostgresUrl("postgres://h/db?pool_max=0")).toThrow(/pool_max/);
+});
+
+it("reports an unreachable server as UnavailableError", async () => {
+  const port = await freePort();
+  await expect(openStore(`postgres://postgres@127.0.0.1:${port}/x?connect_timeout_ms=2000`)).rejects.toBeInstanceOf(UnavailableError);
+});
+
+describe.skipIf(postgres.unavailable)(`postgres backend (${postgres.unavailable ?? "available"})`, () => {
+  describeStoreConformance("postgres", () => openStore(postgres.storageUrl()));
+
+  /** Runs `fn` with a plain pg client on the schema of `url`. */
+  async function withClient<T>(url: string, fn: (client: pg.Client, schema: string) => Promise<T>): Promise<T> {
+    const { connectionString, schema } = parsePostgresUrl(url);
+    const client = new pg.Client({ connectionString });
+    await client.connect();
+    try {
+      return await fn(client, schema);
+    } finally {
+      await client.end();
+    }
+  }
+
+  it("migrates once when several replicas start at the same time", async () => {
+    const url = postgres.storageUrl();
+    const stores = await Promise.all(Array.from({ length: 6 }, () => openStore(url)));
+    await withClient(url, async (client, schema) => {
+      const { rows } = await client.query(`SELECT version FROM "${schema}".schema_migrations`);
+      expect(rows).toEqual([{ version: 1 }]);
+      const indexes = await client.query("SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'memories' ORDER BY indexname", [schema]);
+      expect(indexes.rows.map((r) => r.indexname)).toEqual([
+        "memories_by_create_time",
+        "memories_by_request_id",
+        "memories_by_topic",
+        "memories_by_trigram",
+        "memories_by_update_time",
+        "memories_pkey",
+      ]);
+      const columns = await client.query(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'memories' ORDER BY ordinal_position",
+        [schema],
+      );
+      expect(Object.fromEntries(columns.rows.map((r) => [r.column_name, r.data_type]))).toMatchObject({
+        memory: "text",
+        topics: "ARRAY",
+        create_time: "timestamp with time zone",
+        update_time: "timestamp with time zone",
+      });
+    });
+    await Promise.all(stores.map((store) => store.close()));
+  });
+
+  it("refuses a schema migrated by a newer memoryd", async () => {
+    const url = postgres.storageUrl();
+    await (await openStore(url)).close();
+    await withClient(url, (client, schema) => client.query(`INSERT INTO "${schema}".schema_migrations (version) VALUES (99)`));
+    await expect(openStore(url)).rejects.toThrow(/schema version 99 is newer/);
+  });
+
+  it("reports a failed write to the caller instead of swallowing it", async () => {
+    const url = postgres.storageUrl();
+    const store = await openStore(url);
+    await withClient(url, (client, schema) =>
+      client.query(`ALTER TABLE "${schema}".memories ADD CONSTRAINT refuse_boom CHECK (memory <> 'boom')`),
+    );
+    const err = await store.add([{ userId: "u", memory: "boom", topics: [] }]).catch((e) => e);
+    expect(err).toBeInstanceOf(StorageError);
+    expect(err.cause).toMatchObject({ code: "23514" });
+    expect((await store.list({ userId: "u", direction: "newest", pageSize: 10, anyTopics: [], after: undefined })).memories).toEqual([]);
+    await store.close();
+  });
+
+  it("lists from the (user_id, create_time, memory_id) index and searches text through an index", async () => {
+    const url = postgres.storageUrl();
+    const store = await openStore(url);
+    for (let user = 0; user < 20; user++) {
+      await store.add(
+        Array.from({ length: 200 }, (_, i) => ({ userId: `user-${user}`, memory: `memory ${i} about ${i % 7 ? "tea" : "a rare zebra"}`, topics: [`t${i % 5}`] })),
+      );
+    }
+    await withClient(url, async (client, schema) => {
+      await client.query(`ANALYZE "${schema}".memories`);
+      const plan = async (sql: string, params: unknown[]) =>
+        (await client.query(`EXPLAIN ${sql.replaceAll("memories", `"${schema}".memories`)}`, params)).rows.map((r) => r["QUERY PLAN"]).join("\n");
+      const listPlan = await plan(
+        "SELECT * FROM memories WHERE user_id = $1 AND (create_time, memory_id) < (now(), '') ORDER BY create_time DESC, memory_id DESC LIMIT 21",
+        ["user-3"],
+      );
+      expect(listPlan).toMatch(/Index Scan Backward using memories_by_create_time/);
+      expect(listPlan).not.toMatch(/Seq Scan|Sort/);
+      const searchPlan = await plan(
+        "SELECT * FROM memories WHERE user_id = $1 AND memory_folded LIKE $2 ORDER BY update_time DESC, memory_id DESC LIMIT 10",
+        ["user-3", "%zebra%"],
+      );
+      expect(searchPlan).toMatch(/memories_by_trigram|memories_by_update_time/);
+      expect(searchPlan).not.toMatch(/Seq Scan/);
+    });
+    await store.close();
+  });
+});

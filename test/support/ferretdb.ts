@@ -1,0 +1,93 @@
+/**
+ * FerretDB 1.x (MongoDB wire protocol over SQLite) on a free loopback port,
+ * for the MongoDB backend tests.
+ */
+import { type ChildProcess, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MongoClient } from "mongodb";
+import { exitOf, freePort, spawn, waitFor } from "./processes.js";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+/** The FerretDB binary (built on first use by scripts/ferretdb-binary.mjs); throws with the reason when there is none. */
+export function ensureFerretdbBinary(): string {
+  try {
+    return execFileSync(process.execPath, [join(ROOT, "scripts", "ferretdb-binary.mjs")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr ?? "";
+    throw new Error(`cannot build FerretDB from tools/ferretdb (needs Go): ${stderr.trim() || (err as Error).message}`);
+  }
+}
+
+export class FerretDbServer {
+  #server: ChildProcess | undefined;
+  #log = "";
+
+  private constructor(
+    readonly binary: string,
+    readonly dir: string,
+    readonly port: number,
+  ) {}
+
+  static async create(binary: string): Promise<FerretDbServer> {
+    const server = new FerretDbServer(binary, mkdtempSync(join(tmpdir(), "memoryd-ferretdb-")), await freePort());
+    await server.start();
+    return server;
+  }
+
+  url(database: string): string {
+    return `mongodb://127.0.0.1:${this.port}/${database}`;
+  }
+
+  async start(): Promise<void> {
+    const args = ["--listen-addr", `127.0.0.1:${this.port}`, "--sqlite-dir", this.dir, "--log-level", "error"];
+    this.#server = spawn(this.binary, args, { stdio: ["ignore", "ignore", "pipe"] });
+    this.#server.stderr!.on("data", (chunk: Buffer) => (this.#log = (this.#log + chunk.toString()).slice(-4000)));
+    const server = this.#server;
+    await waitFor(
+      `FerretDB on port ${this.port}`,
+      async () => {
+        const client = new MongoClient(this.url("admin"), { serverSelectionTimeoutMS: 500 });
+        try {
+          await client.db("admin").command({ ping: 1 });
+          return true;
+        } finally {
+          await client.close();
+        }
+      },
+      () => (server.exitCode === null ? undefined : `ferretdb exited: ${this.#log}`),
+    );
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = undefined;
+    server.kill("SIGTERM");
+    await exitOf(server);
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The FerretDB version tools/ferretdb pins (an embedded FerretDB reports "unknown"). */
+function ferretdbModuleVersion(): string {
+  return /github\.com\/FerretDB\/FerretDB (v[\w.-]+)/.exec(readFileSync(join(ROOT, "tools", "ferretdb", "go.mod"), "utf8"))?.[1] ?? "unknown";
+}
+
+/** The server version a MongoDB-compatible endpoint reports, for the test log. */
+export async function describeMongo(url: string): Promise<string> {
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000 });
+  try {
+    const info = await client.db("admin").command({ buildInfo: 1 });
+    const ferretdb = info.ferretdbVersion ? `, FerretDB ${ferretdbModuleVersion()}` : "";
+    return `MongoDB ${info.version} wire protocol${ferretdb}`;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,57 +1,110 @@
 /**
  * Command-line flags and their environment variables, parsed by commander:
  * every flag has an `MEMORYD_*` variable, the flag wins over the variable,
- * and `--help` lists both with their defaults.
+ * and `--help` lists both with their defaults. The README's "Operating
+ * memoryd" table is checked against this list by a test.
  *
  * @module
  */
 import { Command, InvalidArgumentError, Option } from "commander";
+import type { ConnectionOptions } from "./server.js";
+import type { TlsOptions } from "./tls.js";
 
 export interface Config {
   readonly listen: string;
   readonly storage: string;
-  readonly logLevel: string;
-  readonly shutdownGraceMs: number;
   readonly storageStartupTimeoutMs: number;
+  readonly healthProbeIntervalMs: number;
+  readonly healthProbeTimeoutMs: number;
+  readonly shutdownDelayMs: number;
+  readonly shutdownGraceMs: number;
+  readonly connection: ConnectionOptions;
+  readonly tls: TlsOptions | undefined;
+  readonly authTokenFile: string | undefined;
+  readonly metricsListen: string | undefined;
+  readonly logLevel: string;
 }
 
 function nonNegativeInteger(value: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError("must be a non-negative integer");
+  if (value.trim() === "" || !Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError("must be a non-negative integer");
   return n;
 }
 
-export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
-  const program = new Command("memoryd")
+/** An option with its environment variable, by default MEMORYD_ and the flag name. */
+function option(flags: string, description: string, env?: string): Option {
+  const name = flags.replace(/^--([a-z0-9-]+).*$/, "$1");
+  return new Option(flags, description).env(env ?? `MEMORYD_${name.toUpperCase().replaceAll("-", "_")}`);
+}
+
+const integer = (flags: string, description: string, fallback: number) =>
+  option(flags, description).argParser(nonNegativeInteger).default(fallback);
+
+/** The flags, in the order `--help` and the README list them. */
+export function memorydCommand(): Command {
+  return new Command("memoryd")
     .description("gRPC service that keeps long-term user memories for AI agents")
+    .helpOption("-h, --help", "show the flags, their environment variables and defaults")
+    .addOption(option("--listen <host:port>", "gRPC address; port 0 picks a free port").default("127.0.0.1:50051"))
     .addOption(
-      new Option("--listen <host:port>", "address to serve gRPC on; port 0 picks a free port")
-        .env("MEMORYD_LISTEN")
-        .default("127.0.0.1:50051"),
+      option("--storage <url>", "storage backend: sqlite://<path>, postgres://... or mongodb://...", "MEMORYD_STORAGE_URL").default(
+        "sqlite://./data/memoryd.db",
+      ),
     )
+    .addOption(integer("--storage-startup-timeout-ms <ms>", "how long to keep retrying an unreachable database at start before exiting 1", 30_000))
+    .addOption(integer("--health-probe-interval-ms <ms>", "how often the database is pinged to drive health status", 5_000))
+    .addOption(integer("--health-probe-timeout-ms <ms>", "a ping slower than this marks storage unreachable", 2_000))
+    .addOption(integer("--shutdown-delay-ms <ms>", "on SIGTERM/SIGINT, how long to keep accepting calls after health turns NOT_SERVING", 0))
+    .addOption(integer("--shutdown-grace-ms <ms>", "then, how long in-flight calls may run before they are cancelled", 10_000))
+    .addOption(integer("--keepalive-time-ms <ms>", "ping a client connection after this long without activity", 7_200_000))
+    .addOption(integer("--keepalive-timeout-ms <ms>", "close a connection whose keepalive ping is not answered within this", 20_000))
+    .addOption(integer("--max-connection-age-ms <ms>", "send GOAWAY to connections older than this so clients rebalance; 0: never", 0))
+    .addOption(integer("--max-connection-age-grace-ms <ms>", "how long calls on an aged connection may still finish; 0: no limit", 0))
+    .addOption(integer("--max-connection-idle-ms <ms>", "close connections without calls for this long; 0: never", 0))
+    .addOption(integer("--max-concurrent-streams <n>", "concurrent calls per connection; 0: no limit", 0))
+    .addOption(integer("--max-message-bytes <bytes>", "largest request or response message", 4 * 1024 * 1024))
+    .addOption(option("--tls-cert <file>", "PEM certificate chain; enables TLS (with --tls-key)"))
+    .addOption(option("--tls-key <file>", "PEM private key for --tls-cert"))
+    .addOption(option("--tls-client-ca <file>", "PEM CA bundle; clients must present a certificate it signed (mTLS)"))
+    .addOption(integer("--tls-refresh-ms <ms>", "how often certificate files are re-read, so rotated certificates apply without a restart", 60_000))
+    .addOption(option("--auth-token-file <file>", "JSON file of bearer tokens and their user scopes; unset: no authentication (re-read on SIGHUP)"))
+    .addOption(option("--metrics-listen <host:port>", "serve Prometheus metrics at http://<host:port>/metrics; unset: off"))
     .addOption(
-      new Option("--storage <url>", "storage URL: sqlite://<path>")
-        .env("MEMORYD_STORAGE_URL")
-        .default("sqlite://./data/memoryd.db"),
-    )
-    .addOption(
-      new Option("--storage-startup-timeout-ms <ms>", "how long to keep retrying an unreachable database at start before exiting")
-        .env("MEMORYD_STORAGE_STARTUP_TIMEOUT_MS")
-        .argParser(nonNegativeInteger)
-        .default(30_000),
-    )
-    .addOption(
-      new Option("--log-level <level>", "minimum level of the JSON log lines on stdout")
-        .env("MEMORYD_LOG_LEVEL")
+      option("--log-level <level>", "minimum level of the JSON log lines on stdout (one per call at info)")
         .choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
         .default("info"),
-    )
-    .addOption(
-      new Option("--shutdown-grace-ms <ms>", "on SIGTERM/SIGINT, how long in-flight calls may run before they are cancelled")
-        .env("MEMORYD_SHUTDOWN_GRACE_MS")
-        .argParser(nonNegativeInteger)
-        .default(10_000),
     );
+}
+
+interface RawOptions {
+  listen: string;
+  storage: string;
+  storageStartupTimeoutMs: number;
+  healthProbeIntervalMs: number;
+  healthProbeTimeoutMs: number;
+  shutdownDelayMs: number;
+  shutdownGraceMs: number;
+  keepaliveTimeMs: number;
+  keepaliveTimeoutMs: number;
+  maxConnectionAgeMs: number;
+  maxConnectionAgeGraceMs: number;
+  maxConnectionIdleMs: number;
+  maxConcurrentStreams: number;
+  maxMessageBytes: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+  tlsRefreshMs: number;
+  authTokenFile?: string;
+  metricsListen?: string;
+  logLevel: string;
+}
+
+/** 0 means "gRPC's default" for limits that are unlimited by default. */
+const unlessZero = (n: number) => (n === 0 ? undefined : n);
+
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
+  const program = memorydCommand();
   const saved = process.env;
   process.env = env; // commander reads environment variables from process.env
   try {
@@ -59,5 +112,32 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   } finally {
     process.env = saved;
   }
-  return program.opts<Config>();
+  const o = program.opts<RawOptions>();
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) program.error("error: --tls-cert and --tls-key go together");
+  if (o.tlsClientCa !== undefined && o.tlsCert === undefined) program.error("error: --tls-client-ca needs --tls-cert and --tls-key");
+  return {
+    listen: o.listen,
+    storage: o.storage,
+    storageStartupTimeoutMs: o.storageStartupTimeoutMs,
+    healthProbeIntervalMs: o.healthProbeIntervalMs,
+    healthProbeTimeoutMs: o.healthProbeTimeoutMs,
+    shutdownDelayMs: o.shutdownDelayMs,
+    shutdownGraceMs: o.shutdownGraceMs,
+    connection: {
+      keepaliveTimeMs: o.keepaliveTimeMs,
+      keepaliveTimeoutMs: o.keepaliveTimeoutMs,
+      maxConnectionAgeMs: unlessZero(o.maxConnectionAgeMs),
+      maxConnectionAgeGraceMs: unlessZero(o.maxConnectionAgeGraceMs),
+      maxConnectionIdleMs: unlessZero(o.maxConnectionIdleMs),
+      maxConcurrentStreams: unlessZero(o.maxConcurrentStreams),
+      maxMessageBytes: o.maxMessageBytes,
+    },
+    tls:
+      o.tlsCert && o.tlsKey
+        ? { certFile: o.tlsCert, keyFile: o.tlsKey, clientCaFile: o.tlsClientCa, refreshMs: o.tlsRefreshMs }
+        : undefined,
+    authTokenFile: o.authTokenFile || undefined,
+    metricsListen: o.metricsListen || undefined,
+    logLevel: o.logLevel,
+  };
 }

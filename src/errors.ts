@@ -10,9 +10,11 @@ import { Metadata, status, type StatusObject } from "@grpc/grpc-js";
 import type { Any } from "../gen/ts/google/protobuf/any.js";
 import { BadRequest, BadRequest_FieldViolation, ErrorInfo, ResourceInfo } from "../gen/ts/google/rpc/error_details.js";
 import { Status } from "../gen/ts/google/rpc/status.js";
+import { PermissionDeniedError, UnauthenticatedError } from "./auth.js";
 import {
   AlreadyExistsError,
   ConflictError,
+  DeadlineExceededError,
   EtagMismatchError,
   NotFoundError,
   RequestIdReusedError,
@@ -87,6 +89,8 @@ export const batchCreate: CreatePath = (index) => `requests[${index}].`;
  */
 export function toStatusError(err: unknown, createPath: CreatePath = singleCreate): StatusError | undefined {
   if (err instanceof ValidationError) return invalidArgument(err.violations);
+  if (err instanceof UnauthenticatedError) return errorInfo(status.UNAUTHENTICATED, err.message, "UNAUTHENTICATED", {});
+  if (err instanceof PermissionDeniedError) return errorInfo(status.PERMISSION_DENIED, err.message, "USER_OUT_OF_SCOPE", {});
   if (err instanceof MalformedMessageError) {
     const message = `${err.message}: ${(err.cause as Error | undefined)?.message ?? "undecodable"}`;
     return errorInfo(status.INVALID_ARGUMENT, message, "MALFORMED_MESSAGE", {});
@@ -105,6 +109,7 @@ export function toStatusError(err: unknown, createPath: CreatePath = singleCreat
   if (err instanceof ConflictError) {
     return errorInfo(status.ABORTED, `${err.message}; retry the call`, "CONFLICT", {});
   }
+  if (err instanceof DeadlineExceededError) return { code: status.DEADLINE_EXCEEDED, details: err.message };
   if (err instanceof UnavailableError) {
     return errorInfo(status.UNAVAILABLE, err.message, "STORAGE_UNAVAILABLE", {});
   }

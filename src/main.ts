@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 /**
- * The memoryd process: parse configuration, open storage, serve until
- * SIGTERM or SIGINT, then drain and exit 0.
+ * The memoryd process: parse configuration, bind (health NOT_SERVING), open
+ * storage (retrying while it is unreachable), serve, and on SIGTERM or
+ * SIGINT drain and exit 0. SIGHUP re-reads the token file.
  *
  * @module
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { pino } from "pino";
+import { TokenAuthenticator } from "./auth.js";
 import { parseConfig } from "./config.js";
+import { Metrics, boundPort } from "./metrics.js";
 import { startServer } from "./server.js";
 import { UnavailableError } from "./storage/errors.js";
 import { openStore } from "./storage/open.js";
@@ -17,39 +21,82 @@ const log = pino({ level: config.logLevel, base: { service: "memoryd" } });
 
 /**
  * Opens the store, retrying while the database is unreachable: replicas
- * often start before their database, and several replicas creating the
- * same schema at once can drop a connection (FerretDB does).
+ * often start before their database. Gives up after `timeoutMs`, or
+ * returns undefined when shutdown begins first.
  */
-async function openStoreWhenReachable(url: string, timeoutMs: number): Promise<MemoryStore> {
+async function openStoreWhenReachable(url: string, timeoutMs: number, stop: AbortSignal): Promise<MemoryStore | undefined> {
   const deadline = Date.now() + timeoutMs;
-  for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 5000)) {
+  for (let delayMs = 100; !stop.aborted; delayMs = Math.min(delayMs * 2, 5000)) {
     try {
       return await openStore(url);
     } catch (err) {
       if (!(err instanceof UnavailableError) || Date.now() + delayMs > deadline) throw err;
       log.warn({ err, retryInMs: delayMs }, "storage unreachable, retrying");
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await sleep(delayMs, undefined, { signal: stop }).catch(() => {});
     }
   }
+  return undefined;
+}
+
+function loadTokens(): TokenAuthenticator | undefined {
+  return config.authTokenFile ? TokenAuthenticator.load(config.authTokenFile) : undefined;
 }
 
 try {
-  const store = await openStoreWhenReachable(config.storage, config.storageStartupTimeoutMs);
-  const server = await startServer({ listen: config.listen, store, log });
-  log.info({ listen: config.listen, port: server.port, backend: store.backend }, "memoryd serving");
+  const metrics = new Metrics();
+  const server = await startServer({
+    listen: config.listen,
+    log,
+    tls: config.tls,
+    authenticator: loadTokens(),
+    metrics,
+    connection: config.connection,
+  });
+  const metricsServer = config.metricsListen ? await metrics.serve(config.metricsListen) : undefined;
+  log.info(
+    {
+      listen: config.listen,
+      port: server.port,
+      tls: config.tls ? (config.tls.clientCaFile ? "mutual" : "server") : "off",
+      auth: config.authTokenFile ? "bearer tokens" : "off",
+      metricsPort: metricsServer && boundPort(metricsServer),
+    },
+    "memoryd listening",
+  );
 
-  let stopping = false;
+  const stopping = new AbortController();
+  let store: MemoryStore | undefined;
   const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down");
-    await server.shutdown(config.shutdownGraceMs);
-    await store.close();
+    if (stopping.signal.aborted) {
+      log.warn({ signal }, "second signal: exiting without waiting for in-flight calls");
+      process.exit(1);
+    }
+    stopping.abort();
+    log.info({ signal, delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs }, "shutting down");
+    await server.drain({ delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs });
+    metricsServer?.close();
+    await store?.close();
     log.info("stopped");
     process.exit(0);
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+  process.on("SIGHUP", () => {
+    try {
+      const authenticator = loadTokens();
+      server.setAuthenticator(authenticator);
+      log.info({ tokens: authenticator?.size ?? 0 }, "token file reloaded");
+    } catch (err) {
+      log.error({ err }, "token file not reloaded; the previous tokens stay in force");
+    }
+  });
+
+  store = await openStoreWhenReachable(config.storage, config.storageStartupTimeoutMs, stopping.signal);
+  if (store && !stopping.signal.aborted) {
+    server.attachStore(store);
+    server.health.watch(store, { intervalMs: config.healthProbeIntervalMs, timeoutMs: config.healthProbeTimeoutMs });
+    log.info({ backend: store.backend, port: server.port }, "memoryd serving");
+  }
 } catch (err) {
   log.fatal({ err }, "memoryd failed to start");
   process.exit(1);

@@ -1,64 +1,140 @@
 /**
- * Assembles the gRPC server: MemoryService over a store, grpc.health.v1 and
- * server reflection.
+ * Assembles the gRPC server: MemoryService, grpc.health.v1 and server
+ * reflection, behind the per-call observer, on plaintext or TLS.
+ *
+ * The server binds before storage is open, so health checks answer (with
+ * NOT_SERVING) from the first moment; MemoryService calls get UNAVAILABLE
+ * until `attachStore`.
  *
  * @module
  */
-import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { HealthImplementation } from "grpc-health-check";
+import { type ChannelOptions, Server } from "@grpc/grpc-js";
 import type { Logger } from "pino";
+import { HealthMonitor } from "./health.js";
+import type { Metrics } from "./metrics.js";
+import { callObserver } from "./observability.js";
 import { createReflectionService } from "./reflection.js";
-import { memoryServiceHandlers, strictMemoryServiceDefinition } from "./service.js";
+import { memoryServiceHandlers, type ServiceContext, strictMemoryServiceDefinition } from "./service.js";
+import { UnavailableError } from "./storage/errors.js";
 import type { MemoryStore } from "./storage/store.js";
+import { serverCredentials, type TlsOptions } from "./tls.js";
 
-export const MEMORY_SERVICE_NAME = "memory.v1.MemoryService";
+/** HTTP/2 connection management; unset fields keep gRPC's defaults. */
+export interface ConnectionOptions {
+  /** Ping an idle client connection after this long... */
+  readonly keepaliveTimeMs?: number;
+  /** ...and close it when the ping is not answered within this. */
+  readonly keepaliveTimeoutMs?: number;
+  /** Send GOAWAY to connections older than this, so clients reconnect (and rebalance onto new replicas). */
+  readonly maxConnectionAgeMs?: number;
+  /** How long calls on a connection past its age may still finish. */
+  readonly maxConnectionAgeGraceMs?: number;
+  /** Close connections without calls for this long. */
+  readonly maxConnectionIdleMs?: number;
+  /** Concurrent calls per connection. */
+  readonly maxConcurrentStreams?: number;
+  /** Largest request or response message, in bytes. */
+  readonly maxMessageBytes?: number;
+}
+
+export interface Authenticator {
+  authenticate: NonNullable<ServiceContext["authenticator"]>["authenticate"];
+}
 
 export interface ServerOptions {
   /** `host:port`; port 0 picks a free one. */
   readonly listen: string;
-  readonly store: MemoryStore;
   readonly log: Logger;
+  /** A store to serve from the start (tests); otherwise call `attachStore`. */
+  readonly store?: MemoryStore;
+  readonly tls?: TlsOptions;
+  readonly authenticator?: Authenticator;
+  readonly metrics?: Metrics;
+  readonly connection?: ConnectionOptions;
 }
 
 export interface RunningServer {
   /** The port actually bound (useful with port 0). */
   readonly port: number;
-  readonly health: HealthImplementation;
+  readonly health: HealthMonitor;
+  /** Makes MemoryService usable and reports SERVING. */
+  attachStore(store: MemoryStore): void;
+  /** Swaps the token set, e.g. after the token file changed. */
+  setAuthenticator(authenticator: Authenticator | undefined): void;
   /**
-   * Stops accepting calls, lets in-flight calls finish for up to `graceMs`,
-   * then cancels whatever is left. Does not close the store.
+   * Drains: health turns NOT_SERVING at once; after `delayMs` (for load
+   * balancers to notice) new calls are refused and in-flight calls get up
+   * to `graceMs` to finish before they are cancelled. Does not close the
+   * store.
    */
-  shutdown(graceMs: number): Promise<void>;
+  drain(options: { delayMs: number; graceMs: number }): Promise<void>;
 }
 
-function setServing(health: HealthImplementation, serving: boolean): void {
-  const status = serving ? "SERVING" : "NOT_SERVING";
-  health.setStatus("", status);
-  health.setStatus(MEMORY_SERVICE_NAME, status);
+function channelOptions(connection: ConnectionOptions = {}): ChannelOptions {
+  const options: ChannelOptions = {};
+  const set = (key: string, value: number | undefined) => {
+    if (value !== undefined) options[key] = value;
+  };
+  set("grpc.keepalive_time_ms", connection.keepaliveTimeMs);
+  set("grpc.keepalive_timeout_ms", connection.keepaliveTimeoutMs);
+  set("grpc.max_connection_age_ms", connection.maxConnectionAgeMs);
+  set("grpc.max_connection_age_grace_ms", connection.maxConnectionAgeGraceMs);
+  set("grpc.max_connection_idle_ms", connection.maxConnectionIdleMs);
+  set("grpc.max_concurrent_streams", connection.maxConcurrentStreams);
+  set("grpc.max_receive_message_length", connection.maxMessageBytes);
+  set("grpc.max_send_message_length", connection.maxMessageBytes);
+  return options;
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const server = new Server();
-  server.addService(strictMemoryServiceDefinition, memoryServiceHandlers(options.store, options.log));
-  const health = new HealthImplementation();
-  setServing(health, false);
-  health.addToServer(server);
+  const server = new Server({
+    ...channelOptions(options.connection),
+    interceptors: [callObserver(options.log, options.metrics)],
+  });
+  let store: MemoryStore | undefined;
+  let authenticator = options.authenticator;
+  const context: ServiceContext = {
+    log: options.log,
+    store: () => {
+      if (!store) throw new UnavailableError("storage is not ready yet");
+      return store;
+    },
+    get authenticator() {
+      return authenticator;
+    },
+  };
+  server.addService(strictMemoryServiceDefinition, memoryServiceHandlers(context));
+  const health = new HealthMonitor(options.log);
+  health.service.addToServer(server);
   createReflectionService().addToServer(server);
+  if (options.metrics) {
+    const metrics = options.metrics;
+    health.onStorageChange((up) => metrics.setStorageUp(up));
+  }
 
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(options.listen, ServerCredentials.createInsecure(), (err, boundPort) =>
-      err ? reject(err) : resolve(boundPort),
-    ),
+    server.bindAsync(options.listen, serverCredentials(options.tls), (err, boundPort) => (err ? reject(err) : resolve(boundPort))),
   );
-  setServing(health, true);
 
-  return {
+  const running: RunningServer = {
     port,
     health,
-    shutdown: async (graceMs) => {
-      setServing(health, false);
+    attachStore(opened) {
+      store = opened;
+      options.metrics?.watchPool(() => opened.poolStats?.());
+      health.setStorageUp(true);
+    },
+    setAuthenticator(next) {
+      authenticator = next;
+    },
+    async drain({ delayMs, graceMs }) {
+      health.beginShutdown();
+      if (delayMs > 0) await sleep(delayMs);
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
+          options.log.warn({ graceMs }, "in-flight calls outlived the shutdown grace period; cancelling them");
           server.forceShutdown();
           resolve();
         }, graceMs);
@@ -69,4 +145,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
     },
   };
+  if (options.store) running.attachStore(options.store);
+  return running;
 }

@@ -1,20 +1,29 @@
 /**
- * MemoryService handlers: decode strictly, validate, call the store, map
- * the outcome. Each handler is one line of glue; the rules live in
- * `validation.ts`, the storage semantics in `storage/`, the status mapping
- * in `errors.ts`.
+ * MemoryService handlers: decode strictly, authenticate, validate,
+ * authorize, call the store, map the outcome. Each handler is a few lines
+ * of glue; the rules live in `validation.ts`, access in `auth.ts`, the
+ * storage semantics in `storage/`, the status mapping in `errors.ts`.
  *
  * @module
  */
-import type { handleUnaryCall, sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  type handleUnaryCall,
+  type Metadata,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  status,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import type { Logger } from "pino";
+import { type Principal, UNRESTRICTED } from "./auth.js";
 import type { Timestamp } from "../gen/ts/google/protobuf/timestamp.js";
 import type { UserMemory } from "../gen/ts/memory/v1/memory.js";
 import { MemoryServiceService, type MemoryServiceServer } from "../gen/ts/memory/v1/memory_service.js";
 import { batchCreate, type CreatePath, INTERNAL_ERROR, MalformedMessageError, toStatusError } from "./errors.js";
+import { annotateCall } from "./observability.js";
 import { encodePageToken } from "./page-token.js";
-import type { MemoryRecord, MemoryStore } from "./storage/store.js";
+import type { MemoryRecord, MemoryStore, OperationOptions } from "./storage/store.js";
 import { validate } from "./validation.js";
 
 function toTimestamp(micros: number): Timestamp {
@@ -63,75 +72,125 @@ export const strictMemoryServiceDefinition = Object.fromEntries(
   ]),
 ) as unknown as typeof MemoryServiceService;
 
+/** What a handler needs beyond the request. */
+export interface ServiceContext {
+  readonly log: Logger;
+  /** The open store; throws `UnavailableError` while storage is not ready. */
+  readonly store: () => MemoryStore;
+  /** Checks bearer tokens; undefined when authentication is off. */
+  readonly authenticator?: { authenticate(metadata: Metadata): Principal } | undefined;
+}
+
+/** One accepted call: who makes it, until when, against which store. */
+interface CallScope {
+  readonly principal: Principal;
+  readonly store: MemoryStore;
+  readonly options: OperationOptions;
+}
+
+function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number | undefined {
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
 /**
- * Builds a unary handler. `run` gets a request that decoded; errors it
- * throws become statuses through `toStatusError`, and unanticipated ones
- * are logged with their cause and answered with a bare INTERNAL.
+ * Builds a unary handler around `run`, in this order: a call whose deadline
+ * has passed is answered DEADLINE_EXCEEDED without running; the caller is
+ * authenticated; a request that did not decode is refused; then `run`
+ * validates, authorizes and calls the store. Its errors become statuses
+ * through `toStatusError`; unanticipated ones are logged with their cause
+ * and answered with a bare INTERNAL.
  */
 function unary<Req, Res>(
-  log: Logger,
-  run: (request: Req) => Promise<Res>,
+  context: ServiceContext,
+  run: (request: Req, scope: CallScope) => Promise<Res>,
   createPath?: CreatePath,
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    const request: unknown = call.request;
     const fail = (err: unknown) => {
       const statusError = toStatusError(err, createPath);
       if (statusError) return callback(statusError);
-      log.error({ err, method: call.getPath() }, "unexpected error");
+      context.log.error({ err, method: call.getPath() }, "unexpected error");
       callback(INTERNAL_ERROR);
     };
-    if (request instanceof MalformedMessageError) return fail(request);
-    run(request as Req).then((response) => callback(null, response), fail);
+    try {
+      const deadline = deadlineOf(call);
+      if (call.cancelled || (deadline !== undefined && deadline <= Date.now())) {
+        return callback({ code: status.DEADLINE_EXCEEDED, details: "deadline passed before the call started" });
+      }
+      const principal = context.authenticator?.authenticate(call.metadata) ?? UNRESTRICTED;
+      annotateCall(call.metadata, { principal: principal.name });
+      const request: unknown = call.request;
+      if (request instanceof MalformedMessageError) return fail(request);
+      const scope = { principal, store: context.store(), options: deadline === undefined ? {} : { deadline } };
+      run(request as Req, scope).then((response) => callback(null, response), fail);
+    } catch (err) {
+      fail(err);
+    }
   };
 }
 
-export function memoryServiceHandlers(store: MemoryStore, log: Logger): MemoryServiceServer & UntypedServiceImplementation {
+export function memoryServiceHandlers(context: ServiceContext): MemoryServiceServer & UntypedServiceImplementation {
   return {
-    addUserMemory: unary(log, async (request) => {
-      const [created] = await store.add([validate.add(request)]);
+    addUserMemory: unary(context, async (request, { principal, store, options }) => {
+      const memory = validate.add(request);
+      principal.authorize([memory.userId]);
+      const [created] = await store.add([memory], options);
       return { userMemory: toUserMemory(created!) };
     }),
 
     batchAddUserMemories: unary(
-      log,
-      async (request) => {
-        const created = await store.add(validate.batchAdd(request));
+      context,
+      async (request, { principal, store, options }) => {
+        const memories = validate.batchAdd(request);
+        principal.authorize(memories.map((m) => m.userId));
+        const created = await store.add(memories, options);
         return { userMemories: created.map(toUserMemory) };
       },
       batchCreate,
     ),
 
-    getUserMemory: unary(log, async (request) => {
+    getUserMemory: unary(context, async (request, { principal, store, options }) => {
       const { userId, memoryId } = validate.get(request);
-      return { userMemory: toUserMemory(await store.get(userId, memoryId)) };
+      principal.authorize([userId]);
+      return { userMemory: toUserMemory(await store.get(userId, memoryId, options)) };
     }),
 
-    listUserMemories: unary(log, async (request) => {
+    listUserMemories: unary(context, async (request, { principal, store, options }) => {
       const query = validate.list(request);
-      const page = await store.list(query);
+      principal.authorize([query.userId]);
+      const page = await store.list(query, options);
       return {
         userMemories: page.memories.map(toUserMemory),
         nextPageToken: page.next ? encodePageToken(page.next, query) : "",
       };
     }),
 
-    searchUserMemories: unary(log, async (request) => {
-      const found = await store.search(validate.search(request));
-      return { userMemories: found.map(toUserMemory) };
+    searchUserMemories: unary(context, async (request, { principal, store, options }) => {
+      const query = validate.search(request);
+      principal.authorize([query.userId]);
+      return { userMemories: (await store.search(query, options)).map(toUserMemory) };
     }),
 
-    replaceUserMemory: unary(log, async (request) => {
-      return { userMemory: toUserMemory(await store.replace(validate.replace(request))) };
+    replaceUserMemory: unary(context, async (request, { principal, store, options }) => {
+      const replacement = validate.replace(request);
+      principal.authorize([replacement.userId]);
+      return { userMemory: toUserMemory(await store.replace(replacement, options)) };
     }),
 
-    deleteUserMemory: unary(log, async (request) => {
-      await store.delete(validate.delete(request));
+    deleteUserMemory: unary(context, async (request, { principal, store, options }) => {
+      const deletion = validate.delete(request);
+      principal.authorize([deletion.userId]);
+      await store.delete(deletion, options);
       return {};
     }),
 
-    clearUserMemories: unary(log, async (request) => {
-      return { deletedCount: await store.clear(validate.clear(request)) };
+    clearUserMemories: unary(context, async (request, { principal, store, options }) => {
+      const scope = validate.clear(request);
+      if ("allUsers" in scope) principal.authorizeAllUsers();
+      else principal.authorize([scope.userId]);
+      return { deletedCount: await store.clear(scope, options) };
     }),
   };
 }

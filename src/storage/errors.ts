@@ -65,3 +65,6 @@ export class ConflictError extends StorageError {}
 
 /** The database cannot be reached or is shutting down; retrying later may succeed. */
 export class UnavailableError extends StorageError {}
+
+/** The caller's deadline passed before the database answered. */
+export class DeadlineExceededError extends StorageError {}

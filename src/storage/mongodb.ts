@@ -26,13 +26,14 @@ import { type Collection, type Document, type Filter, type IndexDescription, Mon
 import {
   AlreadyExistsError,
   ConflictError,
+  DeadlineExceededError,
   EtagMismatchError,
   NotFoundError,
   RequestIdReusedError,
   StorageError,
   UnavailableError,
 } from "./errors.js";
-import { foldForSearch, newEtag, newMemoryId, nowMicros, requestFingerprint } from "./records.js";
+import { foldForSearch, newEtag, newMemoryId, nowMicros, remainingMs, requestFingerprint } from "./records.js";
 import type {
   ClearScope,
   ListQuery,
@@ -41,7 +42,9 @@ import type {
   MemoryReplacement,
   MemoryStore,
   NewMemory,
+  OperationOptions,
   Page,
+  PoolStats,
   SearchQuery,
 } from "./store.js";
 
@@ -130,11 +133,32 @@ const NETWORK_ERRORS = new Set([
 
 function translate(err: unknown): Error {
   if (err instanceof StorageError || !(err instanceof Error)) return err as Error;
+  if (err.name === "MongoOperationTimeoutError" || (err instanceof MongoServerError && err.code === 50)) {
+    return new DeadlineExceededError("the call's deadline passed before MongoDB answered", { cause: err });
+  }
   if (NETWORK_ERRORS.has(err.name)) return new UnavailableError(`MongoDB unavailable: ${err.message}`, { cause: err });
   if (err instanceof MongoServerError && (err.code === 112 || err.hasErrorLabel("TransientTransactionError"))) {
     return new ConflictError("write conflicted with a concurrent one", { cause: err });
   }
   return new StorageError(`mongodb: ${err.message}`, { cause: err });
+}
+
+/** Pool occupancy, counted from the driver's connection-pool (CMAP) events: it has no public gauge. */
+function countPoolEvents(client: MongoClient): PoolStats {
+  const pool = { open: 0, idle: 0, waiting: 0 };
+  client.on("connectionCreated", () => (pool.open++, pool.idle++));
+  client.on("connectionClosed", () => (pool.open--, (pool.idle = Math.max(0, pool.idle - 1))));
+  client.on("connectionCheckOutStarted", () => pool.waiting++);
+  client.on("connectionCheckOutFailed", () => pool.waiting--);
+  client.on("connectionCheckedOut", () => (pool.waiting--, pool.idle--));
+  client.on("connectionCheckedIn", () => pool.idle++);
+  return pool;
+}
+
+/** The driver's per-operation timeout (client-side operation timeout) from the caller's deadline. */
+function timeout(options: OperationOptions | undefined): { timeoutMS?: number } {
+  const left = remainingMs(options);
+  return left === undefined ? {} : { timeoutMS: left };
 }
 
 const isDuplicateKey = (err: unknown) => err instanceof MongoServerError && err.code === DUPLICATE_KEY;
@@ -143,10 +167,12 @@ export class MongoStore implements MemoryStore {
   readonly backend = "mongodb";
   readonly #client: MongoClient;
   readonly #memories: Collection<MemoryDocument>;
+  readonly #pool: PoolStats;
 
-  private constructor(client: MongoClient, memories: Collection<MemoryDocument>) {
+  private constructor(client: MongoClient, memories: Collection<MemoryDocument>, pool: PoolStats) {
     this.#client = client;
     this.#memories = memories;
+    this.#pool = pool;
   }
 
   /** Connects and creates the collection's indexes if missing. */
@@ -156,33 +182,35 @@ export class MongoStore implements MemoryStore {
       serverSelectionTimeoutMS: 5000,
       connectTimeoutMS: 5000,
     });
+    const pool = countPoolEvents(client);
     try {
       await client.connect();
       const memories = client.db(options.database).collection<MemoryDocument>(options.collection);
       // One index per command: FerretDB 1.24 drops the connection when one
       // createIndexes command names several indexes that all exist already.
       for (const index of INDEXES) await memories.createIndexes([index]);
-      return new MongoStore(client, memories);
+      return new MongoStore(client, memories, pool);
     } catch (err) {
       await client.close().catch(() => {});
       throw translate(err);
     }
   }
 
-  async add(memories: readonly NewMemory[]): Promise<MemoryRecord[]> {
+  async add(memories: readonly NewMemory[], options?: OperationOptions): Promise<MemoryRecord[]> {
     return this.#run(async () => {
-      if (memories.length > 1) await this.#checkIdsFree(memories);
+      if (memories.length > 1) await this.#checkIdsFree(memories, options);
       const created: MemoryDocument[] = [];
       try {
         const results: MemoryRecord[] = [];
         for (const [index, memory] of memories.entries()) {
-          const { record, inserted } = await this.#addOne(memory, index);
+          const { record, inserted } = await this.#addOne(memory, index, options);
           if (inserted) created.push(inserted);
           results.push(record);
         }
         return results;
       } catch (err) {
         // Undo this batch's inserts (matched by etag, so nothing newer is touched).
+        // Without a deadline: the undo must not be cut short by the one that just passed.
         if (created.length > 0) {
           await this.#memories.deleteMany({ $or: created.map(({ user_id, memory_id, etag }) => ({ user_id, memory_id, etag })) });
         }
@@ -192,11 +220,14 @@ export class MongoStore implements MemoryStore {
   }
 
   /** Refuses a batch whose client-chosen ids exist before inserting anything. */
-  async #checkIdsFree(memories: readonly NewMemory[]): Promise<void> {
+  async #checkIdsFree(memories: readonly NewMemory[], options: OperationOptions | undefined): Promise<void> {
     const wanted = memories.flatMap((m, index) => (m.memoryId === undefined ? [] : [{ index, userId: m.userId, memoryId: m.memoryId }]));
     if (wanted.length === 0) return;
     const taken = await this.#memories
-      .find({ $or: wanted.map((w) => ({ user_id: w.userId, memory_id: w.memoryId })) }, { projection: { user_id: 1, memory_id: 1, request_key: 1 } })
+      .find(
+        { $or: wanted.map((w) => ({ user_id: w.userId, memory_id: w.memoryId })) },
+        { projection: { user_id: 1, memory_id: 1, request_key: 1 }, ...timeout(options) },
+      )
       .toArray();
     for (const w of wanted) {
       const hit = taken.find((doc) => doc.user_id === w.userId && doc.memory_id === w.memoryId);
@@ -205,7 +236,11 @@ export class MongoStore implements MemoryStore {
     }
   }
 
-  async #addOne(memory: NewMemory, index: number): Promise<{ record: MemoryRecord; inserted?: MemoryDocument }> {
+  async #addOne(
+    memory: NewMemory,
+    index: number,
+    options: OperationOptions | undefined,
+  ): Promise<{ record: MemoryRecord; inserted?: MemoryDocument }> {
     const now = nowMicros();
     const record: MemoryRecord = {
       userId: memory.userId,
@@ -220,13 +255,13 @@ export class MongoStore implements MemoryStore {
     const fingerprint = memory.requestId === undefined ? undefined : requestFingerprint(memory);
     const doc = toDocument(record, memory.requestId, fingerprint);
     try {
-      await this.#memories.insertOne(doc);
+      await this.#memories.insertOne(doc, timeout(options));
       return { record, inserted: doc };
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       // Which unique index refused it: the request id (a retry) or the memory id?
       if (memory.requestId !== undefined) {
-        const earlier = await this.#memories.findOne({ user_id: memory.userId, request_key: memory.requestId });
+        const earlier = await this.#memories.findOne({ user_id: memory.userId, request_key: memory.requestId }, timeout(options));
         if (earlier) {
           if (earlier.request_fingerprint !== fingerprint) throw new RequestIdReusedError(memory.requestId, index);
           return { record: toRecord(earlier) };
@@ -236,13 +271,13 @@ export class MongoStore implements MemoryStore {
     }
   }
 
-  async get(userId: string, memoryId: string): Promise<MemoryRecord> {
-    const doc = await this.#run(() => this.#memories.findOne({ user_id: userId, memory_id: memoryId }));
+  async get(userId: string, memoryId: string, options?: OperationOptions): Promise<MemoryRecord> {
+    const doc = await this.#run(() => this.#memories.findOne({ user_id: userId, memory_id: memoryId }, timeout(options)));
     if (!doc) throw new NotFoundError(userId, memoryId);
     return toRecord(doc);
   }
 
-  async list(query: ListQuery): Promise<Page> {
+  async list(query: ListQuery, options?: OperationOptions): Promise<Page> {
     const newest = query.direction === "newest";
     const filter: Filter<MemoryDocument> = { user_id: query.userId };
     if (query.after) {
@@ -252,7 +287,11 @@ export class MongoStore implements MemoryStore {
     if (query.anyTopics.length) filter.topics = { $in: [...query.anyTopics] };
     const dir = newest ? -1 : 1;
     const docs = await this.#run(() =>
-      this.#memories.find(filter).sort({ create_us: dir, memory_id: dir }).limit(query.pageSize + 1).toArray(),
+      this.#memories
+        .find(filter, timeout(options))
+        .sort({ create_us: dir, memory_id: dir })
+        .limit(query.pageSize + 1)
+        .toArray(),
     );
     const more = docs.length > query.pageSize;
     const memories = (more ? docs.slice(0, query.pageSize) : docs).map(toRecord);
@@ -260,18 +299,18 @@ export class MongoStore implements MemoryStore {
     return { memories, next: more && last ? { time: last.createTime, memoryId: last.memoryId } : undefined };
   }
 
-  async search(query: SearchQuery): Promise<MemoryRecord[]> {
+  async search(query: SearchQuery, options?: OperationOptions): Promise<MemoryRecord[]> {
     const filter: Filter<MemoryDocument> = { user_id: query.userId };
     if (query.text !== "") filter.memory_folded = { $regex: escapeRegex(foldForSearch(query.text)) };
     if (query.anyTopics.length) filter.topics = { $in: [...query.anyTopics] };
     const dir = query.direction === "newest" ? -1 : 1;
     const docs = await this.#run(() =>
-      this.#memories.find(filter).sort({ update_us: dir, memory_id: dir }).limit(query.limit).toArray(),
+      this.#memories.find(filter, timeout(options)).sort({ update_us: dir, memory_id: dir }).limit(query.limit).toArray(),
     );
     return docs.map(toRecord);
   }
 
-  async replace(replacement: MemoryReplacement): Promise<MemoryRecord> {
+  async replace(replacement: MemoryReplacement, options?: OperationOptions): Promise<MemoryRecord> {
     const { userId, memoryId } = replacement;
     const record: MemoryRecord = {
       userId,
@@ -295,38 +334,43 @@ export class MongoStore implements MemoryStore {
     if (replacement.etag !== undefined) filter.etag = replacement.etag;
 
     return this.#run(async () => {
-      const write = () => this.#memories.findOneAndUpdate(filter, update, { upsert, returnDocument: "after" });
+      const write = () => this.#memories.findOneAndUpdate(filter, update, { upsert, returnDocument: "after", ...timeout(options) });
       // Two concurrent upserts of a missing memory: one inserts, the other hits
       // the unique index and, retried, updates.
       const doc = await write().catch((err) => (upsert && isDuplicateKey(err) ? write() : Promise.reject(err)));
       if (doc) return toRecord(doc);
-      const exists = await this.#memories.countDocuments({ user_id: userId, memory_id: memoryId }, { limit: 1 });
+      const exists = await this.#memories.countDocuments({ user_id: userId, memory_id: memoryId }, { limit: 1, ...timeout(options) });
       if (exists || replacement.allowMissing) throw new EtagMismatchError(userId, memoryId);
       throw new NotFoundError(userId, memoryId);
     });
   }
 
-  async delete(deletion: MemoryDeletion): Promise<void> {
+  async delete(deletion: MemoryDeletion, options?: OperationOptions): Promise<void> {
     const { userId, memoryId } = deletion;
     const filter: Filter<MemoryDocument> = { user_id: userId, memory_id: memoryId };
     if (deletion.etag !== undefined) filter.etag = deletion.etag;
     await this.#run(async () => {
-      const { deletedCount } = await this.#memories.deleteOne(filter);
+      const { deletedCount } = await this.#memories.deleteOne(filter, timeout(options));
       if (deletedCount > 0) return;
-      if (await this.#memories.countDocuments({ user_id: userId, memory_id: memoryId }, { limit: 1 })) {
+      if (await this.#memories.countDocuments({ user_id: userId, memory_id: memoryId }, { limit: 1, ...timeout(options) })) {
         throw new EtagMismatchError(userId, memoryId);
       }
       if (!deletion.allowMissing) throw new NotFoundError(userId, memoryId);
     });
   }
 
-  async clear(scope: ClearScope): Promise<number> {
-    const { deletedCount } = await this.#run(() => this.#memories.deleteMany("allUsers" in scope ? {} : { user_id: scope.userId }));
+  async clear(scope: ClearScope, options?: OperationOptions): Promise<number> {
+    const filter = "allUsers" in scope ? {} : { user_id: scope.userId };
+    const { deletedCount } = await this.#run(() => this.#memories.deleteMany(filter, timeout(options)));
     return deletedCount;
   }
 
-  async ping(): Promise<void> {
-    await this.#run(() => this.#memories.db.command({ ping: 1 }));
+  async ping(options?: OperationOptions): Promise<void> {
+    await this.#run(() => this.#memories.db.command({ ping: 1 }, timeout(options)));
+  }
+
+  poolStats(): PoolStats {
+    return { ...this.#pool };
   }
 
   async close(): Promise<void> {

@@ -19,13 +19,14 @@ import pg from "pg";
 import {
   AlreadyExistsError,
   ConflictError,
+  DeadlineExceededError,
   EtagMismatchError,
   NotFoundError,
   RequestIdReusedError,
   StorageError,
   UnavailableError,
 } from "./errors.js";
-import { foldForSearch, newEtag, newMemoryId, nowMicros, requestFingerprint } from "./records.js";
+import { foldForSearch, newEtag, newMemoryId, nowMicros, remainingMs, requestFingerprint } from "./records.js";
 import type {
   ClearScope,
   ListQuery,
@@ -34,7 +35,9 @@ import type {
   MemoryReplacement,
   MemoryStore,
   NewMemory,
+  OperationOptions,
   Page,
+  PoolStats,
   SearchQuery,
   SortDirection,
 } from "./store.js";
@@ -124,6 +127,9 @@ const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EP
 /** Translates pg and socket errors (SQLSTATE in `code`) into storage errors. */
 function translate(err: unknown): Error {
   if (err instanceof StorageError || !(err instanceof Error)) return err as Error;
+  if (err.message === "Query read timeout") {
+    return new DeadlineExceededError("the call's deadline passed before PostgreSQL answered", { cause: err });
+  }
   const code = (err as { code?: string }).code ?? "";
   if (code === "40001" || code === "40P01" || code === "55P03") {
     return new ConflictError("transaction conflicted with a concurrent one", { cause: err });
@@ -145,8 +151,11 @@ function translate(err: unknown): Error {
 const isUniqueViolation = (err: unknown, constraint: string) =>
   err instanceof pg.DatabaseError && err.code === "23505" && err.constraint === constraint;
 
-/** Something that runs queries: the pool, or one client inside a transaction. */
-type Queryable = Pick<pg.Pool, "query">;
+/**
+ * Runs one statement on the pool, or on the connection of a transaction,
+ * with the caller's remaining time as pg's `query_timeout`.
+ */
+type Query = <R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
 
 export class PostgresStore implements MemoryStore {
   readonly backend = "postgres";
@@ -230,12 +239,12 @@ export class PostgresStore implements MemoryStore {
     }
   }
 
-  async add(memories: readonly NewMemory[]): Promise<MemoryRecord[]> {
-    if (memories.length === 1) return [await this.#run((db) => this.#addOne(db, memories[0]!, 0))];
-    return this.#transaction((db) => sequentially(memories, (memory, index) => this.#addOne(db, memory, index)));
+  async add(memories: readonly NewMemory[], options?: OperationOptions): Promise<MemoryRecord[]> {
+    if (memories.length === 1) return [await this.#run(options, (query) => this.#addOne(query, memories[0]!, 0))];
+    return this.#transaction(options, (query) => sequentially(memories, (memory, index) => this.#addOne(query, memory, index)));
   }
 
-  async #addOne(db: Queryable, memory: NewMemory, index: number): Promise<MemoryRecord> {
+  async #addOne(query: Query, memory: NewMemory, index: number): Promise<MemoryRecord> {
     const now = nowMicros();
     const record: MemoryRecord = {
       userId: memory.userId,
@@ -250,52 +259,52 @@ export class PostgresStore implements MemoryStore {
     const fingerprint = memory.requestId === undefined ? null : requestFingerprint(memory);
     let inserted;
     try {
-      inserted = await db.query(this.#sql.insert, [...contentParams(record), memory.requestId ?? null, fingerprint]);
+      inserted = await query(this.#sql.insert, [...contentParams(record), memory.requestId ?? null, fingerprint]);
     } catch (err) {
       if (isUniqueViolation(err, "memories_pkey")) throw new AlreadyExistsError(record.userId, record.memoryId, index, { cause: err });
       throw err;
     }
     if (inserted.rowCount === 1) return record;
     // The request id exists: this is a retry, or a reuse for something else.
-    const earlier = await db.query<Row & { request_fingerprint: string }>(this.#sql.byRequestId, [memory.userId, memory.requestId]);
+    const earlier = await query<Row & { request_fingerprint: string }>(this.#sql.byRequestId, [memory.userId, memory.requestId]);
     const row = earlier.rows[0];
     if (!row) throw new ConflictError(`request_id "${memory.requestId}" was deleted concurrently`);
     if (row.request_fingerprint !== fingerprint) throw new RequestIdReusedError(memory.requestId!, index);
     return toRecord(row);
   }
 
-  async get(userId: string, memoryId: string): Promise<MemoryRecord> {
-    const { rows } = await this.#run((db) => db.query<Row>(this.#sql.get, [userId, memoryId]));
+  async get(userId: string, memoryId: string, options?: OperationOptions): Promise<MemoryRecord> {
+    const { rows } = await this.#run(options, (query) => query<Row>(this.#sql.get, [userId, memoryId]));
     if (!rows[0]) throw new NotFoundError(userId, memoryId);
     return toRecord(rows[0]);
   }
 
-  async list(query: ListQuery): Promise<Page> {
-    const after = query.after ?? (query.direction === "newest" ? { time: Number.MAX_SAFE_INTEGER, memoryId: "" } : { time: -1, memoryId: "" });
-    const { rows } = await this.#run((db) =>
-      db.query<Row>(this.#sql.list[query.direction], [
-        query.userId,
+  async list(listing: ListQuery, options?: OperationOptions): Promise<Page> {
+    const after = listing.after ?? (listing.direction === "newest" ? { time: Number.MAX_SAFE_INTEGER, memoryId: "" } : { time: -1, memoryId: "" });
+    const { rows } = await this.#run(options, (query) =>
+      query<Row>(this.#sql.list[listing.direction], [
+        listing.userId,
         after.time,
         after.memoryId,
-        query.anyTopics.length ? query.anyTopics : null,
-        query.pageSize + 1,
+        listing.anyTopics.length ? listing.anyTopics : null,
+        listing.pageSize + 1,
       ]),
     );
-    const more = rows.length > query.pageSize;
-    const memories = (more ? rows.slice(0, query.pageSize) : rows).map(toRecord);
+    const more = rows.length > listing.pageSize;
+    const memories = (more ? rows.slice(0, listing.pageSize) : rows).map(toRecord);
     const last = memories.at(-1);
     return { memories, next: more && last ? { time: last.createTime, memoryId: last.memoryId } : undefined };
   }
 
-  async search(query: SearchQuery): Promise<MemoryRecord[]> {
-    const statements = this.#sql.search[query.direction];
-    const params: unknown[] = [query.userId, query.anyTopics.length ? query.anyTopics : null, query.limit];
-    if (query.text !== "") params.push(containsPattern(foldForSearch(query.text)));
-    const { rows } = await this.#run((db) => db.query<Row>(query.text === "" ? statements.all : statements.text, params));
+  async search(search: SearchQuery, options?: OperationOptions): Promise<MemoryRecord[]> {
+    const statements = this.#sql.search[search.direction];
+    const params: unknown[] = [search.userId, search.anyTopics.length ? search.anyTopics : null, search.limit];
+    if (search.text !== "") params.push(containsPattern(foldForSearch(search.text)));
+    const { rows } = await this.#run(options, (query) => query<Row>(search.text === "" ? statements.all : statements.text, params));
     return rows.map(toRecord);
   }
 
-  async replace(replacement: MemoryReplacement): Promise<MemoryRecord> {
+  async replace(replacement: MemoryReplacement, options?: OperationOptions): Promise<MemoryRecord> {
     const { userId, memoryId } = replacement;
     const record: MemoryRecord = {
       userId,
@@ -307,63 +316,68 @@ export class PostgresStore implements MemoryStore {
       updateTime: nowMicros(),
       etag: newEtag(),
     };
-    return this.#run(async (db) => {
+    return this.#run(options, async (query) => {
       const params = contentParams(record);
       const upsert = replacement.allowMissing && replacement.etag === undefined;
       const result = upsert
-        ? await db.query<{ create_time: string }>(this.#sql.upsert, params)
-        : await db.query<{ create_time: string }>(this.#sql.update, [...params, replacement.etag ?? null]);
+        ? await query<{ create_time: string }>(this.#sql.upsert, params)
+        : await query<{ create_time: string }>(this.#sql.update, [...params, replacement.etag ?? null]);
       const row = result.rows[0];
       if (row) return { ...record, createTime: Number(row.create_time) };
-      const exists = (await db.query(this.#sql.exists, [userId, memoryId])).rowCount === 1;
+      const exists = (await query(this.#sql.exists, [userId, memoryId])).rowCount === 1;
       if (exists || replacement.allowMissing) throw new EtagMismatchError(userId, memoryId);
       throw new NotFoundError(userId, memoryId);
     });
   }
 
-  async delete(deletion: MemoryDeletion): Promise<void> {
+  async delete(deletion: MemoryDeletion, options?: OperationOptions): Promise<void> {
     const { userId, memoryId } = deletion;
-    await this.#run(async (db) => {
-      const { rowCount } = await db.query(this.#sql.delete, [userId, memoryId, deletion.etag ?? null]);
+    await this.#run(options, async (query) => {
+      const { rowCount } = await query(this.#sql.delete, [userId, memoryId, deletion.etag ?? null]);
       if (rowCount) return;
-      if ((await db.query(this.#sql.exists, [userId, memoryId])).rowCount) throw new EtagMismatchError(userId, memoryId);
+      if ((await query(this.#sql.exists, [userId, memoryId])).rowCount) throw new EtagMismatchError(userId, memoryId);
       if (!deletion.allowMissing) throw new NotFoundError(userId, memoryId);
     });
   }
 
-  async clear(scope: ClearScope): Promise<number> {
-    const { rowCount } = await this.#run((db) =>
-      "allUsers" in scope ? db.query(this.#sql.clearAll) : db.query(this.#sql.clearUser, [scope.userId]),
+  async clear(scope: ClearScope, options?: OperationOptions): Promise<number> {
+    const { rowCount } = await this.#run(options, (query) =>
+      "allUsers" in scope ? query(this.#sql.clearAll) : query(this.#sql.clearUser, [scope.userId]),
     );
     return rowCount ?? 0;
   }
 
-  async ping(): Promise<void> {
-    await this.#run((db) => db.query("SELECT 1"));
+  async ping(options?: OperationOptions): Promise<void> {
+    await this.#run(options, (query) => query("SELECT 1"));
+  }
+
+  poolStats(): PoolStats {
+    return { open: this.#pool.totalCount, idle: this.#pool.idleCount, waiting: this.#pool.waitingCount };
   }
 
   async close(): Promise<void> {
     if (!this.#pool.ended) await this.#pool.end();
   }
 
-  async #run<T>(operation: (db: Queryable) => Promise<T>): Promise<T> {
+  async #run<T>(options: OperationOptions | undefined, operation: (query: Query) => Promise<T>): Promise<T> {
     try {
-      return await operation(this.#pool);
+      return await operation(withDeadline(this.#pool, options));
     } catch (err) {
       throw translate(err);
     }
   }
 
-  async #transaction<T>(operation: (db: Queryable) => Promise<T>): Promise<T> {
+  async #transaction<T>(options: OperationOptions | undefined, operation: (query: Query) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
+      remainingMs(options);
       client = await this.#pool.connect();
     } catch (err) {
       throw translate(err);
     }
     try {
       await client.query("BEGIN");
-      const result = await operation(client);
+      const result = await operation(withDeadline(client, options));
       await client.query("COMMIT");
       client.release();
       return result;
@@ -376,6 +390,10 @@ export class PostgresStore implements MemoryStore {
       throw translate(err);
     }
   }
+}
+
+function withDeadline(db: pg.Pool | pg.PoolClient, options: OperationOptions | undefined): Query {
+  return (text, values) => db.query({ text, values, query_timeout: remainingMs(options) } as pg.QueryConfig);
 }
 
 /** Parameters $1..$8 shared by insert, update and upsert. */

@@ -6,7 +6,8 @@
  * @module
  */
 import { createHash, randomUUID } from "node:crypto";
-import type { NewMemory } from "./store.js";
+import { DeadlineExceededError } from "./errors.js";
+import type { NewMemory, OperationOptions } from "./store.js";
 
 let lastMicros = 0;
 
@@ -47,4 +48,17 @@ export function foldForSearch(text: string): string {
 export function requestFingerprint(memory: NewMemory): string {
   const content = JSON.stringify([memory.memoryId ?? null, memory.memory, memory.topics, memory.input ?? null]);
   return createHash("sha256").update(content).digest("base64url").slice(0, 22);
+}
+
+/**
+ * Milliseconds left before the caller's deadline, for drivers that take a
+ * per-operation timeout; undefined without a deadline. Throws
+ * `DeadlineExceededError` once none is left, so nothing starts that the
+ * caller no longer waits for.
+ */
+export function remainingMs(options: OperationOptions | undefined): number | undefined {
+  if (options?.deadline === undefined) return undefined;
+  const left = Math.floor(options.deadline - Date.now());
+  if (left <= 0) throw new DeadlineExceededError("the call's deadline passed before the database answered");
+  return left;
 }

@@ -3,7 +3,7 @@
  *
  * better-sqlite3 is synchronous, so a call runs start to finish without
  * yielding to the event loop: inside one process no two operations ever
- * interleave. Write transactions still use `BEGIN IMMEDIATE` so that several
+ * interleave, and a deadline can only be checked before a call starts. Write transactions still use `BEGIN IMMEDIATE` so that several
  * processes sharing the file serialise on SQLite's write lock instead of
  * failing half-way through an upgrade from a read lock.
  *
@@ -21,7 +21,7 @@ import {
   StorageError,
   UnavailableError,
 } from "./errors.js";
-import { foldForSearch, newEtag, newMemoryId, nowMicros, requestFingerprint } from "./records.js";
+import { foldForSearch, newEtag, newMemoryId, nowMicros, remainingMs, requestFingerprint } from "./records.js";
 import type {
   ClearScope,
   ListQuery,
@@ -30,6 +30,7 @@ import type {
   MemoryReplacement,
   MemoryStore,
   NewMemory,
+  OperationOptions,
   Page,
   SearchQuery,
   SortDirection,
@@ -197,8 +198,8 @@ export class SqliteStore implements MemoryStore {
     }
   }
 
-  async add(memories: readonly NewMemory[]): Promise<MemoryRecord[]> {
-    return this.#write(() => memories.map((memory, index) => this.#addOne(memory, index)));
+  async add(memories: readonly NewMemory[], options?: OperationOptions): Promise<MemoryRecord[]> {
+    return this.#write(options, () => memories.map((memory, index) => this.#addOne(memory, index)));
   }
 
   #addOne(memory: NewMemory, index: number): MemoryRecord {
@@ -240,15 +241,16 @@ export class SqliteStore implements MemoryStore {
     return record;
   }
 
-  async get(userId: string, memoryId: string): Promise<MemoryRecord> {
-    const row = this.#read(() => this.#statements.get.get(userId, memoryId) as Row | undefined);
+  async get(userId: string, memoryId: string, options?: OperationOptions): Promise<MemoryRecord> {
+    const row = this.#read(options, () => this.#statements.get.get(userId, memoryId) as Row | undefined);
     if (!row) throw new NotFoundError(userId, memoryId);
     return toRecord(row);
   }
 
-  async list(query: ListQuery): Promise<Page> {
+  async list(query: ListQuery, options?: OperationOptions): Promise<Page> {
     const after = query.after ?? START[query.direction];
     const rows = this.#read(
+      options,
       () =>
         this.#statements.list[query.direction].all({
           userId: query.userId,
@@ -264,8 +266,9 @@ export class SqliteStore implements MemoryStore {
     return { memories, next: more && last ? { time: last.createTime, memoryId: last.memoryId } : undefined };
   }
 
-  async search(query: SearchQuery): Promise<MemoryRecord[]> {
+  async search(query: SearchQuery, options?: OperationOptions): Promise<MemoryRecord[]> {
     const rows = this.#read(
+      options,
       () =>
         this.#statements.search[query.direction].all({
           userId: query.userId,
@@ -277,8 +280,8 @@ export class SqliteStore implements MemoryStore {
     return rows.map(toRecord);
   }
 
-  async replace(replacement: MemoryReplacement): Promise<MemoryRecord> {
-    return this.#write(() => {
+  async replace(replacement: MemoryReplacement, options?: OperationOptions): Promise<MemoryRecord> {
+    return this.#write(options, () => {
       const { userId, memoryId } = replacement;
       const storedEtag = this.#statements.etagOf.get(userId, memoryId) as string | undefined;
       if (storedEtag === undefined) {
@@ -305,8 +308,8 @@ export class SqliteStore implements MemoryStore {
     });
   }
 
-  async delete(deletion: MemoryDeletion): Promise<void> {
-    this.#write(() => {
+  async delete(deletion: MemoryDeletion, options?: OperationOptions): Promise<void> {
+    this.#write(options, () => {
       const { userId, memoryId } = deletion;
       const { changes } = this.#statements.delete.run({ userId, memoryId, etag: deletion.etag ?? null });
       if (changes > 0) return;
@@ -315,14 +318,14 @@ export class SqliteStore implements MemoryStore {
     });
   }
 
-  async clear(scope: ClearScope): Promise<number> {
-    return this.#write(() =>
+  async clear(scope: ClearScope, options?: OperationOptions): Promise<number> {
+    return this.#write(options, () =>
       "allUsers" in scope ? this.#statements.clearAll.run().changes : this.#statements.clearUser.run(scope.userId).changes,
     );
   }
 
-  async ping(): Promise<void> {
-    this.#read(() => this.#statements.ping.get());
+  async ping(options?: OperationOptions): Promise<void> {
+    this.#read(options, () => this.#statements.ping.get());
   }
 
   async close(): Promise<void> {
@@ -343,16 +346,18 @@ export class SqliteStore implements MemoryStore {
     };
   }
 
-  #read<T>(operation: () => T): T {
+  #read<T>(options: OperationOptions | undefined, operation: () => T): T {
     try {
+      remainingMs(options);
       return operation();
     } catch (err) {
       throw translate(err);
     }
   }
 
-  #write<T>(operation: () => T): T {
+  #write<T>(options: OperationOptions | undefined, operation: () => T): T {
     try {
+      remainingMs(options);
       return this.#db.transaction(operation).immediate();
     } catch (err) {
       throw translate(err);

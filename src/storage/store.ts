@@ -101,6 +101,26 @@ export interface SearchQuery {
   readonly anyTopics: readonly string[];
 }
 
+/** Per-call options every store method accepts. */
+export interface OperationOptions {
+  /**
+   * When the caller stops waiting (epoch milliseconds). Backends whose
+   * driver supports it pass the remaining time on as the database timeout
+   * and fail with `DeadlineExceededError` once it has passed.
+   */
+  readonly deadline?: number;
+}
+
+/** Connection pool occupancy, for metrics. */
+export interface PoolStats {
+  /** Open connections. */
+  readonly open: number;
+  /** Open connections not running an operation. */
+  readonly idle: number;
+  /** Operations queued for a connection. */
+  readonly waiting: number;
+}
+
 /** Either one user's memories or, explicitly, everybody's. */
 export type ClearScope = { readonly userId: string } | { readonly allUsers: true };
 
@@ -119,29 +139,32 @@ export interface MemoryStore {
    * with `RequestIdReusedError` when a request id was used for different
    * content; both carry the index of the offending entry.
    */
-  add(memories: readonly NewMemory[]): Promise<MemoryRecord[]>;
+  add(memories: readonly NewMemory[], options?: OperationOptions): Promise<MemoryRecord[]>;
 
   /** Fails with `NotFoundError` when the user has no such memory. */
-  get(userId: string, memoryId: string): Promise<MemoryRecord>;
+  get(userId: string, memoryId: string, options?: OperationOptions): Promise<MemoryRecord>;
 
-  list(query: ListQuery): Promise<Page>;
+  list(query: ListQuery, options?: OperationOptions): Promise<Page>;
 
-  search(query: SearchQuery): Promise<MemoryRecord[]>;
+  search(query: SearchQuery, options?: OperationOptions): Promise<MemoryRecord[]>;
 
   /**
    * Replaces content, keeping the id and create time. Fails with
    * `NotFoundError` (unless `allowMissing`) or `EtagMismatchError`.
    */
-  replace(replacement: MemoryReplacement): Promise<MemoryRecord>;
+  replace(replacement: MemoryReplacement, options?: OperationOptions): Promise<MemoryRecord>;
 
   /** Fails with `NotFoundError` (unless `allowMissing`) or `EtagMismatchError`. */
-  delete(deletion: MemoryDeletion): Promise<void>;
+  delete(deletion: MemoryDeletion, options?: OperationOptions): Promise<void>;
 
   /** Deletes in one operation; returns how many memories went. */
-  clear(scope: ClearScope): Promise<number>;
+  clear(scope: ClearScope, options?: OperationOptions): Promise<number>;
 
   /** Resolves when the database answers; rejects with `UnavailableError`. */
-  ping(): Promise<void>;
+  ping(options?: OperationOptions): Promise<void>;
+
+  /** Pool occupancy, for backends that pool connections. */
+  poolStats?(): PoolStats;
 
   /** Releases connections. The store is unusable afterwards. */
   close(): Promise<void>;

@@ -26,7 +26,7 @@ export function useTestServer(openStore: () => Promise<MemoryStore>): TestServer
   });
   afterAll(async () => {
     handle.client?.close();
-    await handle.server?.shutdown(1000);
+    await handle.server?.drain({ delayMs: 0, graceMs: 1000 });
     await handle.store?.close();
   });
   return handle;

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import type { Server, ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "pino";
 import type { MemoryStore } from "./storage/store.js";
@@ -31,9 +32,38 @@ export class HealthMonitor {
   #shuttingDown = false;
   #timer: NodeJS.Timeout | undefined;
   #onChange: (storageUp: boolean) => void = () => {};
+  readonly #watches = new Set<ServerWritableStream<unknown, unknown>>();
 
   constructor(private readonly log: Logger) {
     this.#publish();
+  }
+
+  /**
+   * Registers grpc.health.v1 on `server`, keeping track of open Watch
+   * streams: they never end by themselves, and a drain must not wait the
+   * whole grace period for them.
+   */
+  addToServer(server: Server): void {
+    const watches = this.#watches;
+    this.service.addToServer({
+      addService(definition, implementation: UntypedServiceImplementation) {
+        const watch = implementation.watch as (call: ServerWritableStream<unknown, unknown>) => void;
+        server.addService(definition, {
+          ...implementation,
+          watch(call: ServerWritableStream<unknown, unknown>) {
+            watches.add(call);
+            call.on("cancelled", () => watches.delete(call));
+            watch(call);
+          },
+        });
+      },
+    });
+  }
+
+  /** Ends every open Watch stream (with OK), after they have seen NOT_SERVING. */
+  endWatches(): void {
+    for (const call of this.#watches) call.end();
+    this.#watches.clear();
   }
 
   get serving(): boolean {

@@ -107,7 +107,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   server.addService(strictMemoryServiceDefinition, memoryServiceHandlers(context));
   const health = new HealthMonitor(options.log);
-  health.service.addToServer(server);
+  health.addToServer(server);
   createReflectionService().addToServer(server);
   if (options.metrics) {
     const metrics = options.metrics;
@@ -132,6 +132,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async drain({ delayMs, graceMs }) {
       health.beginShutdown();
       if (delayMs > 0) await sleep(delayMs);
+      health.endWatches();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           options.log.warn({ graceMs }, "in-flight calls outlived the shutdown grace period; cancelling them");

@@ -7,8 +7,9 @@
  */
 import { execFileSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
-import { describeMongo, ensureFerretdbBinary, FerretDbServer } from "./support/ferretdb.js";
+import { describeMongo, FerretDbServer } from "./support/ferretdb.js";
 import { findPostgresBin, PostgresCluster } from "./support/postgres.js";
+import { goTool } from "./support/tools.js";
 
 export interface BackendEndpoint {
   /** Where the server is; absent when it could not be started. */
@@ -41,7 +42,7 @@ async function startMongo(cleanups: (() => Promise<void>)[]): Promise<BackendEnd
   const external = process.env.MONGODB_URL;
   try {
     if (external) return { url: external, description: `MONGODB_URL: ${await describeMongo(external)}` };
-    const server = await FerretDbServer.create(ensureFerretdbBinary());
+    const server = await FerretDbServer.create(goTool("ferretdb"));
     cleanups.push(() => server.destroy());
     const url = `mongodb://127.0.0.1:${server.port}`;
     return { url, description: `${await describeMongo(url)}, port ${server.port}` };

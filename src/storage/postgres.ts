@@ -127,9 +127,6 @@ const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EP
 /** Translates pg and socket errors (SQLSTATE in `code`) into storage errors. */
 function translate(err: unknown): Error {
   if (err instanceof StorageError || !(err instanceof Error)) return err as Error;
-  if (err.message === "Query read timeout") {
-    return new DeadlineExceededError("the call's deadline passed before PostgreSQL answered", { cause: err });
-  }
   const code = (err as { code?: string }).code ?? "";
   if (code === "40001" || code === "40P01" || code === "55P03") {
     return new ConflictError("transaction conflicted with a concurrent one", { cause: err });
@@ -151,19 +148,19 @@ function translate(err: unknown): Error {
 const isUniqueViolation = (err: unknown, constraint: string) =>
   err instanceof pg.DatabaseError && err.code === "23505" && err.constraint === constraint;
 
-/**
- * Runs one statement on the pool, or on the connection of a transaction,
- * with the caller's remaining time as pg's `query_timeout`.
- */
+/** Runs one statement on the pool, or on the connection of a session. */
 type Query = <R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
 
 export class PostgresStore implements MemoryStore {
   readonly backend = "postgres";
   readonly #pool: pg.Pool;
+  readonly #connectionString: string;
   readonly #sql;
 
-  private constructor(pool: pg.Pool, schema: string) {
+  private constructor(pool: pg.Pool, options: PostgresOptions) {
     this.#pool = pool;
+    this.#connectionString = options.connectionString;
+    const schema = options.schema;
     const table = `"${schema}".memories`;
     const select = (where: string, order = "", limit = "") => `SELECT ${COLUMNS} FROM ${table} WHERE ${where} ${order} ${limit}`;
     const orderBy = (column: string, direction: SortDirection) => {
@@ -232,7 +229,7 @@ export class PostgresStore implements MemoryStore {
     pool.on("error", () => {});
     try {
       await migrate(pool, options.schema);
-      return new PostgresStore(pool, options.schema);
+      return new PostgresStore(pool, options);
     } catch (err) {
       await pool.end().catch(() => {});
       throw translate(err);
@@ -359,15 +356,31 @@ export class PostgresStore implements MemoryStore {
     if (!this.#pool.ended) await this.#pool.end();
   }
 
-  async #run<T>(options: OperationOptions | undefined, operation: (query: Query) => Promise<T>): Promise<T> {
-    try {
-      return await operation(withDeadline(this.#pool, options));
-    } catch (err) {
-      throw translate(err);
-    }
+  /** One statement or a few, outside a transaction. */
+  #run<T>(options: OperationOptions | undefined, operation: (query: Query) => Promise<T>): Promise<T> {
+    return this.#session(options, false, operation);
   }
 
-  async #transaction<T>(options: OperationOptions | undefined, operation: (query: Query) => Promise<T>): Promise<T> {
+  /** Several statements in one transaction: all commit, or none. */
+  #transaction<T>(options: OperationOptions | undefined, operation: (query: Query) => Promise<T>): Promise<T> {
+    return this.#session(options, true, operation);
+  }
+
+  /**
+   * Runs `operation` on one pooled connection. With a deadline, a timer
+   * cancels the running statement server-side (pg_cancel_backend) when the
+   * deadline passes, so a statement the caller gave up on does not commit
+   * later; that connection is then closed rather than reused, so a late
+   * cancel can never hit someone else's statement.
+   */
+  async #session<T>(options: OperationOptions | undefined, transaction: boolean, operation: (query: Query) => Promise<T>): Promise<T> {
+    if (options?.deadline === undefined && !transaction) {
+      try {
+        return await operation((text, values) => this.#pool.query(text, values));
+      } catch (err) {
+        throw translate(err);
+      }
+    }
     let client: pg.PoolClient;
     try {
       remainingMs(options);
@@ -375,25 +388,53 @@ export class PostgresStore implements MemoryStore {
     } catch (err) {
       throw translate(err);
     }
+    let cancelled = false;
+    const timer =
+      options?.deadline === undefined
+        ? undefined
+        : setTimeout(() => {
+            cancelled = true;
+            this.#cancel(client);
+          }, options.deadline - Date.now());
+    const query: Query = (text, values) => {
+      remainingMs(options);
+      return client.query(text, values);
+    };
     try {
-      await client.query("BEGIN");
-      const result = await operation(withDeadline(client, options));
-      await client.query("COMMIT");
-      client.release();
+      if (transaction) await client.query("BEGIN");
+      const result = await operation(query);
+      if (transaction) await client.query("COMMIT");
+      clearTimeout(timer);
+      client.release(cancelled);
       return result;
     } catch (err) {
-      // A broken connection must not go back to the pool.
-      await client.query("ROLLBACK").then(
-        () => client.release(),
-        (rollbackError: Error) => client.release(rollbackError),
-      );
+      clearTimeout(timer);
+      if (transaction && !cancelled) {
+        // A connection whose rollback fails is broken and must not go back to the pool.
+        await client.query("ROLLBACK").then(
+          () => client.release(),
+          (rollbackError: Error) => client.release(rollbackError),
+        );
+      } else {
+        client.release(cancelled);
+      }
+      if (cancelled && err instanceof pg.DatabaseError && err.code === "57014") {
+        throw new DeadlineExceededError("the call's deadline passed; PostgreSQL cancelled its statement", { cause: err });
+      }
       throw translate(err);
     }
   }
-}
 
-function withDeadline(db: pg.Pool | pg.PoolClient, options: OperationOptions | undefined): Query {
-  return (text, values) => db.query({ text, values, query_timeout: remainingMs(options) } as pg.QueryConfig);
+  /** Cancels whatever `client`'s backend runs, from a fresh connection: the pool may be exhausted by blocked ones. */
+  #cancel(client: pg.PoolClient): void {
+    const pid = (client as unknown as { processID: number }).processID;
+    const canceller = new pg.Client({ connectionString: this.#connectionString, connectionTimeoutMillis: 5000 });
+    canceller
+      .connect()
+      .then(() => canceller.query("SELECT pg_cancel_backend($1)", [pid]))
+      .catch(() => {}) // the connection is closed after the operation anyway
+      .finally(() => canceller.end().catch(() => {}));
+  }
 }
 
 /** Parameters $1..$8 shared by insert, update and upsert. */

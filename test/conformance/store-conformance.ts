@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AlreadyExistsError,
+  DeadlineExceededError,
   EtagMismatchError,
   NotFoundError,
   RequestIdReusedError,
@@ -393,6 +394,40 @@ export function describeStoreConformance(backend: string, openStore: () => Promi
           expect((await store.list({ userId, direction: "newest", pageSize: 10, anyTopics: [], after: undefined })).memories).toEqual([]);
         }
       });
+    });
+
+    it("starts no operation whose deadline has passed", async () => {
+      const userId = newUser();
+      const existing = await addOne(userId);
+      const past = { deadline: Date.now() - 1 };
+      const key = { userId, memoryId: existing.memoryId };
+      const operations = [
+        () => store.add([draft(userId, { memoryId: "late" })], past),
+        () => store.get(userId, existing.memoryId, past),
+        () => store.list({ userId, direction: "newest", pageSize: 10, anyTopics: [], after: undefined }, past),
+        () => store.search({ userId, direction: "newest", limit: 10, text: "", anyTopics: [] }, past),
+        () => store.replace({ ...key, memory: "late", topics: [], allowMissing: false }, past),
+        () => store.delete({ ...key, allowMissing: false }, past),
+        () => store.clear({ userId }, past),
+        () => store.ping(past),
+      ];
+      for (const operation of operations) await expect(operation()).rejects.toBeInstanceOf(DeadlineExceededError);
+      expect(await store.get(userId, existing.memoryId)).toEqual(existing);
+      await expect(store.get(userId, "late")).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it("completes every operation within a generous deadline", async () => {
+      const userId = newUser();
+      const soon = { deadline: Date.now() + 10_000 };
+      const [created] = await store.add([draft(userId), draft(userId)], soon);
+      const key = { userId, memoryId: created!.memoryId };
+      expect(await store.get(userId, created!.memoryId, soon)).toEqual(created);
+      expect((await store.list({ userId, direction: "newest", pageSize: 10, anyTopics: [], after: undefined }, soon)).memories).toHaveLength(2);
+      expect(await store.search({ userId, direction: "newest", limit: 10, text: "tea", anyTopics: [] }, soon)).toHaveLength(2);
+      const replaced = await store.replace({ ...key, memory: "coffee", topics: [], etag: created!.etag, allowMissing: false }, soon);
+      await store.delete({ ...key, etag: replaced.etag, allowMissing: false }, soon);
+      expect(await store.clear({ userId }, soon)).toBe(1);
+      await store.ping(soon);
     });
 
     it("answers ping", async () => {

@@ -12,6 +12,8 @@ export interface ServerProcess {
   readonly stderr: () => string;
   /** Sends `signal` and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the first log line matching `predicate`, waiting for it if need be. */
+  waitForLog(predicate: (entry: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   readonly exited: Promise<number | null>;
 }
 
@@ -19,12 +21,14 @@ export interface SpawnOptions {
   args?: string[];
   env?: Record<string, string>;
   cwd?: string;
+  /** Resolve once the gRPC port is bound ("listening") or storage is open too ("serving", default). */
+  until?: "listening" | "serving";
 }
 
 /**
  * Starts the compiled server (`dist/src/main.js`, as `npm start` runs it)
- * and resolves once it logs that it is serving. Pass `--listen
- * 127.0.0.1:0` (or MEMORYD_LISTEN) to get a free port.
+ * and resolves once it logs that it is listening or serving. Pass
+ * `--listen 127.0.0.1:0` (or MEMORYD_LISTEN) to get a free port.
  */
 export function spawnServer(options: SpawnOptions = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [MAIN, ...(options.args ?? [])], {
@@ -36,6 +40,17 @@ export function spawnServer(options: SpawnOptions = {}): Promise<ServerProcess> 
   let stderr = "";
   let buffered = "";
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const waitForLog = (predicate: (entry: Record<string, unknown>) => boolean, timeoutMs = 10_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const started = Date.now();
+      const poll = () => {
+        const found = logs.find(predicate);
+        if (found) return resolve(found);
+        if (Date.now() - started > timeoutMs) return reject(new Error(`no matching log line in ${JSON.stringify(logs)}`));
+        setTimeout(poll, 20);
+      };
+      poll();
+    });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}${JSON.stringify(logs)}`)), 20_000);
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -52,7 +67,7 @@ export function spawnServer(options: SpawnOptions = {}): Promise<ServerProcess> 
           entry = { raw: line };
         }
         logs.push(entry);
-        if (entry.msg === "memoryd serving") {
+        if (entry.msg === `memoryd ${options.until ?? "serving"}`) {
           clearTimeout(timer);
           const port = entry.port as number;
           resolve({
@@ -62,6 +77,7 @@ export function spawnServer(options: SpawnOptions = {}): Promise<ServerProcess> 
             logs,
             stderr: () => stderr,
             exited,
+            waitForLog,
             stop: (signal = "SIGTERM") => {
               child.kill(signal);
               return exited;

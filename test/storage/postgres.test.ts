@@ -1,6 +1,6 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { StorageError, UnavailableError } from "../../src/storage/errors.js";
+import { DeadlineExceededError, StorageError, UnavailableError } from "../../src/storage/errors.js";
 import { openStore, parsePostgresUrl } from "../../src/storage/open.js";
 import { describeStoreConformance } from "../conformance/store-conformance.js";
 import { backend } from "../support/backends.js";
@@ -85,6 +85,25 @@ describe.skipIf(postgres.unavailable)(`postgres backend (${postgres.unavailable 
     expect(err).toBeInstanceOf(StorageError);
     expect(err.cause).toMatchObject({ code: "23514" });
     expect((await store.list({ userId: "u", direction: "newest", pageSize: 10, anyTopics: [], after: undefined })).memories).toEqual([]);
+    await store.close();
+  });
+
+  it("gives a call blocked in the database only the time left before its deadline", async () => {
+    const url = postgres.storageUrl();
+    const store = await openStore(url);
+    const [record] = await store.add([{ userId: "u", memory: "locked", topics: [] }]);
+    await withClient(url, async (locker, schema) => {
+      await locker.query("BEGIN");
+      await locker.query(`SELECT 1 FROM "${schema}".memories WHERE memory_id = $1 FOR UPDATE`, [record!.memoryId]);
+      const started = Date.now();
+      const replacement = { userId: "u", memoryId: record!.memoryId, memory: "blocked", topics: [], allowMissing: false };
+      await expect(store.replace(replacement, { deadline: started + 300 })).rejects.toBeInstanceOf(DeadlineExceededError);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect(Date.now() - started).toBeLessThan(2000);
+      await locker.query("ROLLBACK");
+    });
+    // The pool recovers: the same store serves the next call.
+    expect((await store.get("u", record!.memoryId)).memory).toBe("locked");
     await store.close();
   });
 

@@ -2,7 +2,7 @@
  * FerretDB 1.x (MongoDB wire protocol over SQLite) on a free loopback port,
  * for the MongoDB backend tests.
  */
-import { type ChildProcess, execFileSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,16 +10,6 @@ import { MongoClient } from "mongodb";
 import { exitOf, freePort, spawn, waitFor } from "./processes.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-
-/** The FerretDB binary (built on first use by scripts/ferretdb-binary.mjs); throws with the reason when there is none. */
-export function ensureFerretdbBinary(): string {
-  try {
-    return execFileSync(process.execPath, [join(ROOT, "scripts", "ferretdb-binary.mjs")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-  } catch (err) {
-    const stderr = (err as { stderr?: string }).stderr ?? "";
-    throw new Error(`cannot build FerretDB from tools/ferretdb (needs Go): ${stderr.trim() || (err as Error).message}`);
-  }
-}
 
 export class FerretDbServer {
   #server: ChildProcess | undefined;

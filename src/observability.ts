@@ -1,8 +1,8 @@
 /**
  * One structured log line and one metrics sample per call, from a grpc-js
- * server interceptor: it sees every call on every service, including those
- * grpc-js itself refuses (oversized messages, unknown methods), which a
- * handler wrapper would miss.
+ * server interceptor: it sees every call that reaches a handler on every
+ * service, including health and reflection. (Requests grpc-js refuses
+ * before that, such as oversized messages, never reach interceptors.)
  *
  * The request id comes from the `x-request-id` metadata (one is generated
  * when absent) and is echoed in the response headers; a W3C `traceparent`

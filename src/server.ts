@@ -114,9 +114,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     health.onStorageChange((up) => metrics.setStorageUp(up));
   }
 
+  const { credentials, loaded } = serverCredentials(options.tls);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(options.listen, serverCredentials(options.tls), (err, boundPort) => (err ? reject(err) : resolve(boundPort))),
+    server.bindAsync(options.listen, credentials, (err, boundPort) => (err ? reject(err) : resolve(boundPort))),
   );
+  await loaded;
 
   const running: RunningServer = {
     port,

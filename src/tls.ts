@@ -8,6 +8,8 @@
  *
  * @module
  */
+import { readFileSync } from "node:fs";
+import { createSecureContext } from "node:tls";
 import { experimental, ServerCredentials } from "@grpc/grpc-js";
 
 export interface TlsOptions {
@@ -21,17 +23,46 @@ export interface TlsOptions {
   readonly refreshMs: number;
 }
 
-export function serverCredentials(tls: TlsOptions | undefined): ServerCredentials {
-  if (!tls) return ServerCredentials.createInsecure();
+export interface Credentials {
+  readonly credentials: ServerCredentials;
+  /**
+   * Resolves once the certificate files have been loaded. grpc-js drops
+   * connections until then, so the server must not report SERVING earlier.
+   */
+  readonly loaded: Promise<void>;
+}
+
+export function serverCredentials(tls: TlsOptions | undefined): Credentials {
+  if (!tls) return { credentials: ServerCredentials.createInsecure(), loaded: Promise.resolve() };
+  // Read once up front so a missing file or a key that does not match its
+  // certificate stops the start with a clear message.
+  try {
+    createSecureContext({
+      cert: readFileSync(tls.certFile),
+      key: readFileSync(tls.keyFile),
+      ca: tls.clientCaFile === undefined ? undefined : readFileSync(tls.clientCaFile),
+    });
+  } catch (err) {
+    throw new Error(`TLS configuration: ${(err as Error).message}`, { cause: err });
+  }
   const provider = new experimental.FileWatcherCertificateProvider({
     certificateFile: tls.certFile,
     privateKeyFile: tls.keyFile,
     caCertificateFile: tls.clientCaFile,
     refreshIntervalMs: tls.refreshMs,
   });
+  const loaded = new Promise<void>((resolve, reject) => {
+    const listener = (update: experimental.IdentityCertificateUpdate | null) => {
+      provider.removeIdentityCertificateListener(listener);
+      if (update) resolve();
+      else reject(new Error(`TLS configuration: cannot read ${tls.certFile} or ${tls.keyFile}`));
+    };
+    provider.addIdentityCertificateListener(listener);
+  });
   const mutual = tls.clientCaFile !== undefined;
   // grpc-js passes its first argument on as the identity (certificate and
   // key) provider and its second as the CA provider, whatever the parameter
   // names in its type declarations say; the mTLS tests pin this down.
-  return experimental.createCertificateProviderServerCredentials(provider, mutual ? provider : null, mutual);
+  const credentials = experimental.createCertificateProviderServerCredentials(provider, mutual ? provider : null, mutual);
+  return { credentials, loaded };
 }

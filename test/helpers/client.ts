@@ -2,7 +2,14 @@
  * A promise-returning wrapper over the generated grpc-js client, and a
  * decoder for the google.rpc.Status details the server attaches to errors.
  */
-import { type CallOptions, type ClientUnaryCall, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  type ClientUnaryCall,
+  credentials,
+  Metadata,
+  type ServiceError,
+} from "@grpc/grpc-js";
 import { BadRequest, ErrorInfo, ResourceInfo } from "../../gen/ts/google/rpc/error_details.js";
 import { Status } from "../../gen/ts/google/rpc/status.js";
 import {
@@ -31,11 +38,18 @@ export interface CallExtras {
   deadlineMs?: number;
 }
 
+/** Request metadata carrying a bearer token. */
+export function bearer(token: string): Metadata {
+  const metadata = new Metadata();
+  metadata.set("authorization", `Bearer ${token}`);
+  return metadata;
+}
+
 export class MemoryClient {
   readonly raw: MemoryServiceClient;
 
-  constructor(address: string) {
-    this.raw = new MemoryServiceClient(address, credentials.createInsecure());
+  constructor(address: string, channelCredentials: ChannelCredentials = credentials.createInsecure()) {
+    this.raw = new MemoryServiceClient(address, channelCredentials);
   }
 
   // Methods are looked up per call: field initializers run before the constructor body sets `raw`.

@@ -3,6 +3,7 @@
  * The memoryd process: parse configuration, bind (health NOT_SERVING), open
  * storage (retrying while it is unreachable), serve, and on SIGTERM or
  * SIGINT drain and exit 0. SIGHUP re-reads the token file.
+ * `memoryd import ...` instead copies an Agno store in (src/import/).
  *
  * @module
  */
@@ -10,11 +11,21 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { pino } from "pino";
 import { TokenAuthenticator } from "./auth.js";
 import { parseConfig } from "./config.js";
+import { runImport } from "./import/cli.js";
 import { Metrics, boundPort } from "./metrics.js";
 import { startServer } from "./server.js";
 import { UnavailableError } from "./storage/errors.js";
 import { openStore } from "./storage/open.js";
 import type { MemoryStore } from "./storage/store.js";
+
+if (process.argv[2] === "import") {
+  try {
+    process.exit(await runImport(process.argv.slice(3)));
+  } catch (err) {
+    process.stderr.write(`memoryd import: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
 
 const config = parseConfig(process.argv.slice(2));
 const log = pino({ level: config.logLevel, base: { service: "memoryd" } });

@@ -271,6 +271,17 @@ export class MongoStore implements MemoryStore {
     }
   }
 
+  async importMemories(records: readonly MemoryRecord[], options?: OperationOptions): Promise<number> {
+    if (records.length === 0) return 0;
+    const operations = records.map((record) => {
+      const doc = toDocument({ ...record, etag: newEtag() }, undefined, undefined);
+      const { user_id, memory_id, ...rest } = doc;
+      return { updateOne: { filter: { user_id, memory_id }, update: { $setOnInsert: rest }, upsert: true } };
+    });
+    const result = await this.#run(() => this.#memories.bulkWrite(operations, { ordered: false, ...timeout(options) }));
+    return result.upsertedCount;
+  }
+
   async get(userId: string, memoryId: string, options?: OperationOptions): Promise<MemoryRecord> {
     const doc = await this.#run(() => this.#memories.findOne({ user_id: userId, memory_id: memoryId }, timeout(options)));
     if (!doc) throw new NotFoundError(userId, memoryId);

@@ -81,7 +81,7 @@ export function parsePostgresUrl(url: string): PostgresOptions {
  * parameter goes to the driver unchanged (`maxPoolSize`, `replicaSet`,
  * `serverSelectionTimeoutMS`, ...).
  */
-export function parseMongoUrl(url: string): MongoOptions {
+export function parseMongoUrl(url: string, defaultDatabase = "memoryd"): MongoOptions {
   const { url: connectionString, params } = takeParams(url, ["collection"]);
   const afterScheme = connectionString.indexOf("://") + 3;
   const pathStart = connectionString.indexOf("/", afterScheme);
@@ -89,7 +89,7 @@ export function parseMongoUrl(url: string): MongoOptions {
   const path = pathStart < 0 ? "" : connectionString.slice(pathStart + 1, queryStart < 0 ? undefined : queryStart);
   return {
     connectionString,
-    database: decodeURIComponent(path) || "memoryd",
+    database: decodeURIComponent(path) || defaultDatabase,
     collection: params.get("collection") ?? "memories",
   };
 }

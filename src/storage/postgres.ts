@@ -191,6 +191,9 @@ export class PostgresStore implements MemoryStore {
         VALUES ($1, $2, $3, $4, $5, $6, ${fromMicros("$7")}, ${fromMicros("$7")}, $8, $9, $10)
         ON CONFLICT (user_id, request_id) WHERE request_id IS NOT NULL DO NOTHING
         RETURNING 1`,
+      importOne: `INSERT INTO ${table} (user_id, memory_id, memory, memory_folded, topics, input, create_time, update_time, etag)
+        VALUES ($1, $2, $3, $4, $5, $6, ${fromMicros("$9")}, ${fromMicros("$7")}, $8)
+        ON CONFLICT (user_id, memory_id) DO NOTHING`,
       update: `UPDATE ${table} SET ${setContent}
         WHERE user_id = $1 AND memory_id = $2 AND ($9::text IS NULL OR etag = $9)
         RETURNING ${micros("create_time")} AS create_time`,
@@ -268,6 +271,17 @@ export class PostgresStore implements MemoryStore {
     if (!row) throw new ConflictError(`request_id "${memory.requestId}" was deleted concurrently`);
     if (row.request_fingerprint !== fingerprint) throw new RequestIdReusedError(memory.requestId!, index);
     return toRecord(row);
+  }
+
+  async importMemories(records: readonly MemoryRecord[], options?: OperationOptions): Promise<number> {
+    return this.#transaction(options, async (query) => {
+      let written = 0;
+      for (const record of records) {
+        const result = await query(this.#sql.importOne, [...contentParams({ ...record, etag: newEtag() }), record.createTime]);
+        written += result.rowCount ?? 0;
+      }
+      return written;
+    });
   }
 
   async get(userId: string, memoryId: string, options?: OperationOptions): Promise<MemoryRecord> {

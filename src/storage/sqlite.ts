@@ -166,6 +166,11 @@ export class SqliteStore implements MemoryStore {
         `INSERT INTO memories (user_id, memory_id, memory, memory_folded, topics, input, create_time, update_time, etag, request_id, request_fingerprint)
          VALUES (:userId, :memoryId, :memory, :folded, :topics, :input, :createTime, :updateTime, :etag, :requestId, :fingerprint)`,
       ),
+      importOne: prepare(
+        `INSERT INTO memories (user_id, memory_id, memory, memory_folded, topics, input, create_time, update_time, etag)
+         VALUES (:userId, :memoryId, :memory, :folded, :topics, :input, :createTime, :updateTime, :etag)
+         ON CONFLICT (user_id, memory_id) DO NOTHING`,
+      ),
       update: prepare(
         `UPDATE memories SET memory = :memory, memory_folded = :folded, topics = :topics, input = :input, update_time = :updateTime, etag = :etag
          WHERE user_id = :userId AND memory_id = :memoryId
@@ -239,6 +244,16 @@ export class SqliteStore implements MemoryStore {
       throw err;
     }
     return record;
+  }
+
+  async importMemories(records: readonly MemoryRecord[], options?: OperationOptions): Promise<number> {
+    return this.#write(options, () =>
+      records.reduce(
+        (written, record) =>
+          written + this.#statements.importOne.run({ ...this.#rowParams({ ...record, etag: newEtag() }), createTime: record.createTime }).changes,
+        0,
+      ),
+    );
   }
 
   async get(userId: string, memoryId: string, options?: OperationOptions): Promise<MemoryRecord> {

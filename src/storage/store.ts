@@ -141,6 +141,14 @@ export interface MemoryStore {
    */
   add(memories: readonly NewMemory[], options?: OperationOptions): Promise<MemoryRecord[]>;
 
+  /**
+   * Writes memories exactly as given — ids, users, topics and times — but
+   * with fresh etags, skipping every one whose (user, id) exists already, so
+   * that an import can be run again safely. Returns how many were written.
+   * For migrating data in (`memoryd import`), not for serving calls.
+   */
+  importMemories(records: readonly MemoryRecord[], options?: OperationOptions): Promise<number>;
+
   /** Fails with `NotFoundError` when the user has no such memory. */
   get(userId: string, memoryId: string, options?: OperationOptions): Promise<MemoryRecord>;
 

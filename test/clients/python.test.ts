@@ -1,0 +1,59 @@
+/**
+ * The Python client and the Agno adapter: pytest (clients/python/tests),
+ * run against live servers it starts itself, in the .venv that
+ * scripts/python-venv.sh creates with the pinned packages (agno==1.8.4
+ * among them). Each pytest case is reported here as a test of its own.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { tempDir } from "../helpers/temp.js";
+
+const root = join(import.meta.dirname, "..", "..");
+const python = join(root, ".venv", "bin", "python");
+
+interface Case {
+  name: string;
+  outcome: "passed" | "failed" | "skipped";
+  message: string;
+}
+
+function runPytest(): { cases: Case[]; output: string } {
+  // The package under test is installed from the source tree each run: the
+  // wheel carries the generated code, so this also checks the packaging.
+  const install = spawnSync(python, ["-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--force-reinstall", "./clients/python"], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  if (install.status !== 0) return { cases: [], output: `pip install ./clients/python failed:\n${install.stdout}${install.stderr}` };
+  const report = join(tempDir("memoryd-pytest-"), "junit.xml");
+  const run = spawnSync(python, ["-m", "pytest", "clients/python/tests", "-p", "no:cacheprovider", "-q", `--junitxml=${report}`], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+  const output = `${run.stdout}${run.stderr}`;
+  if (!existsSync(report)) return { cases: [], output };
+  const xml = readFileSync(report, "utf8");
+  const cases = [...xml.matchAll(/<testcase classname="([^"]*)" name="([^"]*)"[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g)].map((m) => {
+    const body = m[4] ?? "";
+    const outcome = /<(failure|error)/.test(body) ? "failed" : /<skipped/.test(body) ? "skipped" : "passed";
+    return { name: `${m[1]}::${m[2]}`, outcome, message: body.slice(0, 4000) } as Case;
+  });
+  return { cases, output };
+}
+
+const unavailable = existsSync(python) ? undefined : "no .venv: run scripts/python-venv.sh";
+const { cases, output } = unavailable ? { cases: [], output: "" } : runPytest();
+
+describe.skipIf(unavailable)(`Python client and Agno adapter (pytest${unavailable ? `: ${unavailable}` : ""})`, () => {
+  it("ran pytest and collected its cases", () => {
+    expect(cases.length, output).toBeGreaterThan(0);
+  });
+  for (const testCase of cases) {
+    it.skipIf(testCase.outcome === "skipped")(testCase.name, () => {
+      expect(testCase.outcome, testCase.message).toBe("passed");
+    });
+  }
+});

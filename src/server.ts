@@ -51,6 +51,12 @@ export interface ServerOptions {
   readonly authenticator?: Authenticator;
   readonly metrics?: Metrics;
   readonly connection?: ConnectionOptions;
+  /**
+   * Adds further services to the same server before it binds. The benchmark
+   * registers a no-op service this way, to measure the framework's ceiling
+   * on exactly the server that serves memoryd.
+   */
+  readonly register?: (server: Server) => void;
 }
 
 export interface RunningServer {
@@ -109,6 +115,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const health = new HealthMonitor(options.log);
   health.addToServer(server);
   createReflectionService().addToServer(server);
+  options.register?.(server);
   if (options.metrics) {
     const metrics = options.metrics;
     health.onStorageChange((up) => metrics.setStorageUp(up));

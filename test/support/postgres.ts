@@ -37,10 +37,15 @@ export class PostgresCluster {
     readonly dir: string,
     readonly port: number,
     readonly version: string,
+    readonly fsync: boolean,
   ) {}
 
-  /** Creates and starts a cluster; superuser `postgres`, trust authentication, loopback only. */
-  static async create(bin: string): Promise<PostgresCluster> {
+  /**
+   * Creates and starts a cluster; superuser `postgres`, trust authentication,
+   * loopback only. Tests run without fsync; benchmarks ask for `fsync`, so
+   * commits cost what they cost in production.
+   */
+  static async create(bin: string, options: { fsync?: boolean } = {}): Promise<PostgresCluster> {
     const dir = mkdtempSync(join(tmpdir(), "memoryd-pg-"));
     const account = serviceAccount();
     if (account) chownSync(dir, account.uid, account.gid);
@@ -49,7 +54,7 @@ export class PostgresCluster {
       stdio: "pipe",
     });
     const version = execFileSync(join(bin, "postgres"), ["--version"], { ...account, encoding: "utf8" }).trim();
-    const cluster = new PostgresCluster(bin, dir, await freePort(), version);
+    const cluster = new PostgresCluster(bin, dir, await freePort(), version, options.fsync ?? false);
     await cluster.start();
     return cluster;
   }
@@ -60,8 +65,9 @@ export class PostgresCluster {
 
   async start(): Promise<void> {
     const args = ["-D", join(this.dir, "data"), "-p", String(this.port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="];
-    // Durability of the database server itself is not under test; speed is welcome.
-    args.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300");
+    args.push("-c", "max_connections=300");
+    // Tests do not test PostgreSQL's own durability, and welcome the speed.
+    if (!this.fsync) args.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
     this.#server = spawn(join(this.bin, "postgres"), args, { ...serviceAccount(), stdio: ["ignore", "ignore", "pipe"] });
     this.#server.stderr!.on("data", (chunk: Buffer) => (this.#log = (this.#log + chunk.toString()).slice(-4000)));
     const server = this.#server;

@@ -1,0 +1,367 @@
+/**
+ * `npm run bench`: throughput and latency of memoryd's RPCs against the
+ * ceiling of the same gRPC server with no-op handlers, measured in the same
+ * run. See the README's "Performance" section for the figures and commands.
+ *
+ * The server (bench/server.ts) runs in its own process; several client
+ * processes (bench/worker.ts) keep a fixed number of calls in flight, since
+ * one Node client process saturates a core before the server does. For each
+ * RPC the real method and its no-op twin are driven with the same requests,
+ * one after the other, and the ratio of their throughputs is printed.
+ */
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { credentials, Client, Metadata } from "@grpc/grpc-js";
+import { Command, Option } from "commander";
+import {
+  AddUserMemoryRequest,
+  BatchAddUserMemoriesRequest,
+  BatchAddUserMemoriesResponse,
+  GetUserMemoryRequest,
+  ListOrder,
+  ListUserMemoriesRequest,
+  ListUserMemoriesResponse,
+  SearchUserMemoriesRequest,
+} from "../gen/ts/memory/v1/memory_service.js";
+import { FerretDbServer } from "../test/support/ferretdb.js";
+import { findPostgresBin, PostgresCluster } from "../test/support/postgres.js";
+import { goTool } from "../test/support/tools.js";
+import { NOOP_SERVICE } from "./noop.js";
+import type { WorkerResult, WorkerTask } from "./worker.js";
+
+const RPCS = ["add", "get", "list", "list-deep", "search", "search-rare"] as const;
+type Rpc = (typeof RPCS)[number];
+
+interface Options {
+  backend: "sqlite" | "postgres" | "mongodb";
+  storage?: string;
+  duration: number;
+  warmup: number;
+  concurrency: number;
+  workers: number;
+  users: number;
+  memoriesPerUser: number;
+  targetMemories: number;
+  rpcs: string;
+  out?: string;
+  baseline?: string;
+  cpuProf: boolean;
+}
+
+const program = new Command("bench")
+  .description("measure memoryd's RPCs against a no-op handler on the same server")
+  .addOption(new Option("--backend <name>", "storage backend").choices(["sqlite", "postgres", "mongodb"]).default("sqlite"))
+  .option("--storage <url>", "storage URL instead of a fresh database (POSTGRES_URL / MONGODB_URL are honoured too)")
+  .option("--duration <s>", "measured seconds per RPC (and per ceiling)", Number, 10)
+  .option("--warmup <s>", "unmeasured seconds before each measurement", Number, 2)
+  .option("--concurrency <n>", "calls in flight, over all client processes", Number, 64)
+  .option("--workers <n>", "client processes", Number, 2)
+  .option("--users <n>", "background users", Number, 100)
+  .option("--memories-per-user <n>", "memories of each background user", Number, 100)
+  .option("--target-memories <n>", "memories of the user that get, list and search read", Number, 100)
+  .option("--rpcs <list>", `comma-separated, of ${RPCS.join(", ")}`, RPCS.join(","))
+  .option("--out <file>", "JSON results (default bench/results/<backend>-<time>.json)")
+  .option("--baseline <file>", "earlier results to compare p99 latencies with (flat cost with size)")
+  .option("--cpu-prof", "write a V8 CPU profile of the server (node --cpu-prof) into bench/results", false)
+  .parse();
+const options = program.opts<Options>();
+const rpcs = options.rpcs.split(",").map((r) => r.trim()) as Rpc[];
+for (const rpc of rpcs) if (!RPCS.includes(rpc)) program.error(`unknown RPC ${rpc}`);
+
+const root = join(import.meta.dirname, "..", "..");
+const resultsDir = join(root, "bench", "results");
+const cleanups: (() => Promise<void> | void)[] = [];
+
+// ---------------------------------------------------------------- data
+
+/** Deterministic pseudo-random numbers, so every run loads the same data. */
+function prng(seed: number) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = (
+  "user prefers dark mode light theme concise answers english german coffee tea morning evening works remote office " +
+  "team lead engineer designer manager python typescript golang rust java project deadline meeting weekly daily " +
+  "travel berlin paris tokyo london vegetarian vegan allergic peanuts gluten cats dogs hiking cycling running music " +
+  "jazz classical podcasts books novels history science fiction privacy notifications email slack calendar timezone " +
+  "utc pacific central budget invoice customer support billing subscription premium trial feedback keyboard shortcuts"
+).split(" ");
+const TOPICS = ["preferences", "ui", "work", "food", "travel", "health", "hobbies", "schedule", "billing", "language"];
+/** In about one memory in ten thousand: what the rare search looks for. */
+const RARE_WORD = "quetzalcoatl";
+
+function memoryText(random: () => number): string {
+  const words = Array.from({ length: 8 + Math.floor(random() * 22) }, () => WORDS[Math.floor(random() * WORDS.length)]!);
+  if (random() < 0.0001) words.splice(Math.floor(random() * words.length), 0, RARE_WORD);
+  const text = words.join(" ");
+  return text[0]!.toUpperCase() + text.slice(1) + ".";
+}
+
+function topics(random: () => number): string[] {
+  return Array.from(new Set(Array.from({ length: 1 + Math.floor(random() * 3) }, () => TOPICS[Math.floor(random() * TOPICS.length)]!)));
+}
+
+// ---------------------------------------------------------------- processes
+
+async function startStorage(): Promise<string> {
+  if (options.storage) return options.storage;
+  if (options.backend === "sqlite") {
+    const dir = mkdtempSync(join(tmpdir(), "memoryd-bench-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    return `sqlite://${join(dir, "bench.db")}`;
+  }
+  if (options.backend === "postgres") {
+    if (process.env.POSTGRES_URL) return `${process.env.POSTGRES_URL}${process.env.POSTGRES_URL.includes("?") ? "&" : "?"}schema=bench_${Date.now()}`;
+    const bin = await findPostgresBin();
+    if (!bin) throw new Error("no PostgreSQL binaries: set PG_BIN or POSTGRES_URL");
+    const cluster = await PostgresCluster.create(bin, { fsync: true });
+    cleanups.push(() => cluster.destroy());
+    console.log(`postgres: ${cluster.version} (throwaway cluster, fsync on)`);
+    return cluster.url();
+  }
+  if (process.env.MONGODB_URL) return process.env.MONGODB_URL;
+  const ferret = await FerretDbServer.create(goTool("ferretdb"));
+  cleanups.push(() => ferret.destroy());
+  console.log("mongodb: FerretDB (SQLite handler), not a real MongoDB: figures say little about MongoDB itself");
+  return ferret.url("memoryd_bench");
+}
+
+interface BenchServer {
+  child: ChildProcess;
+  address: string;
+  rss(): number;
+}
+
+async function startServer(storage: string): Promise<BenchServer> {
+  mkdirSync(resultsDir, { recursive: true });
+  const nodeArgs = options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${resultsDir}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, join(root, "dist", "bench", "server.js"), "127.0.0.1:0", storage], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const ready = /\{"msg":"bench server ready".*\}/.exec(stderr);
+      if (ready) resolve(JSON.parse(ready[0]).port);
+    });
+    child.on("exit", (code) => reject(new Error(`bench server exited with ${code}: ${stderr}`)));
+  });
+  cleanups.unshift(async () => {
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+  });
+  return {
+    child,
+    address: `127.0.0.1:${port}`,
+    rss: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? 0) * 1024,
+  };
+}
+
+// ---------------------------------------------------------------- calls
+
+function unary(client: Client, path: string, request: Uint8Array): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    client.makeUnaryRequest(path, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, request, new Metadata(), { deadline: Date.now() + 120_000 }, (err, res) =>
+      err ? reject(err) : resolve(res!),
+    ),
+  );
+}
+
+const method = (rpc: string) => `/memory.v1.MemoryService/${rpc}`;
+
+async function preload(client: Client, users: { id: string; count: number }[]): Promise<void> {
+  const random = prng(42);
+  const total = users.reduce((n, u) => n + u.count, 0);
+  let done = 0;
+  let lastReport = Date.now();
+  const batches: Uint8Array[] = [];
+  for (const user of users) {
+    for (let i = 0; i < user.count; i += 500) {
+      const requests = Array.from({ length: Math.min(500, user.count - i) }, () => ({
+        userMemory: { userId: user.id, memory: memoryText(random), topics: topics(random) },
+      }));
+      batches.push(BatchAddUserMemoriesRequest.encode(BatchAddUserMemoriesRequest.fromPartial({ requests })).finish());
+    }
+  }
+  const queue = batches.entries();
+  const load = async () => {
+    for (const [, batch] of queue) {
+      const response = BatchAddUserMemoriesResponse.decode(await unary(client, method("BatchAddUserMemories"), batch));
+      done += response.userMemories.length;
+      if (Date.now() - lastReport > 5000) {
+        lastReport = Date.now();
+        console.log(`  preloaded ${done} / ${total}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, load));
+}
+
+// ---------------------------------------------------------------- measuring
+
+interface Measurement {
+  callsPerSecond: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  errorCodes: Record<string, number>;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function measure(address: string, path: string, requests: Uint8Array[]): Promise<Measurement> {
+  const encoded = requests.map((r) => Buffer.from(r).toString("base64"));
+  const perWorker = Math.max(1, Math.round(options.concurrency / options.workers));
+  const results = await Promise.all(
+    Array.from({ length: options.workers }, () => {
+      const worker = fork(join(root, "dist", "bench", "worker.js"), { serialization: "advanced" });
+      const task: WorkerTask = {
+        address,
+        path,
+        requests: encoded,
+        inFlight: perWorker,
+        warmupMs: options.warmup * 1000,
+        durationMs: options.duration * 1000,
+      };
+      worker.send(task);
+      return new Promise<WorkerResult>((resolve, reject) => {
+        worker.once("message", (result) => resolve(result as WorkerResult));
+        worker.once("exit", (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
+      });
+    }),
+  );
+  const latencies = Float64Array.from(results.flatMap((r) => r.latencies)).sort();
+  const errorCodes: Record<string, number> = {};
+  for (const r of results) for (const [code, n] of Object.entries(r.errorCodes)) errorCodes[code] = (errorCodes[code] ?? 0) + n;
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  return {
+    callsPerSecond: Math.round(results.reduce((n, r) => n + r.calls, 0) / options.duration),
+    p50: round(percentile(latencies, 50)),
+    p95: round(percentile(latencies, 95)),
+    p99: round(percentile(latencies, 99)),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    errorCodes,
+  };
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const storage = await startStorage();
+  const server = await startServer(storage);
+  const client = new Client(server.address, credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * 1024 * 1024 });
+  const target = `target-${randomUUID().slice(0, 8)}`;
+  const background = Array.from({ length: options.users }, (_, i) => ({ id: `user-${String(i).padStart(6, "0")}`, count: options.memoriesPerUser }));
+  const total = options.users * options.memoriesPerUser + options.targetMemories;
+  console.log(
+    `memoryd bench: backend ${options.backend}, ${total} memories (${options.users} users × ${options.memoriesPerUser} + target user ${options.targetMemories}), ` +
+      `${options.concurrency} in flight from ${options.workers} client processes, ${options.warmup}s warm-up + ${options.duration}s per measurement`,
+  );
+  const preloadStarted = Date.now();
+  await preload(client, [...background, { id: target, count: options.targetMemories }]);
+  console.log(`  preloaded in ${((Date.now() - preloadStarted) / 1000).toFixed(1)}s`);
+
+  // The target user's memories, newest first: ids for get, a cursor halfway down for the deep page.
+  const ids: string[] = [];
+  let deepToken = "";
+  for (let token = ""; ; ) {
+    const page = ListUserMemoriesResponse.decode(
+      await unary(client, method("ListUserMemories"), ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ userId: target, pageSize: 1000, pageToken: token })).finish()),
+    );
+    ids.push(...page.userMemories.map((m) => m.memoryId));
+    if (!deepToken && ids.length >= options.targetMemories / 2) deepToken = page.nextPageToken;
+    token = page.nextPageToken;
+    if (!token) break;
+  }
+
+  const random = prng(7);
+  const sample = <T>(n: number, make: (i: number) => T) => Array.from({ length: n }, (_, i) => make(i));
+  const requests: Record<Rpc, Uint8Array[]> = {
+    add: sample(2000, () =>
+      AddUserMemoryRequest.encode(AddUserMemoryRequest.fromPartial({ userMemory: { userId: target, memory: memoryText(random), topics: topics(random) } })).finish(),
+    ),
+    get: sample(2000, () => GetUserMemoryRequest.encode({ userId: target, memoryId: ids[Math.floor(random() * ids.length)]! }).finish()),
+    list: [ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ userId: target, pageSize: 20 })).finish()],
+    "list-deep": [
+      ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ userId: target, pageSize: 20, pageToken: deepToken, order: ListOrder.LIST_ORDER_UNSPECIFIED })).finish(),
+    ],
+    search: sample(50, () =>
+      SearchUserMemoriesRequest.encode(SearchUserMemoriesRequest.fromPartial({ userId: target, query: WORDS[Math.floor(random() * WORDS.length)]!.toUpperCase(), limit: 10 })).finish(),
+    ),
+    "search-rare": [SearchUserMemoriesRequest.encode(SearchUserMemoriesRequest.fromPartial({ userId: target, query: RARE_WORD, limit: 10 })).finish()],
+  };
+  const rpcMethod: Record<Rpc, string> = {
+    add: "AddUserMemory",
+    get: "GetUserMemory",
+    list: "ListUserMemories",
+    "list-deep": "ListUserMemories",
+    search: "SearchUserMemories",
+    "search-rare": "SearchUserMemories",
+  };
+
+  const rssStart = server.rss();
+  const results: Record<string, { rpc: Measurement; ceiling: Measurement; ratio: number }> = {};
+  console.log(`\n${"rpc".padEnd(12)} ${"calls/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p95 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(6)} | ${"ceiling/s".padStart(9)} ${"p99 ms".padStart(8)} | ratio`);
+  for (const rpc of rpcs) {
+    const real = await measure(server.address, method(rpcMethod[rpc]), requests[rpc]);
+    const ceiling = await measure(server.address, `/${NOOP_SERVICE}/${rpcMethod[rpc]}`, requests[rpc]);
+    const ratio = Math.round((real.callsPerSecond / ceiling.callsPerSecond) * 100) / 100;
+    results[rpc] = { rpc: real, ceiling, ratio };
+    const errors = real.errors ? `${real.errors} ${JSON.stringify(real.errorCodes)}` : "0";
+    console.log(
+      `${rpc.padEnd(12)} ${String(real.callsPerSecond).padStart(8)} ${String(real.p50).padStart(8)} ${String(real.p95).padStart(8)} ${String(real.p99).padStart(8)} ${errors.padStart(6)} | ${String(ceiling.callsPerSecond).padStart(9)} ${String(ceiling.p99).padStart(8)} | ${ratio.toFixed(2)}`,
+    );
+  }
+  const rssEnd = server.rss();
+  console.log(`\nserver RSS: ${(rssStart / 2 ** 20).toFixed(0)} MiB after preload, ${(rssEnd / 2 ** 20).toFixed(0)} MiB at the end`);
+
+  if (options.baseline) {
+    const baseline = JSON.parse(readFileSync(options.baseline, "utf8")) as { results: typeof results; totalMemories: number; targetMemories: number };
+    console.log(`\np99 against ${options.baseline} (target user ${baseline.targetMemories} memories, ${baseline.totalMemories} in total):`);
+    for (const rpc of rpcs) {
+      const before = baseline.results[rpc]?.rpc.p99;
+      if (before) console.log(`  ${rpc.padEnd(12)} ${before} ms -> ${results[rpc]!.rpc.p99} ms: x${(results[rpc]!.rpc.p99 / before).toFixed(2)}`);
+    }
+  }
+
+  const out = options.out ?? join(resultsDir, `${options.backend}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        options,
+        totalMemories: total,
+        targetMemories: options.targetMemories,
+        rssBytes: { afterPreload: rssStart, end: rssEnd },
+        results,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`results: ${out}`);
+  client.close();
+}
+
+try {
+  await main();
+} finally {
+  for (const cleanup of cleanups) await cleanup();
+}

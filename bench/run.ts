@@ -11,8 +11,7 @@
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { credentials, Client, Metadata } from "@grpc/grpc-js";
 import { Command, Option } from "commander";
@@ -26,13 +25,12 @@ import {
   ListUserMemoriesResponse,
   SearchUserMemoriesRequest,
 } from "../gen/ts/memory/v1/memory_service.js";
-import { FerretDbServer } from "../test/support/ferretdb.js";
-import { findPostgresBin, PostgresCluster } from "../test/support/postgres.js";
-import { goTool } from "../test/support/tools.js";
 import { NOOP_SERVICE } from "./noop.js";
+import { benchStorage } from "./storage.js";
 import type { WorkerResult, WorkerTask } from "./worker.js";
 
-const RPCS = ["add", "get", "list", "list-deep", "search", "search-rare"] as const;
+// add comes last: it grows the target user the others read.
+const RPCS = ["get", "list", "list-deep", "search", "search-rare", "add"] as const;
 type Rpc = (typeof RPCS)[number];
 
 interface Options {
@@ -46,6 +44,7 @@ interface Options {
   memoriesPerUser: number;
   targetMemories: number;
   rpcs: string;
+  rounds: number;
   out?: string;
   baseline?: string;
   cpuProf: boolean;
@@ -55,7 +54,7 @@ const program = new Command("bench")
   .description("measure memoryd's RPCs against a no-op handler on the same server")
   .addOption(new Option("--backend <name>", "storage backend").choices(["sqlite", "postgres", "mongodb"]).default("sqlite"))
   .option("--storage <url>", "storage URL instead of a fresh database (POSTGRES_URL / MONGODB_URL are honoured too)")
-  .option("--duration <s>", "measured seconds per RPC (and per ceiling)", Number, 10)
+  .option("--duration <s>", "measured seconds per round, for the RPC and for its ceiling each", Number, 5)
   .option("--warmup <s>", "unmeasured seconds before each measurement", Number, 2)
   .option("--concurrency <n>", "calls in flight, over all client processes", Number, 64)
   .option("--workers <n>", "client processes", Number, 2)
@@ -63,6 +62,7 @@ const program = new Command("bench")
   .option("--memories-per-user <n>", "memories of each background user", Number, 100)
   .option("--target-memories <n>", "memories of the user that get, list and search read", Number, 100)
   .option("--rpcs <list>", `comma-separated, of ${RPCS.join(", ")}`, RPCS.join(","))
+  .option("--rounds <n>", "alternating rounds of RPC and ceiling, pooled (evens out drift on a busy machine)", Number, 3)
   .option("--out <file>", "JSON results (default bench/results/<backend>-<time>.json)")
   .option("--baseline <file>", "earlier results to compare p99 latencies with (flat cost with size)")
   .option("--cpu-prof", "write a V8 CPU profile of the server (node --cpu-prof) into bench/results", false)
@@ -113,33 +113,14 @@ function topics(random: () => number): string[] {
 
 // ---------------------------------------------------------------- processes
 
-async function startStorage(): Promise<string> {
-  if (options.storage) return options.storage;
-  if (options.backend === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "memoryd-bench-"));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    return `sqlite://${join(dir, "bench.db")}`;
-  }
-  if (options.backend === "postgres") {
-    if (process.env.POSTGRES_URL) return `${process.env.POSTGRES_URL}${process.env.POSTGRES_URL.includes("?") ? "&" : "?"}schema=bench_${Date.now()}`;
-    const bin = await findPostgresBin();
-    if (!bin) throw new Error("no PostgreSQL binaries: set PG_BIN or POSTGRES_URL");
-    const cluster = await PostgresCluster.create(bin, { fsync: true });
-    cleanups.push(() => cluster.destroy());
-    console.log(`postgres: ${cluster.version} (throwaway cluster, fsync on)`);
-    return cluster.url();
-  }
-  if (process.env.MONGODB_URL) return process.env.MONGODB_URL;
-  const ferret = await FerretDbServer.create(goTool("ferretdb"));
-  cleanups.push(() => ferret.destroy());
-  console.log("mongodb: FerretDB (SQLite handler), not a real MongoDB: figures say little about MongoDB itself");
-  return ferret.url("memoryd_bench");
-}
+const startStorage = () => benchStorage(options.backend, options.storage, cleanups);
 
 interface BenchServer {
   child: ChildProcess;
   address: string;
   rss(): number;
+  /** CPU time the server process has used, in milliseconds (user + system). */
+  cpuMs(): number;
 }
 
 async function startServer(storage: string): Promise<BenchServer> {
@@ -165,6 +146,11 @@ async function startServer(storage: string): Promise<BenchServer> {
     child,
     address: `127.0.0.1:${port}`,
     rss: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? 0) * 1024,
+    cpuMs: () => {
+      // Fields 14 and 15 of /proc/<pid>/stat: utime and stime in clock ticks (100 per second on Linux).
+      const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
   };
 }
 
@@ -212,6 +198,8 @@ async function preload(client: Client, users: { id: string; count: number }[]): 
 
 interface Measurement {
   callsPerSecond: number;
+  /** Server CPU time per completed call, microseconds: the server's own cost, whoever limits throughput. */
+  serverCpuUsPerCall: number;
   p50: number;
   p95: number;
   p99: number;
@@ -224,9 +212,19 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function measure(address: string, path: string, requests: Uint8Array[]): Promise<Measurement> {
+interface Window {
+  results: WorkerResult[];
+  calls: number;
+  cpuMs: number;
+}
+
+/** One warm-up plus one measured window of load on `path`. */
+async function loadWindow(server: BenchServer, path: string, requests: Uint8Array[]): Promise<Window> {
+  const address = server.address;
   const encoded = requests.map((r) => Buffer.from(r).toString("base64"));
   const perWorker = Math.max(1, Math.round(options.concurrency / options.workers));
+  const cpu: number[] = [];
+  const window = [options.warmup * 1000, (options.warmup + options.duration) * 1000].map((at) => setTimeout(() => cpu.push(server.cpuMs()), at));
   const results = await Promise.all(
     Array.from({ length: options.workers }, () => {
       const worker = fork(join(root, "dist", "bench", "worker.js"), { serialization: "advanced" });
@@ -245,18 +243,41 @@ async function measure(address: string, path: string, requests: Uint8Array[]): P
       });
     }),
   );
+  for (const timer of window) clearTimeout(timer);
+  return { results, calls: results.reduce((n, r) => n + r.calls, 0), cpuMs: cpu.length === 2 ? cpu[1]! - cpu[0]! : Number.NaN };
+}
+
+function summarize(windows: Window[]): Measurement {
+  const results = windows.flatMap((w) => w.results);
+  const calls = windows.reduce((n, w) => n + w.calls, 0);
   const latencies = Float64Array.from(results.flatMap((r) => r.latencies)).sort();
   const errorCodes: Record<string, number> = {};
   for (const r of results) for (const [code, n] of Object.entries(r.errorCodes)) errorCodes[code] = (errorCodes[code] ?? 0) + n;
   const round = (n: number) => Math.round(n * 1000) / 1000;
   return {
-    callsPerSecond: Math.round(results.reduce((n, r) => n + r.calls, 0) / options.duration),
+    callsPerSecond: Math.round(calls / (options.duration * windows.length)),
+    serverCpuUsPerCall: Math.round((windows.reduce((ms, w) => ms + w.cpuMs, 0) * 1000) / calls),
     p50: round(percentile(latencies, 50)),
     p95: round(percentile(latencies, 95)),
     p99: round(percentile(latencies, 99)),
     errors: results.reduce((n, r) => n + r.errors, 0),
     errorCodes,
   };
+}
+
+/** The RPC and its no-op twin, in alternating rounds (ABBA...), pooled. */
+async function measure(server: BenchServer, rpcPath: string, noopPath: string, requests: Uint8Array[]) {
+  const real: Window[] = [];
+  const noop: Window[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    const order: [string, Window[]][] = [
+      [rpcPath, real],
+      [noopPath, noop],
+    ];
+    if (round % 2) order.reverse();
+    for (const [path, windows] of order) windows.push(await loadWindow(server, path, requests));
+  }
+  return { real: summarize(real), ceiling: summarize(noop) };
 }
 
 // ---------------------------------------------------------------- main
@@ -316,15 +337,18 @@ async function main() {
 
   const rssStart = server.rss();
   const results: Record<string, { rpc: Measurement; ceiling: Measurement; ratio: number }> = {};
-  console.log(`\n${"rpc".padEnd(12)} ${"calls/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p95 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(6)} | ${"ceiling/s".padStart(9)} ${"p99 ms".padStart(8)} | ratio`);
+  console.log(
+    `\n${"rpc".padEnd(12)} ${"calls/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p95 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(6)} | ` +
+      `${"ceiling/s".padStart(9)} ${"p99 ms".padStart(8)} | ratio | server CPU µs/call: rpc, no-op`,
+  );
   for (const rpc of rpcs) {
-    const real = await measure(server.address, method(rpcMethod[rpc]), requests[rpc]);
-    const ceiling = await measure(server.address, `/${NOOP_SERVICE}/${rpcMethod[rpc]}`, requests[rpc]);
+    const { real, ceiling } = await measure(server, method(rpcMethod[rpc]), `/${NOOP_SERVICE}/${rpcMethod[rpc]}`, requests[rpc]);
     const ratio = Math.round((real.callsPerSecond / ceiling.callsPerSecond) * 100) / 100;
     results[rpc] = { rpc: real, ceiling, ratio };
     const errors = real.errors ? `${real.errors} ${JSON.stringify(real.errorCodes)}` : "0";
     console.log(
-      `${rpc.padEnd(12)} ${String(real.callsPerSecond).padStart(8)} ${String(real.p50).padStart(8)} ${String(real.p95).padStart(8)} ${String(real.p99).padStart(8)} ${errors.padStart(6)} | ${String(ceiling.callsPerSecond).padStart(9)} ${String(ceiling.p99).padStart(8)} | ${ratio.toFixed(2)}`,
+      `${rpc.padEnd(12)} ${String(real.callsPerSecond).padStart(8)} ${String(real.p50).padStart(8)} ${String(real.p95).padStart(8)} ${String(real.p99).padStart(8)} ${errors.padStart(6)} | ` +
+        `${String(ceiling.callsPerSecond).padStart(9)} ${String(ceiling.p99).padStart(8)} | ${ratio.toFixed(2).padStart(5)} | ${real.serverCpuUsPerCall}, ${ceiling.serverCpuUsPerCall}`,
     );
   }
   const rssEnd = server.rss();

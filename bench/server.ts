@@ -9,8 +9,8 @@
  *   node dist/bench/server.js <listen> <storage url>
  */
 import type { Server, ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
-import { pino } from "pino";
 import type { UserMemory } from "../gen/ts/memory/v1/memory.js";
+import { createProcessLogger } from "../src/logging.js";
 import { Metrics } from "../src/metrics.js";
 import { startServer } from "../src/server.js";
 import { strictMemoryServiceDefinition } from "../src/service.js";
@@ -58,7 +58,7 @@ function registerNoop(server: Server): void {
 const [listen = "127.0.0.1:0", storage = "sqlite://./data/bench.db"] = process.argv.slice(2);
 // Production logging (one line per call at info) goes to stdout, which the
 // benchmark discards; the ready line goes to stderr.
-const log = pino({ level: process.env.MEMORYD_LOG_LEVEL ?? "info", base: { service: "memoryd" } });
+const { log } = createProcessLogger(process.env.MEMORYD_LOG_LEVEL ?? "info");
 const store = await openStore(storage);
 const server = await startServer({ listen, log, store, metrics: new Metrics(), register: registerNoop });
 server.health.watch(store, { intervalMs: 5000, timeoutMs: 2000 });

@@ -19,6 +19,9 @@ import type { MemoryStore } from "./storage/store.js";
 export const MEMORY_SERVICE_NAME = "memory.v1.MemoryService";
 export const LIVENESS_SERVICE_NAME = "liveness";
 
+/** Probe interval while storage is down, when shorter than the configured one. */
+const DOWN_PROBE_INTERVAL_MS = 1000;
+
 export interface ProbeOptions {
   /** Time between database probes. */
   readonly intervalMs: number;
@@ -31,6 +34,8 @@ export class HealthMonitor {
   #storageUp = false;
   #shuttingDown = false;
   #timer: NodeJS.Timeout | undefined;
+  #probe: (() => Promise<void>) | undefined;
+  #probing = false;
   #onChange: (storageUp: boolean) => void = () => {};
   readonly #watches = new Set<ServerWritableStream<unknown, unknown>>();
 
@@ -83,20 +88,49 @@ export class HealthMonitor {
     this.#publish();
   }
 
-  /** Pings the store every `intervalMs` until `stop()`. */
+  /** Whether the last storage probe (or the opening of storage) succeeded. */
+  get storageUp(): boolean {
+    return this.#storageUp;
+  }
+
+  /**
+   * Pings the store every `intervalMs` until `stop()`; while storage is down,
+   * at least every second, so recovery is noticed quickly.
+   */
   watch(store: MemoryStore, options: ProbeOptions): void {
-    const probe = async () => {
+    this.#probe = async () => {
+      clearTimeout(this.#timer);
+      this.#probing = true;
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await store.ping({ deadline: Date.now() + options.timeoutMs });
+        // The deadline also bounds the wait here, should a driver not honour it.
+        const timedOut = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`storage ping took over ${options.timeoutMs} ms`)), options.timeoutMs + 100);
+        });
+        await Promise.race([store.ping({ deadline: Date.now() + options.timeoutMs }), timedOut]);
         if (!this.#storageUp) this.log.info({ backend: store.backend }, "storage reachable");
         this.setStorageUp(true);
       } catch (err) {
         if (this.#storageUp) this.log.warn({ err, backend: store.backend }, "storage unreachable");
         this.setStorageUp(false);
+      } finally {
+        clearTimeout(timer);
+        this.#probing = false;
       }
-      if (this.#timer) this.#timer = setTimeout(probe, options.intervalMs).unref();
+      if (this.#probe) {
+        const next = this.#storageUp ? options.intervalMs : Math.min(options.intervalMs, DOWN_PROBE_INTERVAL_MS);
+        this.#timer = setTimeout(() => void this.#probe?.(), next).unref();
+      }
     };
-    this.#timer = setTimeout(probe, options.intervalMs).unref();
+    this.#timer = setTimeout(() => void this.#probe?.(), options.intervalMs).unref();
+  }
+
+  /**
+   * A call just found storage unreachable: probe now rather than at the next
+   * tick, so health and the fail-fast path (see `server.ts`) follow at once.
+   */
+  probeNow(): void {
+    if (this.#probe && !this.#probing) void this.#probe();
   }
 
   /** First step of shutdown: readiness goes NOT_SERVING for good. */
@@ -109,6 +143,7 @@ export class HealthMonitor {
   stop(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#probe = undefined;
   }
 
   #publish(): void {

@@ -8,10 +8,10 @@
  * @module
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { pino } from "pino";
 import { TokenAuthenticator } from "./auth.js";
 import { parseConfig } from "./config.js";
 import { runImport } from "./import/cli.js";
+import { createProcessLogger } from "./logging.js";
 import { Metrics, boundPort } from "./metrics.js";
 import { startServer } from "./server.js";
 import { UnavailableError } from "./storage/errors.js";
@@ -28,7 +28,12 @@ if (process.argv[2] === "import") {
 }
 
 const config = parseConfig(process.argv.slice(2));
-const log = pino({ level: config.logLevel, base: { service: "memoryd" } });
+const { log, flush } = createProcessLogger(config.logLevel);
+/** Exits once the buffered log lines are out. */
+const exit = (code: number): never => {
+  flush();
+  process.exit(code);
+};
 
 /**
  * Opens the store, retrying while the database is unreachable: replicas
@@ -80,7 +85,7 @@ try {
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping.signal.aborted) {
       log.warn({ signal }, "second signal: exiting without waiting for in-flight calls");
-      process.exit(1);
+      exit(1);
     }
     stopping.abort();
     log.info({ signal, delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs }, "shutting down");
@@ -88,7 +93,7 @@ try {
     metricsServer?.close();
     await store?.close();
     log.info("stopped");
-    process.exit(0);
+    exit(0);
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
@@ -110,5 +115,5 @@ try {
   }
 } catch (err) {
   log.fatal({ err }, "memoryd failed to start");
-  process.exit(1);
+  exit(1);
 }

@@ -101,18 +101,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   let store: MemoryStore | undefined;
   let authenticator = options.authenticator;
+  const health = new HealthMonitor(options.log);
   const context: ServiceContext = {
     log: options.log,
     store: () => {
       if (!store) throw new UnavailableError("storage is not ready yet");
+      // Fail fast while the probe says the database is down, instead of
+      // letting every call wait for a connection until its deadline.
+      if (!health.storageUp) throw new UnavailableError("storage is unreachable; retry later");
       return store;
+    },
+    // A call found the database unreachable: fail the next calls fast too,
+    // and let an immediate probe decide when it is back (while down, the
+    // probe also runs every second).
+    storageUnavailable: () => {
+      if (!health.storageUp) return;
+      health.setStorageUp(false);
+      health.probeNow();
     },
     get authenticator() {
       return authenticator;
     },
   };
   server.addService(strictMemoryServiceDefinition, memoryServiceHandlers(context));
-  const health = new HealthMonitor(options.log);
   health.addToServer(server);
   createReflectionService().addToServer(server);
   options.register?.(server);

@@ -23,6 +23,7 @@ import { MemoryServiceService, type MemoryServiceServer } from "../gen/ts/memory
 import { batchCreate, type CreatePath, INTERNAL_ERROR, MalformedMessageError, toStatusError } from "./errors.js";
 import { annotateCall } from "./observability.js";
 import { encodePageToken } from "./page-token.js";
+import { UnavailableError } from "./storage/errors.js";
 import type { MemoryRecord, MemoryStore, OperationOptions } from "./storage/store.js";
 import { validate } from "./validation.js";
 
@@ -75,8 +76,10 @@ export const strictMemoryServiceDefinition = Object.fromEntries(
 /** What a handler needs beyond the request. */
 export interface ServiceContext {
   readonly log: Logger;
-  /** The open store; throws `UnavailableError` while storage is not ready. */
+  /** The open store; throws `UnavailableError` while storage is not ready or known to be down. */
   readonly store: () => MemoryStore;
+  /** Told when a call found storage unreachable, so health can re-check at once. */
+  readonly storageUnavailable?: () => void;
   /** Checks bearer tokens; undefined when authentication is off. */
   readonly authenticator?: { authenticate(metadata: Metadata): Principal } | undefined;
 }
@@ -109,6 +112,7 @@ function unary<Req, Res>(
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
     const fail = (err: unknown) => {
+      if (err instanceof UnavailableError) context.storageUnavailable?.();
       const statusError = toStatusError(err, createPath);
       if (statusError) return callback(statusError);
       context.log.error({ err, method: call.getPath() }, "unexpected error");

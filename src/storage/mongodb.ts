@@ -4,7 +4,9 @@
  * MONGODB_URL.
  *
  * Single-document writes are atomic in MongoDB, so replace and delete put
- * the etag in the filter and upserts are one `findOneAndUpdate`. Request ids
+ * the etag in the filter and upserts are one `findOneAndUpdate`. (FerretDB's
+ * are not; there conditional writes also claim their etag first, see
+ * `#conditionally`.) Request ids
  * are unique through an index on `(user_id, request_key)`; since neither
  * FerretDB nor every MongoDB deployment has partial indexes, a memory
  * created without a request id gets a key no request id can have
@@ -72,6 +74,16 @@ interface MemoryDocument {
 }
 
 const DUPLICATE_KEY = 11000;
+
+/** A writer's claim on the etag it is about to replace (FerretDB only, see `#conditionally`). */
+interface EtagClaim {
+  user_id: string;
+  memory_id: string;
+  etag: string;
+  at: Date;
+}
+
+const CLAIM_TIMEOUT_MS = 30_000;
 const NO_REQUEST_PREFIX = "\u0001";
 
 const INDEXES: IndexDescription[] = [
@@ -133,6 +145,10 @@ const NETWORK_ERRORS = new Set([
 
 function translate(err: unknown): Error {
   if (err instanceof StorageError || !(err instanceof Error)) return err as Error;
+  // Under a deadline, "no server to send to" surfaces as a timeout: it is an outage, not a slow query.
+  if (err.name === "MongoOperationTimeoutError" && /server selection/i.test(err.message)) {
+    return new UnavailableError(`MongoDB unavailable: ${err.message}`, { cause: err });
+  }
   if (err.name === "MongoOperationTimeoutError" || (err instanceof MongoServerError && err.code === 50)) {
     return new DeadlineExceededError("the call's deadline passed before MongoDB answered", { cause: err });
   }
@@ -141,6 +157,17 @@ function translate(err: unknown): Error {
     return new ConflictError("write conflicted with a concurrent one", { cause: err });
   }
   return new StorageError(`mongodb: ${err.message}`, { cause: err });
+}
+
+/** Driver options set in the URL, which must win over memoryd's defaults passed beside it. */
+function connectionStringOptions(url: string): Record<string, number> {
+  const query = url.includes("?") ? new URLSearchParams(url.slice(url.indexOf("?") + 1)) : new URLSearchParams();
+  const explicit: Record<string, number> = {};
+  for (const name of ["serverSelectionTimeoutMS", "connectTimeoutMS"]) {
+    const value = query.get(name) ?? query.get(name.toLowerCase());
+    if (value !== null) explicit[name] = Number(value);
+  }
+  return explicit;
 }
 
 /** Pool occupancy, counted from the driver's connection-pool (CMAP) events: it has no public gauge. */
@@ -168,19 +195,26 @@ export class MongoStore implements MemoryStore {
   readonly #client: MongoClient;
   readonly #memories: Collection<MemoryDocument>;
   readonly #pool: PoolStats;
+  /** Set on servers whose conditional updates are not atomic (FerretDB): see `#claimEtag`. */
+  readonly #claims: Collection<EtagClaim> | undefined;
 
-  private constructor(client: MongoClient, memories: Collection<MemoryDocument>, pool: PoolStats) {
+  private constructor(client: MongoClient, memories: Collection<MemoryDocument>, pool: PoolStats, claims: Collection<EtagClaim> | undefined) {
     this.#client = client;
     this.#memories = memories;
     this.#pool = pool;
+    this.#claims = claims;
   }
 
   /** Connects and creates the collection's indexes if missing. */
   static async open(options: MongoOptions): Promise<MongoStore> {
     const client = new MongoClient(options.connectionString, {
-      // Fail calls fast while the server is unreachable instead of queueing them for 30 s.
-      serverSelectionTimeoutMS: 5000,
+      // While no server is reachable the driver holds every operation for
+      // this long before failing it (its own default is 30 s): fail fast,
+      // so callers get UNAVAILABLE and retry, and health notices. A
+      // serverSelectionTimeoutMS in the URL still takes precedence.
+      serverSelectionTimeoutMS: 1500,
       connectTimeoutMS: 5000,
+      ...connectionStringOptions(options.connectionString),
     });
     const pool = countPoolEvents(client);
     try {
@@ -189,7 +223,13 @@ export class MongoStore implements MemoryStore {
       // One index per command: FerretDB 1.24 drops the connection when one
       // createIndexes command names several indexes that all exist already.
       for (const index of INDEXES) await memories.createIndexes([index]);
-      return new MongoStore(client, memories, pool);
+      let claims: Collection<EtagClaim> | undefined;
+      const info = await client.db("admin").command({ buildInfo: 1 });
+      if (info.ferretdbVersion !== undefined) {
+        claims = client.db(options.database).collection<EtagClaim>(`${options.collection}_etag_claims`);
+        await claims.createIndexes([{ key: { user_id: 1, memory_id: 1, etag: 1 }, name: "claims_by_etag", unique: true }]);
+      }
+      return new MongoStore(client, memories, pool, claims);
     } catch (err) {
       await client.close().catch(() => {});
       throw translate(err);
@@ -344,30 +384,65 @@ export class MongoStore implements MemoryStore {
     const filter: Filter<MemoryDocument> = { user_id: userId, memory_id: memoryId };
     if (replacement.etag !== undefined) filter.etag = replacement.etag;
 
-    return this.#run(async () => {
-      const write = () => this.#memories.findOneAndUpdate(filter, update, { upsert, returnDocument: "after", ...timeout(options) });
-      // Two concurrent upserts of a missing memory: one inserts, the other hits
-      // the unique index and, retried, updates.
-      const doc = await write().catch((err) => (upsert && isDuplicateKey(err) ? write() : Promise.reject(err)));
-      if (doc) return toRecord(doc);
-      const exists = await this.#memories.countDocuments({ user_id: userId, memory_id: memoryId }, { limit: 1, ...timeout(options) });
-      if (exists || replacement.allowMissing) throw new EtagMismatchError(userId, memoryId);
-      throw new NotFoundError(userId, memoryId);
-    });
+    return this.#run(() =>
+      this.#conditionally(userId, memoryId, replacement.etag, options, async () => {
+        const write = () => this.#memories.findOneAndUpdate(filter, update, { upsert, returnDocument: "after", ...timeout(options) });
+        // Two concurrent upserts of a missing memory: one inserts, the other hits
+        // the unique index and, retried, updates.
+        const doc = await write().catch((err) => (upsert && isDuplicateKey(err) ? write() : Promise.reject(err)));
+        if (doc) return toRecord(doc);
+        const exists = await this.#memories.countDocuments({ user_id: userId, memory_id: memoryId }, { limit: 1, ...timeout(options) });
+        if (exists || replacement.allowMissing) throw new EtagMismatchError(userId, memoryId);
+        throw new NotFoundError(userId, memoryId);
+      }),
+    );
   }
 
   async delete(deletion: MemoryDeletion, options?: OperationOptions): Promise<void> {
     const { userId, memoryId } = deletion;
     const filter: Filter<MemoryDocument> = { user_id: userId, memory_id: memoryId };
     if (deletion.etag !== undefined) filter.etag = deletion.etag;
-    await this.#run(async () => {
-      const { deletedCount } = await this.#memories.deleteOne(filter, timeout(options));
-      if (deletedCount > 0) return;
-      if (await this.#memories.countDocuments({ user_id: userId, memory_id: memoryId }, { limit: 1, ...timeout(options) })) {
-        throw new EtagMismatchError(userId, memoryId);
-      }
-      if (!deletion.allowMissing) throw new NotFoundError(userId, memoryId);
-    });
+    await this.#run(() =>
+      this.#conditionally(userId, memoryId, deletion.etag, options, async () => {
+        const { deletedCount } = await this.#memories.deleteOne(filter, timeout(options));
+        if (deletedCount > 0) return;
+        if (await this.#memories.countDocuments({ user_id: userId, memory_id: memoryId }, { limit: 1, ...timeout(options) })) {
+          throw new EtagMismatchError(userId, memoryId);
+        }
+        if (!deletion.allowMissing) throw new NotFoundError(userId, memoryId);
+      }),
+    );
+  }
+
+  /**
+   * Runs a write that is conditional on `etag`. MongoDB applies a filtered
+   * single-document update atomically, so there this just runs it. FerretDB
+   * 1.x does not (measured: 16 of 16 concurrent writers with the same etag
+   * all "won"), but it does enforce unique indexes: there a writer first
+   * claims the etag it replaces with an insert into the claims collection,
+   * and only the one insert that succeeds may write. Claims are removed
+   * afterwards; one left behind by a crash is taken over once it is older
+   * than CLAIM_TIMEOUT_MS.
+   */
+  async #conditionally<T>(userId: string, memoryId: string, etag: string | undefined, options: OperationOptions | undefined, write: () => Promise<T>): Promise<T> {
+    const claims = this.#claims;
+    if (!claims || etag === undefined) return write();
+    const claim = { user_id: userId, memory_id: memoryId, etag };
+    try {
+      await claims.insertOne({ ...claim, at: new Date() }, timeout(options));
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const stale = await claims.deleteOne({ ...claim, at: { $lt: new Date(Date.now() - CLAIM_TIMEOUT_MS) } }, timeout(options));
+      if (stale.deletedCount === 0) throw new EtagMismatchError(userId, memoryId); // another writer holds it
+      await claims.insertOne({ ...claim, at: new Date() }, timeout(options)).catch((retryError) => {
+        throw isDuplicateKey(retryError) ? new EtagMismatchError(userId, memoryId) : retryError;
+      });
+    }
+    try {
+      return await write();
+    } finally {
+      await claims.deleteOne(claim).catch(() => {}); // a leftover claim only blocks an etag that is already spent
+    }
   }
 
   async clear(scope: ClearScope, options?: OperationOptions): Promise<number> {

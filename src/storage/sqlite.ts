@@ -56,6 +56,9 @@ export interface SqliteOptions {
 const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE memories (
+    -- A stable integer key for the full-text index: an implicit rowid may
+    -- change under VACUUM, an INTEGER PRIMARY KEY never does.
+    id                  INTEGER PRIMARY KEY,
     user_id             TEXT    NOT NULL,
     memory_id           TEXT    NOT NULL,
     memory              TEXT    NOT NULL,
@@ -67,39 +70,58 @@ const MIGRATIONS: readonly string[] = [
     etag                TEXT    NOT NULL,
     request_id          TEXT,
     request_fingerprint TEXT,
-    PRIMARY KEY (user_id, memory_id)
+    CONSTRAINT memories_user_memory UNIQUE (user_id, memory_id)
   ) STRICT;
   -- Every read is scoped to one user, so every index starts with user_id:
   -- the cost of a call does not depend on how much other users store.
   CREATE INDEX memories_by_create_time ON memories (user_id, create_time, memory_id);
   CREATE INDEX memories_by_update_time ON memories (user_id, update_time, memory_id);
   CREATE UNIQUE INDEX memories_by_request_id ON memories (user_id, request_id) WHERE request_id IS NOT NULL;
+  -- Substring search: a trigram index over the folded text, kept in step by triggers.
+  CREATE VIRTUAL TABLE memories_fts USING fts5(
+    memory_folded, content = 'memories', content_rowid = 'id', tokenize = 'trigram case_sensitive 1'
+  );
+  CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+    INSERT INTO memories_fts (rowid, memory_folded) VALUES (new.id, new.memory_folded);
+  END;
+  CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+    INSERT INTO memories_fts (memories_fts, rowid, memory_folded) VALUES ('delete', old.id, old.memory_folded);
+  END;
+  CREATE TRIGGER memories_fts_update AFTER UPDATE OF memory_folded ON memories BEGIN
+    INSERT INTO memories_fts (memories_fts, rowid, memory_folded) VALUES ('delete', old.id, old.memory_folded);
+    INSERT INTO memories_fts (rowid, memory_folded) VALUES (new.id, new.memory_folded);
+  END;
   `,
 ];
 
 const COLUMNS = "user_id, memory_id, memory, topics, input, create_time, update_time, etag";
 
-interface Row {
-  user_id: string;
-  memory_id: string;
-  memory: string;
-  topics: string;
-  input: string | null;
-  create_time: number;
-  update_time: number;
-  etag: string;
-}
+/**
+ * A row as read, in COLUMNS order. Statements return arrays (better-sqlite3's
+ * raw mode): building an object per row with named keys costs more than the
+ * query itself on a page of results.
+ */
+type Row = [
+  userId: string,
+  memoryId: string,
+  memory: string,
+  topics: string,
+  input: string | null,
+  createTime: number,
+  updateTime: number,
+  etag: string,
+];
 
 function toRecord(row: Row): MemoryRecord {
   return {
-    userId: row.user_id,
-    memoryId: row.memory_id,
-    memory: row.memory,
-    topics: JSON.parse(row.topics) as string[],
-    input: row.input ?? undefined,
-    createTime: row.create_time,
-    updateTime: row.update_time,
-    etag: row.etag,
+    userId: row[0],
+    memoryId: row[1],
+    memory: row[2],
+    topics: JSON.parse(row[3]) as string[],
+    input: row[4] ?? undefined,
+    createTime: row[5],
+    updateTime: row[6],
+    etag: row[7],
   };
 }
 
@@ -129,10 +151,39 @@ function listSql(direction: SortDirection): string {
     ${orderBy("create_time", direction)} LIMIT :limit`;
 }
 
-function searchSql(direction: SortDirection): string {
-  return `SELECT ${COLUMNS} FROM memories
-    WHERE user_id = :userId AND (:text = '' OR instr(memory_folded, :text) > 0) AND ${TOPIC_FILTER}
-    ${orderBy("update_time", direction)} LIMIT :limit`;
+/**
+ * Text search runs in one of three ways (see `search`): a scan of the
+ * user's memories in order, that scan cut off after :window memories, or
+ * the trigram index.
+ */
+function searchSql(direction: SortDirection) {
+  const order = orderBy("update_time", direction);
+  return {
+    scan: `SELECT ${COLUMNS} FROM memories
+      WHERE user_id = :userId AND (:text = '' OR instr(memory_folded, :text) > 0) AND ${TOPIC_FILTER}
+      ${order} LIMIT :limit`,
+    window: `SELECT ${COLUMNS} FROM (
+        SELECT ${COLUMNS}, memory_folded FROM memories WHERE user_id = :userId AND ${TOPIC_FILTER} ${order} LIMIT :window)
+      WHERE instr(memory_folded, :text) > 0 ${order} LIMIT :limit`,
+    index: `SELECT ${COLUMNS} FROM memories
+      WHERE id IN (SELECT rowid FROM memories_fts WHERE memories_fts MATCH :match) AND user_id = :userId AND ${TOPIC_FILTER}
+      ${order} LIMIT :limit`,
+  };
+}
+
+/**
+ * How many of a user's newest (or oldest) memories a text search checks
+ * directly before it turns to the trigram index. A frequent word is found
+ * among them at once; a rare one then costs an index lookup instead of a
+ * scan of everything the user has.
+ */
+const SEARCH_WINDOW = 500;
+
+/** An FTS5 phrase matching `text` literally: with the trigram tokenizer, a substring match. */
+const ftsPhrase = (text: string) => `"${text.replaceAll('"', '""')}"`;
+
+function mapValues<K extends string, V, R>(object: Record<K, V>, map: (value: V) => R): Record<K, R> {
+  return Object.fromEntries(Object.entries(object).map(([key, value]) => [key, map(value as V)])) as Record<K, R>;
 }
 
 /** Translates better-sqlite3's errors (which carry SQLite's extended result code) into storage errors. */
@@ -152,16 +203,22 @@ export class SqliteStore implements MemoryStore {
   readonly backend = "sqlite";
   readonly #db: Database.Database;
   readonly #statements;
+  /** Writes waiting for the next group commit (see `#write`). */
+  #pending: {
+    options: OperationOptions | undefined;
+    operation: () => unknown;
+    resolve: (value: unknown) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
 
   private constructor(db: Database.Database) {
     this.#db = db;
     const prepare = (sql: string) => db.prepare(sql);
+    const rows = (sql: string) => db.prepare(sql).raw(true);
     this.#statements = {
-      get: prepare(`SELECT ${COLUMNS} FROM memories WHERE user_id = ? AND memory_id = ?`),
+      get: rows(`SELECT ${COLUMNS} FROM memories WHERE user_id = ? AND memory_id = ?`),
       etagOf: prepare(`SELECT etag FROM memories WHERE user_id = ? AND memory_id = ?`).pluck(),
-      byRequestId: prepare(
-        `SELECT ${COLUMNS}, request_fingerprint FROM memories WHERE user_id = ? AND request_id = ?`,
-      ),
+      byRequestId: rows(`SELECT ${COLUMNS}, request_fingerprint FROM memories WHERE user_id = ? AND request_id = ?`),
       insert: prepare(
         `INSERT INTO memories (user_id, memory_id, memory, memory_folded, topics, input, create_time, update_time, etag, request_id, request_fingerprint)
          VALUES (:userId, :memoryId, :memory, :folded, :topics, :input, :createTime, :updateTime, :etag, :requestId, :fingerprint)`,
@@ -181,8 +238,11 @@ export class SqliteStore implements MemoryStore {
       ),
       clearUser: prepare(`DELETE FROM memories WHERE user_id = ?`),
       clearAll: prepare(`DELETE FROM memories`),
-      list: { newest: prepare(listSql("newest")), oldest: prepare(listSql("oldest")) },
-      search: { newest: prepare(searchSql("newest")), oldest: prepare(searchSql("oldest")) },
+      list: { newest: rows(listSql("newest")), oldest: rows(listSql("oldest")) },
+      search: {
+        newest: mapValues(searchSql("newest"), rows),
+        oldest: mapValues(searchSql("oldest"), rows),
+      },
       ping: prepare(`SELECT 1`).pluck(),
     };
   }
@@ -212,11 +272,11 @@ export class SqliteStore implements MemoryStore {
     if (memory.requestId !== undefined) {
       fingerprint = requestFingerprint(memory);
       const earlier = this.#statements.byRequestId.get(memory.userId, memory.requestId) as
-        | (Row & { request_fingerprint: string })
+        | [...Row, fingerprint: string]
         | undefined;
       if (earlier) {
-        if (earlier.request_fingerprint !== fingerprint) throw new RequestIdReusedError(memory.requestId, index);
-        return toRecord(earlier);
+        if (earlier[8] !== fingerprint) throw new RequestIdReusedError(memory.requestId, index);
+        return toRecord(earlier.slice(0, 8) as Row);
       }
     }
     const now = nowMicros();
@@ -238,7 +298,7 @@ export class SqliteStore implements MemoryStore {
         fingerprint,
       });
     } catch (err) {
-      if (err instanceof Database.SqliteError && err.code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
+      if (err instanceof Database.SqliteError && err.code === "SQLITE_CONSTRAINT_UNIQUE" && err.message.includes("memories.memory_id")) {
         throw new AlreadyExistsError(record.userId, record.memoryId, index, { cause: err });
       }
       throw err;
@@ -282,16 +342,16 @@ export class SqliteStore implements MemoryStore {
   }
 
   async search(query: SearchQuery, options?: OperationOptions): Promise<MemoryRecord[]> {
-    const rows = this.#read(
-      options,
-      () =>
-        this.#statements.search[query.direction].all({
-          userId: query.userId,
-          text: foldForSearch(query.text),
-          topics: topicsParam(query.anyTopics),
-          limit: query.limit,
-        }) as Row[],
-    );
+    const statements = this.#statements.search[query.direction];
+    const text = foldForSearch(query.text);
+    const params = { userId: query.userId, text, topics: topicsParam(query.anyTopics), limit: query.limit };
+    const rows = this.#read(options, () => {
+      // The trigram index cannot find fewer than three characters.
+      if ([...text].length < 3) return statements.scan.all(params) as Row[];
+      const recent = statements.window.all({ ...params, window: SEARCH_WINDOW }) as Row[];
+      if (recent.length >= query.limit) return recent;
+      return statements.index.all({ userId: params.userId, topics: params.topics, limit: params.limit, match: ftsPhrase(text) }) as Row[];
+    });
     return rows.map(toRecord);
   }
 
@@ -324,7 +384,7 @@ export class SqliteStore implements MemoryStore {
   }
 
   async delete(deletion: MemoryDeletion, options?: OperationOptions): Promise<void> {
-    this.#write(options, () => {
+    await this.#write(options, () => {
       const { userId, memoryId } = deletion;
       const { changes } = this.#statements.delete.run({ userId, memoryId, etag: deletion.etag ?? null });
       if (changes > 0) return;
@@ -344,6 +404,7 @@ export class SqliteStore implements MemoryStore {
   }
 
   async close(): Promise<void> {
+    if (this.#pending.length > 0) this.#commitPending();
     if (this.#db.open) this.#db.close();
   }
 
@@ -370,13 +431,49 @@ export class SqliteStore implements MemoryStore {
     }
   }
 
-  #write<T>(options: OperationOptions | undefined, operation: () => T): T {
+  /**
+   * Queues a write for the next group commit. Writes that arrive in the
+   * same turn of the event loop (concurrent calls) share one transaction,
+   * each inside its own savepoint: one fails alone, the others commit
+   * together, and none is acknowledged before the commit. SQLite pays its
+   * per-transaction costs (the WAL append, the full-text index's new
+   * segment, an fsync with synchronous=full) once per batch instead of
+   * once per call.
+   */
+  #write<T>(options: OperationOptions | undefined, operation: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ options, operation, resolve: resolve as (value: unknown) => void, reject });
+      if (this.#pending.length === 1) setImmediate(() => this.#commitPending());
+    });
+  }
+
+  #commitPending(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    let outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[];
     try {
-      remainingMs(options);
-      return this.#db.transaction(operation).immediate();
+      outcomes = this.#db
+        .transaction(() =>
+          batch.map(({ options, operation }) => {
+            try {
+              remainingMs(options); // the deadline may have passed while queued
+              return { ok: true as const, value: this.#db.transaction(operation)() }; // nested: a savepoint
+            } catch (error) {
+              return { ok: false as const, error };
+            }
+          }),
+        )
+        .immediate();
     } catch (err) {
-      throw translate(err);
+      // BEGIN or COMMIT failed: nothing of the batch was written.
+      for (const write of batch) write.reject(translate(err));
+      return;
     }
+    batch.forEach((write, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(translate(outcome.error));
+    });
   }
 }
 

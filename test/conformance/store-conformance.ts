@@ -279,6 +279,18 @@ export function describeStoreConformance(backend: string, openStore: () => Promi
         expect(await search("%")).toHaveLength(1);
       });
 
+      it("finds rare matches deep in a long history, in order, and frequent ones among the newest", async () => {
+        const userId = newUser();
+        const memories = Array.from({ length: 700 }, (_, i) => draft(userId, { memory: `entry ${i} ${i === 3 || i === 650 ? "Quetzalcoatl" : "plain"}` }));
+        const created = [...(await store.add(memories.slice(0, 500))), ...(await store.add(memories.slice(500)))];
+        const rare = await store.search({ userId, direction: "newest", limit: 10, text: "quetzal", anyTopics: [] });
+        expect(rare.map((m) => m.memory)).toEqual(["entry 650 Quetzalcoatl", "entry 3 Quetzalcoatl"]);
+        const oldestFirst = await store.search({ userId, direction: "oldest", limit: 1, text: "QUETZAL", anyTopics: [] });
+        expect(oldestFirst.map((m) => m.memory)).toEqual(["entry 3 Quetzalcoatl"]);
+        const frequent = await store.search({ userId, direction: "newest", limit: 3, text: "plain", anyTopics: [] });
+        expect(ids(frequent)).toEqual(ids([...created].sort(byKey((m) => m.updateTime, "newest")).filter((m) => m.memory.endsWith("plain")).slice(0, 3)));
+      });
+
       it("combines text, topics and limit, and never returns other users' memories", async () => {
         const userId = newUser();
         await addMany(newUser(), 3, () => ({ memory: "tea lover", topics: ["food"] }));

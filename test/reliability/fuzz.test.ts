@@ -1,0 +1,282 @@
+/**
+ * Hostile input: thousands of generated requests — boundary and random
+ * values in every field, injection strings, invalid UTF-8, mutated bytes,
+ * malformed page tokens, unknown enum values, oversized messages — plus
+ * garbage and malformed HTTP/2 on the port. The server must never crash,
+ * never answer INTERNAL, never return another user's memory, store
+ * injection strings verbatim, and keep answering well-formed calls.
+ *
+ * Seeded (FUZZ_SEED), with a CI-sized count (FUZZ_REQUESTS, default 2000
+ * per backend).
+ */
+import { connect as tcpConnect } from "node:net";
+import { connect as http2Connect } from "node:http2";
+import { Metadata, status } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  AddUserMemoryRequest,
+  BatchAddUserMemoriesRequest,
+  ClearUserMemoriesRequest,
+  DeleteUserMemoryRequest,
+  GetUserMemoryRequest,
+  GetUserMemoryResponse,
+  ListUserMemoriesRequest,
+  ListUserMemoriesResponse,
+  ReplaceUserMemoryRequest,
+  SearchUserMemoriesRequest,
+  SearchUserMemoriesResponse,
+} from "../../gen/ts/memory/v1/memory_service.js";
+import { MemoryClient } from "../helpers/client.js";
+import { HealthClient } from "../helpers/health.js";
+import { type ServerProcess, spawnServer } from "../helpers/process.js";
+import { type BackendName, backend } from "../support/backends.js";
+
+const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2000);
+const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
+const VICTIM = "victim-user";
+const SECRET = "victim's secret 7c1f";
+
+function prng(seed: number) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const INJECTIONS = [
+  "'; DROP TABLE memories; --",
+  "\" OR 1=1 --",
+  "$where",
+  '{"$gt": ""}',
+  "{$ne: null}",
+  "%",
+  "_",
+  "%_%",
+  "\\",
+  "\\%",
+  ".*",
+  "(?i)",
+  "[a-z]+",
+  '"quoted"',
+  "NULL",
+  "../../etc/passwd",
+  "<script>alert(1)</script>",
+  "${jndi:ldap://x}",
+  "\u202e\u202d",
+  "🧠💾",
+  "ÉCOLE zürich",
+];
+
+function generator(seed: number) {
+  const random = prng(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const string = (): string =>
+    pick([
+      () => "",
+      () => " ",
+      () => pick(INJECTIONS),
+      () => `user-${Math.floor(random() * 5)}`,
+      () => "x".repeat(pick([127, 128, 129, 255, 256, 257, 1024, 16_384, 16_385, 70_000])),
+      () => "é".repeat(pick([64, 128, 8192, 8193])),
+      () => String.fromCharCode(...Array.from({ length: 1 + Math.floor(random() * 12) }, () => Math.floor(random() * 0xffff))),
+      () => `ctl\u0000\u0001\u001f\u007f\u0085 ${pick(INJECTIONS)}`,
+      () => `id_${Math.floor(random() * 100)}%`,
+    ])();
+  const int = () => pick([0, 1, -1, 20, 1000, 1001, 2 ** 31 - 1, -(2 ** 31), Math.floor(random() * 5000) - 100]);
+  const enumValue = () => pick([0, 1, 2, 3, 7, -1, 2 ** 31 - 1]);
+  const token = () => pick(["", "!!!", "e30", Buffer.from('[1,"x",1,"y"]').toString("base64url"), Buffer.from(string()).toString("base64url"), "A".repeat(5000)]);
+  const userMemory = () => ({
+    userId: string(),
+    memoryId: random() < 0.3 ? "" : string(),
+    memory: string(),
+    topics: Array.from({ length: pick([0, 1, 2, 33]) }, string),
+    input: random() < 0.5 ? undefined : string(),
+    etag: random() < 0.7 ? "" : string(),
+  });
+  const requests: (() => { path: string; bytes: Uint8Array; userId: string })[] = [
+    () => {
+      const r = AddUserMemoryRequest.fromPartial({ userMemory: userMemory(), requestId: random() < 0.5 ? "" : string() });
+      return { path: "AddUserMemory", bytes: AddUserMemoryRequest.encode(r).finish(), userId: r.userMemory!.userId };
+    },
+    () => {
+      const r = BatchAddUserMemoriesRequest.fromPartial({ requests: Array.from({ length: pick([0, 1, 3]) }, () => ({ userMemory: userMemory() })) });
+      return { path: "BatchAddUserMemories", bytes: BatchAddUserMemoriesRequest.encode(r).finish(), userId: "" };
+    },
+    () => {
+      const r = GetUserMemoryRequest.fromPartial({ userId: string(), memoryId: string() });
+      return { path: "GetUserMemory", bytes: GetUserMemoryRequest.encode(r).finish(), userId: r.userId };
+    },
+    () => {
+      const r = ListUserMemoriesRequest.fromPartial({ userId: string(), pageSize: int(), pageToken: token(), order: enumValue(), topics: random() < 0.3 ? [string()] : [] });
+      return { path: "ListUserMemories", bytes: ListUserMemoriesRequest.encode(r).finish(), userId: r.userId };
+    },
+    () => {
+      const r = SearchUserMemoriesRequest.fromPartial({ userId: string(), query: string(), retrievalMethod: enumValue(), limit: int(), topics: random() < 0.3 ? [string()] : [] });
+      return { path: "SearchUserMemories", bytes: SearchUserMemoriesRequest.encode(r).finish(), userId: r.userId };
+    },
+    () => {
+      const r = ReplaceUserMemoryRequest.fromPartial({ userMemory: userMemory(), allowMissing: random() < 0.5 });
+      return { path: "ReplaceUserMemory", bytes: ReplaceUserMemoryRequest.encode(r).finish(), userId: r.userMemory!.userId };
+    },
+    () => {
+      const r = DeleteUserMemoryRequest.fromPartial({ userId: string(), memoryId: string(), etag: random() < 0.5 ? "" : string(), allowMissing: random() < 0.5 });
+      return { path: "DeleteUserMemory", bytes: DeleteUserMemoryRequest.encode(r).finish(), userId: r.userId };
+    },
+    () => {
+      // Never all_users: the fuzz must not wipe the victim it checks for leaks.
+      const r = ClearUserMemoriesRequest.fromPartial({ userId: random() < 0.1 ? "" : string() });
+      return { path: "ClearUserMemories", bytes: ClearUserMemoriesRequest.encode(r).finish(), userId: r.userId };
+    },
+  ];
+  /** Bit flips, truncation, appended garbage, or pure noise. */
+  const mutate = (bytes: Uint8Array): Uint8Array => {
+    const out = Buffer.from(bytes);
+    switch (Math.floor(random() * 4)) {
+      case 0:
+        for (let i = 0; i < 1 + random() * 4 && out.length; i++) {
+          const at = Math.floor(random() * out.length);
+          out[at] = out[at]! ^ (1 << Math.floor(random() * 8));
+        }
+        return out;
+      case 1:
+        return out.subarray(0, Math.floor(random() * out.length));
+      case 2:
+        return Buffer.concat([out, Buffer.from(Array.from({ length: 1 + Math.floor(random() * 16) }, () => Math.floor(random() * 256)))]);
+      default:
+        return Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
+    }
+  };
+  return { random, next: () => pick(requests)(), mutate };
+}
+
+function rawCall(client: MemoryClient, path: string, bytes: Uint8Array): Promise<{ code: number; response?: Buffer }> {
+  return new Promise((resolve) =>
+    client.raw.makeUnaryRequest(`/memory.v1.MemoryService/${path}`, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, bytes, new Metadata(), { deadline: Date.now() + 10_000 }, (err, res) =>
+      resolve(err ? { code: err.code } : { code: status.OK, response: res }),
+    ),
+  );
+}
+
+/** The user ids of the memories in a successful response. */
+function ownersIn(path: string, response: Buffer): { userIds: string[]; text: string } {
+  const memories =
+    path === "GetUserMemory"
+      ? [GetUserMemoryResponse.decode(response).userMemory!]
+      : path === "ListUserMemories"
+        ? ListUserMemoriesResponse.decode(response).userMemories
+        : path === "SearchUserMemories"
+          ? SearchUserMemoriesResponse.decode(response).userMemories
+          : [];
+  return { userIds: memories.map((m) => m.userId), text: memories.map((m) => m.memory).join("\n") };
+}
+
+async function garbageOnThePort(port: number): Promise<void> {
+  const send = (payload: Buffer) =>
+    new Promise<void>((resolve) => {
+      const socket = tcpConnect(port, "127.0.0.1", () => socket.end(payload));
+      socket.on("error", () => resolve());
+      socket.on("close", () => resolve());
+      socket.setTimeout(1000, () => socket.destroy());
+    });
+  const random = prng(SEED + 1);
+  const noise = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
+  const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+  const frame = (type: number, flags: number, stream: number, payload: Buffer) => {
+    const header = Buffer.alloc(9);
+    header.writeUIntBE(payload.length, 0, 3);
+    header[3] = type;
+    header[4] = flags;
+    header.writeUInt32BE(stream, 5);
+    return Buffer.concat([header, payload]);
+  };
+  await send(noise(4096));
+  await send(Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  await send(Buffer.concat([preface, noise(2048)]));
+  await send(Buffer.concat([preface, frame(4, 0, 0, Buffer.alloc(0)), frame(1, 0x4 | 0x1, 1, noise(200))])); // HEADERS with a garbage HPACK block
+  await send(Buffer.concat([preface, frame(4, 0, 0, Buffer.alloc(0)), frame(0, 0, 1, noise(100))])); // DATA on an unopened stream
+  await send(Buffer.concat([preface, frame(4, 0, 0, noise(7))])); // SETTINGS with a bad length
+  await send(Buffer.concat([preface, Buffer.from([0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01])])); // a 16 MiB frame header
+  // A well-formed HTTP/2 request to a gRPC method with a garbage body and wrong content type.
+  await new Promise<void>((resolve) => {
+    const session = http2Connect(`http://127.0.0.1:${port}`);
+    session.on("error", () => resolve());
+    const stream = session.request({ ":method": "POST", ":path": "/memory.v1.MemoryService/GetUserMemory", "content-type": "text/plain" });
+    stream.on("error", () => {});
+    stream.on("close", () => {
+      session.close();
+      resolve();
+    });
+    stream.end(noise(50));
+    stream.resume();
+  });
+}
+
+for (const name of ["sqlite", "postgres", "mongodb"] as BackendName[]) {
+  const storage = backend(name);
+  describe.skipIf(storage.unavailable)(`fuzzing with hostile input on ${name}`, () => {
+    let server: ServerProcess;
+    let client: MemoryClient;
+    let health: HealthClient;
+
+    beforeAll(async () => {
+      server = await spawnServer({ args: ["--listen", "127.0.0.1:0", "--storage", storage.storageUrl()] });
+      client = new MemoryClient(server.address);
+      health = new HealthClient(server.address);
+      await client.add({ userMemory: { userId: VICTIM, memory: SECRET, topics: ["secret"] } });
+    });
+    afterAll(async () => {
+      client?.close();
+      health?.close();
+      await server?.stop();
+    });
+
+    it(`answers ${REQUESTS} generated and mutated requests without a crash, INTERNAL or a leak`, async () => {
+      const fuzz = generator(SEED + name.length);
+      const codes = new Map<string, number>();
+      for (let i = 0; i < REQUESTS; i++) {
+        const { path, bytes, userId } = fuzz.next();
+        const mutated = fuzz.random() < 0.25;
+        const sent = mutated ? fuzz.mutate(bytes) : bytes;
+        const { code, response } = await rawCall(client, path, sent);
+        codes.set(status[code]!, (codes.get(status[code]!) ?? 0) + 1);
+        expect([status.INTERNAL, status.UNKNOWN, status.DATA_LOSS], `${path} answered ${status[code]}`).not.toContain(code);
+        if (response) {
+          const { userIds, text } = ownersIn(path, response);
+          // What the server decoded is what we encoded, unless we mutated it: then only the victim check holds.
+          if (!mutated) for (const owner of userIds) expect(owner).toBe(userId);
+          if (!userIds.includes(VICTIM)) expect(text).not.toContain(SECRET);
+        }
+        if (i % 100 === 0) expect((await client.get({ userId: VICTIM, memoryId: "missing" }).catch((e) => e)).code).toBe(status.NOT_FOUND);
+      }
+      console.log(`${name}: ${REQUESTS} fuzzed requests, status codes ${JSON.stringify(Object.fromEntries(codes))}`);
+      expect(server.child.exitCode).toBeNull();
+    });
+
+    it("stores injection strings verbatim in every field and finds them literally", async () => {
+      const userId = `inject ${INJECTIONS[0]} ${INJECTIONS[3]} %_`;
+      for (const text of INJECTIONS) {
+        const { userMemory } = await client.add({ userMemory: { userId, memoryId: `id ${text}`, memory: text, topics: [text], input: text } });
+        expect((await client.get({ userId, memoryId: userMemory!.memoryId })).userMemory).toEqual(userMemory);
+      }
+      for (const text of ["%", "_", ".*", '{"$gt": ""}', "$where", "\\"]) {
+        const found = await client.search({ userId, query: text, limit: 100 });
+        expect(found.userMemories.every((m) => m.memory.toLowerCase().includes(text.toLowerCase())), text).toBe(true);
+        expect(found.userMemories.length).toBe(INJECTIONS.filter((i) => i.toLowerCase().includes(text.toLowerCase())).length);
+      }
+      expect((await client.list({ userId: VICTIM })).userMemories.map((m) => m.memory)).toEqual([SECRET]);
+    });
+
+    it("refuses an oversized message with RESOURCE_EXHAUSTED and survives garbage and malformed HTTP/2 on the port", async () => {
+      const huge = AddUserMemoryRequest.encode(AddUserMemoryRequest.fromPartial({ userMemory: { userId: "u", memory: "x".repeat(5 * 1024 * 1024) } })).finish();
+      expect((await rawCall(client, "AddUserMemory", huge)).code).toBe(status.RESOURCE_EXHAUSTED);
+      await garbageOnThePort(server.port);
+      expect(server.child.exitCode).toBeNull();
+      expect(await health.check("memory.v1.MemoryService")).toBe("SERVING");
+      expect((await client.list({ userId: VICTIM })).userMemories.map((m) => m.memory)).toEqual([SECRET]);
+    });
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * Database outage under load: the database server this file starts is
+ * stopped while clients keep calling, then started again. Calls must fail
+ * fast with UNAVAILABLE (never INTERNAL, never hanging to their deadline),
+ * health must say NOT_SERVING, and the same memoryd process must recover
+ * with every acknowledged write intact.
+ */
+import { randomUUID } from "node:crypto";
+import { type ServiceError, status } from "@grpc/grpc-js";
+import { afterAll, describe, expect, it } from "vitest";
+import { MemoryClient } from "../helpers/client.js";
+import { HealthClient } from "../helpers/health.js";
+import { spawnServer } from "../helpers/process.js";
+import { FerretDbServer } from "../support/ferretdb.js";
+import { findPostgresBin, PostgresCluster } from "../support/postgres.js";
+import { goToolOrReason } from "../support/tools.js";
+
+interface Database {
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+const pgBin = await findPostgresBin();
+const ferretdb = goToolOrReason("ferretdb");
+const databases: { name: string; unavailable?: string; create: () => Promise<Database> }[] = [
+  {
+    name: "PostgreSQL",
+    unavailable: pgBin ? undefined : "no PostgreSQL binaries",
+    create: async () => {
+      const cluster = await PostgresCluster.create(pgBin!);
+      return { url: `${cluster.url()}?connect_timeout_ms=1000`, stop: () => cluster.stop(), start: () => cluster.start(), destroy: () => cluster.destroy() };
+    },
+  },
+  {
+    name: "MongoDB (FerretDB)",
+    unavailable: ferretdb.unavailable,
+    create: async () => {
+      const server = await FerretDbServer.create(ferretdb.path!);
+      return { url: server.url("outage"), stop: () => server.stop(), start: () => server.start(), destroy: () => server.destroy() };
+    },
+  },
+];
+
+const DEADLINE_MS = 2000;
+
+for (const database of databases) {
+  describe.skipIf(database.unavailable)(`database outage: ${database.name}`, () => {
+    const cleanups: (() => Promise<void>)[] = [];
+    afterAll(async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    });
+
+    it("fails fast with UNAVAILABLE while the database is down and recovers in the same process", async () => {
+      const db = await database.create();
+      cleanups.push(() => db.destroy());
+      const server = await spawnServer({ args: ["--listen", "127.0.0.1:0", "--storage", db.url, "--health-probe-interval-ms", "200"] });
+      cleanups.push(async () => void (await server.stop()));
+      const health = new HealthClient(server.address);
+      cleanups.push(async () => health.close());
+      const watch = health.watch("memory.v1.MemoryService");
+      await watch.until("SERVING");
+
+      const userId = `outage-${randomUUID()}`;
+      const acknowledged: string[] = [];
+      const failures: { code: number; ms: number }[] = [];
+      let calls = 0;
+      let running = true;
+      const clients = Array.from({ length: 4 }, () => new MemoryClient(server.address));
+      cleanups.push(async () => clients.forEach((c) => c.close()));
+      const workers = clients.map(async (client) => {
+        while (running) {
+          const memoryId = randomUUID();
+          const started = Date.now();
+          calls++;
+          try {
+            await client.add({ userMemory: { userId, memoryId, memory: "written around an outage" } }, { deadlineMs: DEADLINE_MS });
+            acknowledged.push(memoryId);
+          } catch (err) {
+            failures.push({ code: (err as ServiceError).code, ms: Date.now() - started });
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        }
+      });
+
+      await new Promise((r) => setTimeout(r, 500));
+      const before = acknowledged.length;
+      await db.stop();
+      await watch.until("NOT_SERVING", 10_000);
+      await new Promise((r) => setTimeout(r, 2000));
+      const failuresWhileDown = failures.filter((f) => f.code === status.UNAVAILABLE).length;
+      await db.start();
+      await watch.until("SERVING", 20_000);
+      const recovered = acknowledged.length;
+      await new Promise((r) => setTimeout(r, 500));
+      running = false;
+      await Promise.all(workers);
+
+      expect(before).toBeGreaterThan(0);
+      expect(acknowledged.length).toBeGreaterThan(recovered); // writes resumed after the database returned
+      expect(failuresWhileDown).toBeGreaterThan(10);
+      expect(new Set(failures.map((f) => status[f.code]))).toEqual(new Set(["UNAVAILABLE"]));
+      // Fast: once health knew, calls were refused at once; none waited out its deadline.
+      expect(Math.max(...failures.map((f) => f.ms))).toBeLessThan(DEADLINE_MS);
+      const sorted = failures.map((f) => f.ms).sort((a, b) => a - b);
+      expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(50);
+
+      const stored = new Set<string>();
+      for (let pageToken = ""; ; ) {
+        const page = await clients[0]!.list({ userId, pageSize: 1000, pageToken });
+        page.userMemories.forEach((m) => stored.add(m.memoryId));
+        pageToken = page.nextPageToken;
+        if (!pageToken) break;
+      }
+      for (const id of acknowledged) expect(stored.has(id), `acknowledged ${id} lost`).toBe(true);
+      console.log(
+        `${database.name}: ${calls} calls, ${acknowledged.length} acknowledged and all present after the outage, ` +
+          `${failures.length} refused with UNAVAILABLE (median ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted.at(-1)} ms)`,
+      );
+    });
+  });
+}

@@ -31,6 +31,7 @@ const cleanups: (() => unknown)[] = [];
 interface Sample {
   atS: number;
   rssMiB: number;
+  heapUsedMiB: number;
   fds: number;
   poolOpen: number;
 }
@@ -38,7 +39,8 @@ interface Sample {
 async function main(): Promise<boolean> {
   let storage = await benchStorage(options.backend, options.storage, cleanups);
   if (options.backend === "postgres") storage += `${storage.includes("?") ? "&" : "?"}pool_max=${options.poolMax}`;
-  const server = await spawnServer({ args: ["--listen", "127.0.0.1:0", "--storage", storage, "--metrics-listen", "127.0.0.1:0", "--log-level", "warn"] });
+  // Production logging (a line per call) stays on; the lines are dropped unread.
+  const server = await spawnServer({ args: ["--listen", "127.0.0.1:0", "--storage", storage, "--metrics-listen", "127.0.0.1:0"], keepCallLogs: false });
   cleanups.unshift(() => server.stop());
   const metricsPort = server.logs.find((l) => l.msg === "memoryd listening")!.metricsPort as number;
   const pid = server.child.pid!;
@@ -47,6 +49,7 @@ async function main(): Promise<boolean> {
     return {
       atS,
       rssMiB: Math.round((Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024) * 10) / 10,
+      heapUsedMiB: Math.round(Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1] ?? 0) / 2 ** 20 * 10) / 10,
       fds: readdirSync(`/proc/${pid}/fd`).length,
       poolOpen: Number(/^memoryd_storage_pool_connections\{state="open"\} (\d+)/m.exec(metrics)?.[1] ?? 0),
     };
@@ -122,7 +125,7 @@ async function main(): Promise<boolean> {
     { name: "database connections within the pool", ok: maxPool <= options.poolMax, detail: `max ${maxPool} open (pool_max ${options.poolMax})` },
   ];
   console.log(`soak ${options.backend}: ${options.duration}s, ${options.concurrency} in flight, ${calls} calls (${Math.round(calls / options.duration)}/s) ${JSON.stringify(counts)}`);
-  for (const s of samples) console.log(`  t=${String(s.atS).padStart(4)}s rss ${s.rssMiB} MiB, fds ${s.fds}, pool ${s.poolOpen}`);
+  for (const s of samples) console.log(`  t=${String(s.atS).padStart(4)}s rss ${s.rssMiB} MiB, heap used ${s.heapUsedMiB} MiB, fds ${s.fds}, pool ${s.poolOpen}`);
   for (const c of checks) console.log(`${c.ok ? "PASS" : "FAIL"} ${c.name}: ${c.detail}`);
   const out = join(root, "bench", "results", `soak-${options.backend}.json`);
   mkdirSync(join(root, "bench", "results"), { recursive: true });

@@ -46,6 +46,8 @@ export const UNRESTRICTED: Principal = {
 
 const MIN_TOKEN_LENGTH = 16;
 
+const sha256 = (text: string) => createHash("sha256").update(text).digest();
+
 const tokenEntry = z
   .object({
     name: z.string().min(1),
@@ -65,10 +67,14 @@ const tokenEntry = z
     "needs either all_users: true or users / user_prefixes",
   );
 
+const digestOf = (entry: z.output<typeof tokenEntry>) => (entry.sha256 ? entry.sha256.toLowerCase() : sha256(entry.token!).toString("hex"));
+
 const tokenFile = z
   .object({ tokens: z.array(tokenEntry).min(1) })
   .strict()
-  .refine((f) => new Set(f.tokens.map((t) => t.name)).size === f.tokens.length, "token names must be unique");
+  .refine((f) => new Set(f.tokens.map((t) => t.name)).size === f.tokens.length, "token names must be unique")
+  // The same token twice would make its scope depend on the order of entries.
+  .refine((f) => new Set(f.tokens.map(digestOf)).size === f.tokens.length, "the same token appears twice");
 
 export type TokenFile = z.input<typeof tokenFile>;
 
@@ -97,8 +103,6 @@ function scopedPrincipal(entry: z.output<typeof tokenEntry>): Principal {
   };
 }
 
-const sha256 = (text: string) => createHash("sha256").update(text).digest();
-
 export class TokenAuthenticator {
   readonly #grants: readonly Grant[];
 
@@ -112,7 +116,9 @@ export class TokenAuthenticator {
     try {
       json = JSON.parse(readFileSync(path, "utf8"));
     } catch (err) {
-      throw new Error(`token file ${path}: ${(err as Error).message}`, { cause: err });
+      // Not the parser's message: it quotes the text around the error, which may be a token.
+      const reason = err instanceof SyntaxError ? "not valid JSON" : (err as NodeJS.ErrnoException).code ?? "unreadable";
+      throw new Error(`token file ${path}: ${reason}`);
     }
     const parsed = tokenFile.safeParse(json);
     if (!parsed.success) {

@@ -18,6 +18,7 @@ export interface Config {
   readonly healthProbeTimeoutMs: number;
   readonly shutdownDelayMs: number;
   readonly shutdownGraceMs: number;
+  readonly maxCallDurationMs: number;
   readonly connection: ConnectionOptions;
   readonly tls: TlsOptions | undefined;
   readonly authTokenFile: string | undefined;
@@ -56,12 +57,15 @@ export function memorydCommand(): Command {
     .addOption(integer("--health-probe-timeout-ms <ms>", "a ping slower than this marks storage unreachable", 2_000))
     .addOption(integer("--shutdown-delay-ms <ms>", "on SIGTERM/SIGINT, how long to keep accepting calls after health turns NOT_SERVING", 0))
     .addOption(integer("--shutdown-grace-ms <ms>", "then, how long in-flight calls may run before they are cancelled", 10_000))
+    .addOption(
+      integer("--max-call-duration-ms <ms>", "the longest a call may run, whatever deadline the client sets (also its database time limit)", 30_000),
+    )
     .addOption(integer("--keepalive-time-ms <ms>", "ping a client connection after this long without activity", 7_200_000))
     .addOption(integer("--keepalive-timeout-ms <ms>", "close a connection whose keepalive ping is not answered within this", 20_000))
     .addOption(integer("--max-connection-age-ms <ms>", "send GOAWAY to connections older than this so clients rebalance; 0: never", 0))
     .addOption(integer("--max-connection-age-grace-ms <ms>", "how long calls on an aged connection may still finish; 0: no limit", 0))
     .addOption(integer("--max-connection-idle-ms <ms>", "close connections without calls for this long; 0: never", 0))
-    .addOption(integer("--max-concurrent-streams <n>", "concurrent calls per connection; 0: no limit", 0))
+    .addOption(integer("--max-concurrent-streams <n>", "concurrent calls per connection; 0: no limit", 256))
     .addOption(integer("--max-message-bytes <bytes>", "largest request or response message", 4 * 1024 * 1024))
     .addOption(option("--tls-cert <file>", "PEM certificate chain; enables TLS (with --tls-key)"))
     .addOption(option("--tls-key <file>", "PEM private key for --tls-cert"))
@@ -84,6 +88,7 @@ interface RawOptions {
   healthProbeTimeoutMs: number;
   shutdownDelayMs: number;
   shutdownGraceMs: number;
+  maxCallDurationMs: number;
   keepaliveTimeMs: number;
   keepaliveTimeoutMs: number;
   maxConnectionAgeMs: number;
@@ -123,6 +128,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     healthProbeTimeoutMs: o.healthProbeTimeoutMs,
     shutdownDelayMs: o.shutdownDelayMs,
     shutdownGraceMs: o.shutdownGraceMs,
+    maxCallDurationMs: o.maxCallDurationMs,
     connection: {
       keepaliveTimeMs: o.keepaliveTimeMs,
       keepaliveTimeoutMs: o.keepaliveTimeoutMs,

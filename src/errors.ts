@@ -111,7 +111,8 @@ export function toStatusError(err: unknown, createPath: CreatePath = singleCreat
   }
   if (err instanceof DeadlineExceededError) return { code: status.DEADLINE_EXCEEDED, details: err.message };
   if (err instanceof UnavailableError) {
-    return errorInfo(status.UNAVAILABLE, err.message, "STORAGE_UNAVAILABLE", {});
+    // The driver's words (host names, addresses) stay in the server's logs.
+    return errorInfo(status.UNAVAILABLE, "storage is unavailable; retry later", "STORAGE_UNAVAILABLE", {});
   }
   return undefined;
 }

@@ -11,13 +11,29 @@
  *
  * @module
  */
-import type { Server, ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  type sendUnaryData,
+  type Server,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  status,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "pino";
 import type { MemoryStore } from "./storage/store.js";
 
 export const MEMORY_SERVICE_NAME = "memory.v1.MemoryService";
 export const LIVENESS_SERVICE_NAME = "liveness";
+
+const KNOWN_SERVICES = new Set(["", MEMORY_SERVICE_NAME, LIVENESS_SERVICE_NAME]);
+
+/** Open Watch streams at most; each holds a call open. */
+const MAX_WATCHES = 1000;
+
+interface HealthRequest {
+  service: string;
+}
 
 /** Probe interval while storage is down, when shorter than the configured one. */
 const DOWN_PROBE_INTERVAL_MS = 1000;
@@ -52,10 +68,22 @@ export class HealthMonitor {
     const watches = this.#watches;
     this.service.addToServer({
       addService(definition, implementation: UntypedServiceImplementation) {
-        const watch = implementation.watch as (call: ServerWritableStream<unknown, unknown>) => void;
+        const check = implementation.check as (call: ServerUnaryCall<HealthRequest, unknown>, callback: sendUnaryData<unknown>) => void;
+        const watch = implementation.watch as (call: ServerWritableStream<HealthRequest, unknown>) => void;
         server.addService(definition, {
           ...implementation,
-          watch(call: ServerWritableStream<unknown, unknown>) {
+          // Only the services memoryd reports: the library keeps one entry per
+          // name ever asked for, and echoes the name in its error.
+          check(call: ServerUnaryCall<HealthRequest, unknown>, callback: sendUnaryData<unknown>) {
+            if (!KNOWN_SERVICES.has(call.request.service)) return callback({ code: status.NOT_FOUND, details: "unknown service" });
+            check(call, callback);
+          },
+          watch(call: ServerWritableStream<HealthRequest, unknown>) {
+            if (!KNOWN_SERVICES.has(call.request.service)) {
+              call.write({ status: "SERVICE_UNKNOWN" });
+              return call.end();
+            }
+            if (watches.size >= MAX_WATCHES) return call.destroy(Object.assign(new Error("too many health watches"), { code: status.RESOURCE_EXHAUSTED }));
             watches.add(call);
             call.on("cancelled", () => watches.delete(call));
             watch(call);
@@ -112,6 +140,7 @@ export class HealthMonitor {
         this.setStorageUp(true);
       } catch (err) {
         if (this.#storageUp) this.log.warn({ err, backend: store.backend }, "storage unreachable");
+        else this.log.debug({ err, backend: store.backend }, "storage still unreachable");
         this.setStorageUp(false);
       } finally {
         clearTimeout(timer);

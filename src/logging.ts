@@ -18,7 +18,10 @@ export interface ProcessLogger {
 const FLUSH_INTERVAL_MS = 200;
 
 export function createProcessLogger(level: string): ProcessLogger {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 8 * 1024 });
+  // maxLength: a reader that stops reading costs log lines, not unbounded memory.
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 8 * 1024, maxLength: 16 * 1024 * 1024 });
+  // A failing stdout (a full disk, say) must not take the service down; closed pipes are handled by sonic-boom.
+  destination.on("error", () => {});
   setInterval(() => destination.flush(), FLUSH_INTERVAL_MS).unref();
   return {
     log: pino({ level, base: { service: "memoryd" } }, destination),

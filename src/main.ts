@@ -67,8 +67,12 @@ try {
     authenticator: loadTokens(),
     metrics,
     connection: config.connection,
+    maxCallDurationMs: config.maxCallDurationMs,
   });
   const metricsServer = config.metricsListen ? await metrics.serve(config.metricsListen) : undefined;
+  if (config.authTokenFile && !config.tls && !/^(127\.|\[::1\]|localhost:)/.test(config.listen)) {
+    log.warn({ listen: config.listen }, "bearer tokens without TLS: tokens cross the network in clear text unless a mesh encrypts the connection");
+  }
   log.info(
     {
       listen: config.listen,

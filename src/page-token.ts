@@ -22,11 +22,14 @@ export interface ListingScope {
 
 const VERSION = 1;
 
+/** Longer than any token this service issues (memory ids are at most 128 bytes). */
+export const MAX_PAGE_TOKEN_LENGTH = 512;
+
 const tokenSchema = z.tuple([
   z.literal(VERSION),
   z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-  z.string().min(1),
-  z.string(),
+  z.string().min(1).max(128),
+  z.string().max(32),
 ]);
 
 function fingerprint(scope: ListingScope): string {
@@ -43,6 +46,7 @@ export class InvalidPageTokenError extends Error {}
 
 /** Returns the cursor in `token`, or throws `InvalidPageTokenError`. */
 export function decodePageToken(token: string, scope: ListingScope): Cursor {
+  if (token.length > MAX_PAGE_TOKEN_LENGTH) throw new InvalidPageTokenError("is not a page token issued by this service");
   let payload: unknown;
   try {
     payload = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));

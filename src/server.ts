@@ -51,6 +51,8 @@ export interface ServerOptions {
   readonly authenticator?: Authenticator;
   readonly metrics?: Metrics;
   readonly connection?: ConnectionOptions;
+  /** Longest a call may run, whatever the client's deadline (default 30 s). */
+  readonly maxCallDurationMs?: number;
   /**
    * Adds further services to the same server before it binds. The benchmark
    * registers a no-op service this way, to measure the framework's ceiling
@@ -104,6 +106,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const health = new HealthMonitor(options.log);
   const context: ServiceContext = {
     log: options.log,
+    maxCallDurationMs: options.maxCallDurationMs ?? 30_000,
     store: () => {
       if (!store) throw new UnavailableError("storage is not ready yet");
       // Fail fast while the probe says the database is down, instead of

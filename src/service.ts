@@ -80,6 +80,8 @@ export interface ServiceContext {
   readonly store: () => MemoryStore;
   /** Told when a call found storage unreachable, so health can re-check at once. */
   readonly storageUnavailable?: () => void;
+  /** Upper bound of a call's deadline: the client's deadline is used when it is sooner. */
+  readonly maxCallDurationMs: number;
   /** Checks bearer tokens; undefined when authentication is off. */
   readonly authenticator?: { authenticate(metadata: Metadata): Principal } | undefined;
 }
@@ -91,10 +93,10 @@ interface CallScope {
   readonly options: OperationOptions;
 }
 
-function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number | undefined {
+/** The client's deadline, or none (Infinity). */
+function clientDeadline(call: ServerUnaryCall<unknown, unknown>): number {
   const deadline = call.getDeadline();
-  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
-  return Number.isFinite(ms) ? ms : undefined;
+  return deadline instanceof Date ? deadline.getTime() : deadline;
 }
 
 /**
@@ -119,15 +121,18 @@ function unary<Req, Res>(
       callback(INTERNAL_ERROR);
     };
     try {
-      const deadline = deadlineOf(call);
-      if (call.cancelled || (deadline !== undefined && deadline <= Date.now())) {
+      const requested = clientDeadline(call);
+      if (call.cancelled || requested <= Date.now()) {
         return callback({ code: status.DEADLINE_EXCEEDED, details: "deadline passed before the call started" });
       }
+      // No call runs unbounded: without a client deadline, or with a longer
+      // one, storage gets the server's limit (PostgreSQL cancels the statement).
+      const deadline = Math.min(requested, Date.now() + context.maxCallDurationMs);
       const principal = context.authenticator?.authenticate(call.metadata) ?? UNRESTRICTED;
       annotateCall(call.metadata, { principal: principal.name });
       const request: unknown = call.request;
       if (request instanceof MalformedMessageError) return fail(request);
-      const scope = { principal, store: context.store(), options: deadline === undefined ? {} : { deadline } };
+      const scope = { principal, store: context.store(), options: { deadline } };
       run(request as Req, scope).then((response) => callback(null, response), fail);
     } catch (err) {
       fail(err);

@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { ListOrder, RetrievalMethod } from "../gen/ts/memory/v1/memory_service.js";
-import { decodePageToken, InvalidPageTokenError } from "./page-token.js";
+import { decodePageToken, InvalidPageTokenError, MAX_PAGE_TOKEN_LENGTH } from "./page-token.js";
 import type {
   ClearScope,
   ListQuery,
@@ -30,7 +30,7 @@ export const LIMITS = {
   topicBytes: 128,
   requestIdBytes: 128,
   etagBytes: 128,
-  queryBytes: 1024,
+  queryBytes: 256,
   pageSize: { default: 50, max: 1000 },
   searchLimit: { default: 10, max: 1000 },
   batchSize: 500,
@@ -162,7 +162,7 @@ const listRequest = z
   .object({
     userId: identifier(LIMITS.userIdBytes),
     pageSize: boundedCount(LIMITS.pageSize),
-    pageToken: z.string(),
+    pageToken: z.string().max(MAX_PAGE_TOKEN_LENGTH, "is not a page token issued by this service"),
     order: listOrder,
     topics,
   })

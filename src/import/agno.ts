@@ -21,7 +21,7 @@
 import Database from "better-sqlite3";
 import { MongoClient } from "mongodb";
 import pg from "pg";
-import { parseMongoUrl, parsePostgresUrl, parseSqliteUrl } from "../storage/open.js";
+import { parseMongoUrl, parsePostgresUrl, parseSqliteUrl, redactUrl } from "../storage/open.js";
 import type { MemoryRecord, MemoryStore } from "../storage/store.js";
 import { nowMicros } from "../storage/records.js";
 import { validate, ValidationError } from "../validation.js";
@@ -96,12 +96,13 @@ async function* readPostgres(source: ImportSource): AsyncGenerator<AgnoRow> {
   if (!source.table) throw new Error("--table is required for PostgreSQL (Agno's PostgresMemoryDb has no default table name)");
   const table = `"${identifier(source.schema ?? "ai", "schema")}"."${identifier(source.table, "table")}"`;
   const client = new pg.Client({ connectionString: parsePostgresUrl(source.url).connectionString });
+  client.on("error", () => {}); // a lost connection also fails the running query, which reports it
   await client.connect();
   try {
     // Keyset pages by id: constant memory whatever the table size.
     for (let after = ""; ; ) {
       const { rows } = await client.query<{ id: string; user_id: string | null; memory: unknown; created_at: Date | null; updated_at: Date | null }>(
-        `SELECT id, user_id, memory, created_at, updated_at FROM ${table} WHERE id > $1 ORDER BY id COLLATE "C" LIMIT 1000`,
+        `SELECT id, user_id, memory, created_at, updated_at FROM ${table} WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT 1000`,
         [after],
       );
       for (const row of rows) {
@@ -134,7 +135,7 @@ export function readAgnoMemories(source: ImportSource): AsyncGenerator<AgnoRow> 
   if (scheme === "sqlite") return readSqlite(source);
   if (scheme === "postgres" || scheme === "postgresql") return readPostgres(source);
   if (scheme === "mongodb" || scheme === "mongodb+srv") return readMongo(source);
-  throw new Error(`unsupported Agno source "${source.url}": expected sqlite://, postgres:// or mongodb://`);
+  throw new Error(`unsupported Agno source "${redactUrl(source.url)}": expected sqlite://, postgres:// or mongodb://`);
 }
 
 const micros = (date: Date) => date.getTime() * 1000;

@@ -170,6 +170,39 @@ function connectionStringOptions(url: string): Record<string, number> {
   return explicit;
 }
 
+/** One MongoClient and what memoryd uses of it. */
+interface Connection {
+  readonly client: MongoClient;
+  readonly memories: Collection<MemoryDocument>;
+  readonly claims: Collection<EtagClaim> | undefined;
+  readonly pool: PoolStats;
+}
+
+const RECONNECT_INTERVAL_MS = 5000;
+
+async function connect(options: MongoOptions): Promise<Connection> {
+  const client = new MongoClient(options.connectionString, {
+    // While no server is reachable the driver holds every operation for
+    // this long before failing it (its own default is 30 s): fail fast,
+    // so callers get UNAVAILABLE and retry, and health notices. A
+    // serverSelectionTimeoutMS in the URL still takes precedence.
+    serverSelectionTimeoutMS: 1500,
+    connectTimeoutMS: 5000,
+    ...connectionStringOptions(options.connectionString),
+  });
+  const pool = countPoolEvents(client);
+  try {
+    await client.connect();
+    const db = client.db(options.database);
+    const info = await client.db("admin").command({ buildInfo: 1 });
+    const claims = info.ferretdbVersion === undefined ? undefined : db.collection<EtagClaim>(`${options.collection}_etag_claims`);
+    return { client, memories: db.collection<MemoryDocument>(options.collection), claims, pool };
+  } catch (err) {
+    await client.close().catch(() => {});
+    throw translate(err);
+  }
+}
+
 /** Pool occupancy, counted from the driver's connection-pool (CMAP) events: it has no public gauge. */
 function countPoolEvents(client: MongoClient): PoolStats {
   const pool = { open: 0, idle: 0, waiting: 0 };
@@ -192,48 +225,60 @@ const isDuplicateKey = (err: unknown) => err instanceof MongoServerError && err.
 
 export class MongoStore implements MemoryStore {
   readonly backend = "mongodb";
-  readonly #client: MongoClient;
-  readonly #memories: Collection<MemoryDocument>;
-  readonly #pool: PoolStats;
-  /** Set on servers whose conditional updates are not atomic (FerretDB): see `#claimEtag`. */
-  readonly #claims: Collection<EtagClaim> | undefined;
+  readonly #options: MongoOptions;
+  #connection: Connection;
+  #reconnecting: Promise<void> | undefined;
+  #lastReconnect = 0;
 
-  private constructor(client: MongoClient, memories: Collection<MemoryDocument>, pool: PoolStats, claims: Collection<EtagClaim> | undefined) {
-    this.#client = client;
-    this.#memories = memories;
-    this.#pool = pool;
-    this.#claims = claims;
+  private constructor(options: MongoOptions, connection: Connection) {
+    this.#options = options;
+    this.#connection = connection;
+  }
+
+  get #memories(): Collection<MemoryDocument> {
+    return this.#connection.memories;
+  }
+
+  /** Set on servers whose conditional updates are not atomic (FerretDB): see `#conditionally`. */
+  get #claims(): Collection<EtagClaim> | undefined {
+    return this.#connection.claims;
   }
 
   /** Connects and creates the collection's indexes if missing. */
   static async open(options: MongoOptions): Promise<MongoStore> {
-    const client = new MongoClient(options.connectionString, {
-      // While no server is reachable the driver holds every operation for
-      // this long before failing it (its own default is 30 s): fail fast,
-      // so callers get UNAVAILABLE and retry, and health notices. A
-      // serverSelectionTimeoutMS in the URL still takes precedence.
-      serverSelectionTimeoutMS: 1500,
-      connectTimeoutMS: 5000,
-      ...connectionStringOptions(options.connectionString),
-    });
-    const pool = countPoolEvents(client);
+    const connection = await connect(options);
     try {
-      await client.connect();
-      const memories = client.db(options.database).collection<MemoryDocument>(options.collection);
       // One index per command: FerretDB 1.24 drops the connection when one
       // createIndexes command names several indexes that all exist already.
-      for (const index of INDEXES) await memories.createIndexes([index]);
-      let claims: Collection<EtagClaim> | undefined;
-      const info = await client.db("admin").command({ buildInfo: 1 });
-      if (info.ferretdbVersion !== undefined) {
-        claims = client.db(options.database).collection<EtagClaim>(`${options.collection}_etag_claims`);
-        await claims.createIndexes([{ key: { user_id: 1, memory_id: 1, etag: 1 }, name: "claims_by_etag", unique: true }]);
-      }
-      return new MongoStore(client, memories, pool, claims);
+      for (const index of INDEXES) await connection.memories.createIndexes([index]);
+      await connection.claims?.createIndexes([{ key: { user_id: 1, memory_id: 1, etag: 1 }, name: "claims_by_etag", unique: true }]);
+      return new MongoStore(options, connection);
     } catch (err) {
-      await client.close().catch(() => {});
+      await connection.client.close().catch(() => {});
       throw translate(err);
     }
+  }
+
+  /**
+   * Replaces a client that still cannot select a server although a new one
+   * can. Seen with FerretDB restarting: the driver's topology kept reporting
+   * the old connection error for good, while a fresh client connected at
+   * once. Rate-limited, and only ever one at a time.
+   */
+  #reconnect(): Promise<void> {
+    if (this.#reconnecting || Date.now() - this.#lastReconnect < RECONNECT_INTERVAL_MS) return this.#reconnecting ?? Promise.resolve();
+    this.#lastReconnect = Date.now();
+    this.#reconnecting = connect(this.#options)
+      .then((fresh) => {
+        const stale = this.#connection;
+        this.#connection = fresh;
+        void stale.client.close().catch(() => {});
+      })
+      .catch(() => {}) // still unreachable: the next probe tries again
+      .finally(() => {
+        this.#reconnecting = undefined;
+      });
+    return this.#reconnecting;
   }
 
   async add(memories: readonly NewMemory[], options?: OperationOptions): Promise<MemoryRecord[]> {
@@ -452,15 +497,22 @@ export class MongoStore implements MemoryStore {
   }
 
   async ping(options?: OperationOptions): Promise<void> {
-    await this.#run(() => this.#memories.db.command({ ping: 1 }, timeout(options)));
+    remainingMs(options);
+    try {
+      await this.#run(() => this.#memories.db.command({ ping: 1 }));
+    } catch (err) {
+      if (!(err instanceof UnavailableError)) throw err;
+      await this.#reconnect();
+      throw err; // this probe failed; the next one uses the new client
+    }
   }
 
   poolStats(): PoolStats {
-    return { ...this.#pool };
+    return { ...this.#connection.pool };
   }
 
   async close(): Promise<void> {
-    await this.#client.close();
+    await this.#connection.client.close();
   }
 
   async #run<T>(operation: () => Promise<T>): Promise<T> {

@@ -14,6 +14,11 @@ import type { MemoryStore } from "./store.js";
 /** Thrown for a storage URL that names no known backend or has bad options. */
 export class StorageUrlError extends Error {}
 
+/** The URL with any user:password@ part masked, for messages that quote it. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@?#]*@/, "$1***@");
+}
+
 /**
  * Splits memoryd's own query parameters (`owned`) off a URL, leaving every
  * other character of it as written.
@@ -107,6 +112,6 @@ export async function openStore(url: string): Promise<MemoryStore> {
     case "mongodb+srv":
       return MongoStore.open(parseMongoUrl(url));
     default:
-      throw new StorageUrlError(`unsupported storage URL "${url}": expected sqlite://, postgres:// or mongodb://`);
+      throw new StorageUrlError(`unsupported storage URL "${redactUrl(url)}": expected sqlite://, postgres:// or mongodb://`);
   }
 }

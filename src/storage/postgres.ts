@@ -229,7 +229,7 @@ export class PostgresStore implements MemoryStore {
     // An idle connection that breaks emits "error" on the pool; unhandled it
     // would crash the process. The next query on a fresh connection reports
     // the outage through translate() instead.
-    pool.on("error", () => {});
+    pool.on("error", ignore);
     try {
       await migrate(pool, options.schema);
       return new PostgresStore(pool, options);
@@ -402,6 +402,10 @@ export class PostgresStore implements MemoryStore {
     } catch (err) {
       throw translate(err);
     }
+    // A checked-out client has no pool listener: a connection lost mid-query
+    // would emit an unhandled "error" and kill the process. The query itself
+    // fails too, and that error is what the caller gets.
+    client.on("error", ignore);
     let cancelled = false;
     const timer =
       options?.deadline === undefined
@@ -414,23 +418,27 @@ export class PostgresStore implements MemoryStore {
       remainingMs(options);
       return client.query(text, values);
     };
+    const release = (destroy?: boolean | Error) => {
+      client.off("error", ignore);
+      client.release(destroy);
+    };
     try {
       if (transaction) await client.query("BEGIN");
       const result = await operation(query);
       if (transaction) await client.query("COMMIT");
       clearTimeout(timer);
-      client.release(cancelled);
+      release(cancelled);
       return result;
     } catch (err) {
       clearTimeout(timer);
       if (transaction && !cancelled) {
         // A connection whose rollback fails is broken and must not go back to the pool.
         await client.query("ROLLBACK").then(
-          () => client.release(),
-          (rollbackError: Error) => client.release(rollbackError),
+          () => release(),
+          (rollbackError: Error) => release(rollbackError),
         );
       } else {
-        client.release(cancelled);
+        release(cancelled);
       }
       if (cancelled && err instanceof pg.DatabaseError && err.code === "57014") {
         throw new DeadlineExceededError("the call's deadline passed; PostgreSQL cancelled its statement", { cause: err });
@@ -443,6 +451,7 @@ export class PostgresStore implements MemoryStore {
   #cancel(client: pg.PoolClient): void {
     const pid = (client as unknown as { processID: number }).processID;
     const canceller = new pg.Client({ connectionString: this.#connectionString, connectionTimeoutMillis: 5000 });
+    canceller.on("error", ignore);
     canceller
       .connect()
       .then(() => canceller.query("SELECT pg_cancel_backend($1)", [pid]))
@@ -450,6 +459,9 @@ export class PostgresStore implements MemoryStore {
       .finally(() => canceller.end().catch(() => {}));
   }
 }
+
+/** For "error" events whose error also reaches the caller through a failing query. */
+const ignore = () => {};
 
 /** Parameters $1..$8 shared by insert, update and upsert. */
 function contentParams(record: MemoryRecord): unknown[] {
@@ -474,6 +486,7 @@ async function sequentially<T, R>(items: readonly T[], run: (item: T, index: num
 
 async function migrate(pool: pg.Pool, schema: string): Promise<void> {
   const client = await pool.connect();
+  client.on("error", ignore); // see #session; the failing query reports it
   try {
     await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`${MIGRATION_LOCK_NAMESPACE}:${schema}`]);

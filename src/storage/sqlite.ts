@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import {
@@ -77,19 +78,21 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX memories_by_create_time ON memories (user_id, create_time, memory_id);
   CREATE INDEX memories_by_update_time ON memories (user_id, update_time, memory_id);
   CREATE UNIQUE INDEX memories_by_request_id ON memories (user_id, request_id) WHERE request_id IS NOT NULL;
-  -- Substring search: a trigram index over the folded text, kept in step by triggers.
-  CREATE VIRTUAL TABLE memories_fts USING fts5(
-    memory_folded, content = 'memories', content_rowid = 'id', tokenize = 'trigram case_sensitive 1'
+  -- Substring search: an inverted index of each memory's trigrams, whose
+  -- tokens carry the owner (see trigramTokens), so a search reads only the
+  -- caller's posting lists. Kept in step by triggers.
+  CREATE VIRTUAL TABLE memories_trigrams USING fts5(
+    tokens, content = '', contentless_delete = 1, detail = none, tokenize = 'ascii'
   );
-  CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
-    INSERT INTO memories_fts (rowid, memory_folded) VALUES (new.id, new.memory_folded);
+  CREATE TRIGGER memories_trigrams_insert AFTER INSERT ON memories BEGIN
+    INSERT INTO memories_trigrams (rowid, tokens) VALUES (new.id, memoryd_trigram_tokens(new.user_id, new.memory_folded));
   END;
-  CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
-    INSERT INTO memories_fts (memories_fts, rowid, memory_folded) VALUES ('delete', old.id, old.memory_folded);
+  CREATE TRIGGER memories_trigrams_delete AFTER DELETE ON memories BEGIN
+    DELETE FROM memories_trigrams WHERE rowid = old.id;
   END;
-  CREATE TRIGGER memories_fts_update AFTER UPDATE OF memory_folded ON memories BEGIN
-    INSERT INTO memories_fts (memories_fts, rowid, memory_folded) VALUES ('delete', old.id, old.memory_folded);
-    INSERT INTO memories_fts (rowid, memory_folded) VALUES (new.id, new.memory_folded);
+  CREATE TRIGGER memories_trigrams_update AFTER UPDATE OF memory_folded ON memories BEGIN
+    DELETE FROM memories_trigrams WHERE rowid = old.id;
+    INSERT INTO memories_trigrams (rowid, tokens) VALUES (new.id, memoryd_trigram_tokens(new.user_id, new.memory_folded));
   END;
   `,
 ];
@@ -165,8 +168,10 @@ function searchSql(direction: SortDirection) {
     window: `SELECT ${COLUMNS} FROM (
         SELECT ${COLUMNS}, memory_folded FROM memories WHERE user_id = :userId AND ${TOPIC_FILTER} ${order} LIMIT :window)
       WHERE instr(memory_folded, :text) > 0 ${order} LIMIT :limit`,
-    index: `SELECT ${COLUMNS} FROM memories
-      WHERE id IN (SELECT rowid FROM memories_fts WHERE memories_fts MATCH :match) AND user_id = :userId AND ${TOPIC_FILTER}
+    // CROSS JOIN keeps SQLite from walking the user's whole time index and
+    // probing the match for every row: the few candidates come first.
+    index: `SELECT ${COLUMNS} FROM memories_trigrams CROSS JOIN memories ON memories.id = memories_trigrams.rowid
+      WHERE memories_trigrams MATCH :match AND user_id = :userId AND instr(memory_folded, :text) > 0 AND ${TOPIC_FILTER}
       ${order} LIMIT :limit`,
   };
 }
@@ -179,8 +184,67 @@ function searchSql(direction: SortDirection) {
  */
 const SEARCH_WINDOW = 500;
 
-/** An FTS5 phrase matching `text` literally: with the trigram tokenizer, a substring match. */
-const ftsPhrase = (text: string) => `"${text.replaceAll('"', '""')}"`;
+/** Most trigrams of a query looked up in the index; the candidates are checked against the whole query anyway. */
+const MAX_QUERY_TRIGRAMS = 24;
+
+const userTags = new Map<string, string>();
+
+/** 16 hex digits standing for a user in index tokens (cached: every write and search needs one). */
+function userTag(userId: string): string {
+  let tag = userTags.get(userId);
+  if (tag === undefined) {
+    if (userTags.size >= 4096) userTags.clear();
+    tag = createHash("sha256").update(userId).digest("hex").slice(0, 16);
+    userTags.set(userId, tag);
+  }
+  return tag;
+}
+
+/**
+ * A user's trigrams of `text` (repeats included), each as an index token
+ * `u<user tag>t<trigram as UTF-8 hex>`. Hot on every write: it hex-encodes
+ * the text once and cuts trigrams out at code point boundaries.
+ */
+function userTrigrams(userId: string, text: string): string[] {
+  const hex = Buffer.from(text, "utf8").toString("hex");
+  const offsets = new Int32Array(text.length + 1);
+  let count = 0;
+  let at = 0;
+  for (let i = 0; i < text.length; i++) {
+    offsets[count++] = at;
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) at += 2;
+    else if (unit < 0x800) at += 4;
+    else if (unit >= 0xd800 && unit <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      at += 8; // a surrogate pair: one 4-byte code point
+      i++;
+    } else at += 6; // lone surrogates are encoded as U+FFFD, 3 bytes
+  }
+  offsets[count] = at;
+  const prefix = `u${userTag(userId)}t`;
+  const tokens: string[] = [];
+  for (let k = 0; k + 3 <= count; k++) tokens.push(prefix + hex.slice(offsets[k], offsets[k + 3]));
+  return tokens;
+}
+
+/**
+ * The index document of one memory. Tokens name their owner, so every
+ * posting list holds one user's memories: a search costs what the caller
+ * stores, never what other tenants store, and its timing tells nothing
+ * about their data. (A shared trigram index would do both.)
+ */
+export function trigramTokens(userId: string, folded: string): string {
+  return userTrigrams(userId, folded).join(" ");
+}
+
+/** An FTS5 query for memories holding a spread of the query's trigrams, all of them. */
+function trigramQuery(userId: string, folded: string): string {
+  const tokens = [...new Set(userTrigrams(userId, folded))];
+  const step = Math.max(1, tokens.length / MAX_QUERY_TRIGRAMS);
+  const picked: string[] = [];
+  for (let i = 0; i < tokens.length && picked.length < MAX_QUERY_TRIGRAMS; i += step) picked.push(tokens[Math.floor(i)]!);
+  return picked.join(" AND ");
+}
 
 function mapValues<K extends string, V, R>(object: Record<K, V>, map: (value: V) => R): Record<K, R> {
   return Object.fromEntries(Object.entries(object).map(([key, value]) => [key, map(value as V)])) as Record<K, R>;
@@ -249,10 +313,14 @@ export class SqliteStore implements MemoryStore {
 
   /** Opens (creating if needed) the database file and brings its schema up to date. */
   static open(options: SqliteOptions): SqliteStore {
-    if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+    // Memories are personal data: a directory memoryd creates is private to its user.
+    if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
     let db: Database.Database | undefined;
     try {
       db = new Database(options.path, { timeout: options.busyTimeoutMs });
+      db.function("memoryd_trigram_tokens", { deterministic: true }, (userId, folded) => trigramTokens(String(userId), String(folded)));
+      // A new database file is private to memoryd's user; SQLite gives the WAL the same mode.
+      if (options.path !== ":memory:" && statSync(options.path).size === 0) chmodSync(options.path, 0o600);
       db.pragma("journal_mode = WAL");
       db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
       migrate(db);
@@ -350,7 +418,7 @@ export class SqliteStore implements MemoryStore {
       if ([...text].length < 3) return statements.scan.all(params) as Row[];
       const recent = statements.window.all({ ...params, window: SEARCH_WINDOW }) as Row[];
       if (recent.length >= query.limit) return recent;
-      return statements.index.all({ userId: params.userId, topics: params.topics, limit: params.limit, match: ftsPhrase(text) }) as Row[];
+      return statements.index.all({ ...params, match: trigramQuery(query.userId, text) }) as Row[];
     });
     return rows.map(toRecord);
   }

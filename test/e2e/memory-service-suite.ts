@@ -305,7 +305,7 @@ export function describeMemoryServiceE2E(backend: string, openStore: () => Promi
         await t.client.batchAdd({ requests: Array.from({ length: 12 }, () => ({ userMemory: { userId, memory: "m" } })) });
         expect((await t.client.search({ userId })).userMemories).toHaveLength(10);
         const err = await failure(
-          t.client.search({ userId, limit: 1001, retrievalMethod: 9 as RetrievalMethod, query: "q".repeat(1025) }),
+          t.client.search({ userId, limit: 1001, retrievalMethod: 9 as RetrievalMethod, query: "q".repeat(257) }),
         );
         expect(err.code).toBe(status.INVALID_ARGUMENT);
         expect(violatedFields(err)).toEqual(["query", "retrieval_method", "limit"]);

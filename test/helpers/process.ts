@@ -1,7 +1,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 
-export const MAIN = join(import.meta.dirname, "..", "..", "dist", "src", "main.js");
+/** The repository root, from test/helpers/ or (compiled for the benchmarks) dist/test/helpers/. */
+function repositoryRoot(): string {
+  let dir = import.meta.dirname;
+  while (!existsSync(join(dir, "package.json"))) dir = dirname(dir);
+  return dir;
+}
+
+export const MAIN = join(repositoryRoot(), "dist", "src", "main.js");
 
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -23,6 +31,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** Resolve once the gRPC port is bound ("listening") or storage is open too ("serving", default). */
   until?: "listening" | "serving";
+  /** Keep the per-call log lines (default); long runs drop them to stay small. */
+  keepCallLogs?: boolean;
 }
 
 /**
@@ -60,6 +70,7 @@ export function spawnServer(options: SpawnOptions = {}): Promise<ServerProcess> 
       while ((newline = buffered.indexOf("\n")) >= 0) {
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
+        if (options.keepCallLogs === false && line.includes('"msg":"call"')) continue;
         let entry: Record<string, unknown>;
         try {
           entry = JSON.parse(line);

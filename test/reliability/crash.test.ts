@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { UserMemory } from "../../gen/ts/memory/v1/memory.js";
 import { parseSqliteUrl } from "../../src/storage/open.js";
+import { trigramTokens } from "../../src/storage/sqlite.js";
 import { MemoryClient } from "../helpers/client.js";
 import { type ServerProcess, spawnServer } from "../helpers/process.js";
 import { type BackendName, backend } from "../support/backends.js";
@@ -141,7 +142,8 @@ for (const name of ["sqlite", "postgres", "mongodb"] as BackendName[]) {
         expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
         db.close();
         const fts = new Database(parseSqliteUrl(url).path);
-        fts.exec("INSERT INTO memories_fts (memories_fts) VALUES ('integrity-check')"); // throws when the index is out of step
+        fts.function("memoryd_trigram_tokens", (u, f) => trigramTokens(String(u), String(f)));
+        fts.exec("INSERT INTO memories_trigrams (memories_trigrams) VALUES ('integrity-check')"); // throws when the index is out of step
         fts.close();
       }
       console.log(`${name}: ${CYCLES} SIGKILL cycles survived, ${acknowledged} acknowledged writes, ${checked} memory checks, nothing lost`);

@@ -75,3 +75,11 @@ def test_db_interface_directly(server, user_id):
     assert db.read_memories(user_id=user_id) == []
     with pytest.raises(KeyError):
         db.delete_memory("never-seen")
+
+    # Ids are per user: with two owners of one id, a delete by id alone is refused.
+    other = f"{user_id}-other"
+    db.upsert_memory(MemoryRow(id="shared", user_id=user_id, memory={"memory": "mine"}))
+    db.upsert_memory(MemoryRow(id="shared", user_id=other, memory={"memory": "theirs"}))
+    with pytest.raises(KeyError, match="held by 2 users"):
+        db.delete_memory("shared")
+    assert [r.memory["memory"] for r in db.read_memories(user_id=other)] == ["theirs"]

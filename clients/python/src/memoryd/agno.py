@@ -20,13 +20,14 @@ Agno's own backends get wrong where the interface allows it:
 
 Agno's interface deletes by memory id alone, while memoryd scopes every
 memory to its user; the adapter remembers the owner of each id it has read
-or written (``Memory`` always reads a user's memories before it deletes one).
+or written (``Memory`` always reads a user's memories before it deletes one),
+and refuses to guess when two users have the same id.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Set
 
 import grpc
 from agno.memory.v2.db.base import MemoryDb
@@ -62,7 +63,11 @@ class MemorydMemoryDb(MemoryDb):
 
     def __init__(self, address: str = "127.0.0.1:50051", *, client: Optional[MemoryClient] = None, **client_options) -> None:
         self.client = client or MemoryClient(address, **client_options)
-        self._owners: Dict[str, str] = {}
+        # memory id -> the users that have it: memoryd's ids are per user, so two may share one.
+        self._owners: Dict[str, Set[str]] = {}
+
+    def _remember(self, memory_id: str, user_id: str) -> None:
+        self._owners.setdefault(memory_id, set()).add(user_id)
 
     def create(self) -> None:
         """Nothing to create: memoryd owns its schema."""
@@ -71,7 +76,8 @@ class MemorydMemoryDb(MemoryDb):
         return True
 
     def memory_exists(self, memory: MemoryRow) -> bool:
-        user_id = memory.user_id or self._owners.get(memory.id or "")
+        owners = self._owners.get(memory.id or "", set())
+        user_id = memory.user_id or (next(iter(owners)) if len(owners) == 1 else None)
         if user_id is None or memory.id is None:
             return False
         try:
@@ -90,7 +96,7 @@ class MemorydMemoryDb(MemoryDb):
         rows: List[MemoryRow] = []
         page_size = min(limit, 1000) if limit else 1000
         for memory in self.client.iter_memories(user_id, oldest_first=sort == "asc", page_size=page_size):
-            self._owners[memory.memory_id] = user_id
+            self._remember(memory.memory_id, user_id)
             rows.append(_to_row(memory))
             if limit is not None and len(rows) >= limit:
                 break
@@ -107,13 +113,16 @@ class MemorydMemoryDb(MemoryDb):
             input=fields.get("input"),
             allow_missing=True,
         )
-        self._owners[stored.memory_id] = user_id
+        self._remember(stored.memory_id, user_id)
         return _to_row(stored)
 
     def delete_memory(self, memory_id: str) -> None:
-        user_id = self._owners.pop(memory_id, None)
-        if user_id is None:
-            raise KeyError(f"memory {memory_id!r}: owner unknown; read the user's memories first")
+        owners = self._owners.get(memory_id, set())
+        if len(owners) != 1:
+            problem = "owner unknown; read the user's memories first" if not owners else f"held by {len(owners)} users"
+            raise KeyError(f"memory {memory_id!r}: {problem}; not deleting")
+        user_id = owners.pop()
+        del self._owners[memory_id]
         self.client.delete(user_id, memory_id, allow_missing=True)
 
     def drop_table(self) -> None:

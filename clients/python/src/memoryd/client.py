@@ -8,6 +8,7 @@ returns the generated protobuf messages unchanged; failures raise
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Optional, Sequence
 
@@ -46,6 +47,12 @@ class MemoryClient:
             credentials = grpc.ssl_channel_credentials(root_certificates, private_key, certificate_chain)
             self._channel = grpc.secure_channel(address, credentials)
         else:
+            if token and not address.startswith(("127.", "localhost:", "[::1]")):
+                warnings.warn(
+                    f"sending a bearer token to {address} without TLS: pass root_certificates, "
+                    "or make sure a service mesh encrypts the connection",
+                    stacklevel=2,
+                )
             self._channel = grpc.insecure_channel(address)
         self.stub = memory_service_pb2_grpc.MemoryServiceStub(self._channel)
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()

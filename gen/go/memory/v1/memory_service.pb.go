@@ -571,7 +571,7 @@ type SearchUserMemoriesRequest struct {
 	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	// When not empty, only memories whose text contains this string, ignoring
 	// case. Matched literally: "%", "_" and "*" have no special meaning. At
-	// most 1,024 bytes.
+	// most 256 bytes.
 	Query string `protobuf:"bytes,2,opt,name=query,proto3" json:"query,omitempty"`
 	// When not empty, only memories that carry at least one of these topics.
 	// At most 32.

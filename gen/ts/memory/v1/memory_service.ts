@@ -195,7 +195,7 @@ export interface SearchUserMemoriesRequest {
   /**
    * When not empty, only memories whose text contains this string, ignoring
    * case. Matched literally: "%", "_" and "*" have no special meaning. At
-   * most 1,024 bytes.
+   * most 256 bytes.
    */
   query: string;
   /**

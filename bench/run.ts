@@ -9,7 +9,7 @@
  * RPC the real method and its no-op twin are driven with the same requests,
  * one after the other, and the ratio of their throughputs is printed.
  */
-import { type ChildProcess, fork, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, fork, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -26,8 +26,10 @@ import {
   SearchUserMemoriesRequest,
 } from "../gen/ts/memory/v1/memory_service.js";
 import { NOOP_SERVICE } from "./noop.js";
+import { goTool } from "../test/support/tools.js";
 import { benchStorage } from "./storage.js";
 import type { WorkerResult, WorkerTask } from "./worker.js";
+import { prng } from "../test/support/prng.js";
 
 // add comes last: it grows the target user the others read.
 const RPCS = ["get", "list", "list-deep", "search", "search-rare", "add"] as const;
@@ -48,6 +50,7 @@ interface Options {
   out?: string;
   baseline?: string;
   cpuProf: boolean;
+  ghz: boolean;
 }
 
 const program = new Command("bench")
@@ -66,6 +69,7 @@ const program = new Command("bench")
   .option("--out <file>", "JSON results (default bench/results/<backend>-<time>.json)")
   .option("--baseline <file>", "earlier results to compare p99 latencies with (flat cost with size)")
   .option("--cpu-prof", "write a V8 CPU profile of the server (node --cpu-prof) into bench/results", false)
+  .option("--ghz", "also drive GetUserMemory with ghz (same concurrency and duration) to compare load generators", false)
   .parse();
 const options = program.opts<Options>();
 const rpcs = options.rpcs.split(",").map((r) => r.trim()) as Rpc[];
@@ -76,18 +80,6 @@ const resultsDir = join(root, "bench", "results");
 const cleanups: (() => Promise<void> | void)[] = [];
 
 // ---------------------------------------------------------------- data
-
-/** Deterministic pseudo-random numbers, so every run loads the same data. */
-function prng(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   "user prefers dark mode light theme concise answers english german coffee tea morning evening works remote office " +
@@ -351,6 +343,22 @@ async function main() {
         `${String(ceiling.callsPerSecond).padStart(9)} ${String(ceiling.p99).padStart(8)} | ${ratio.toFixed(2).padStart(5)} | ${real.serverCpuUsPerCall}, ${ceiling.serverCpuUsPerCall}`,
     );
   }
+  if (options.ghz) {
+    // ghz finds the method through server reflection; the same concurrency and duration as one round above.
+    const get = GetUserMemoryRequest.decode(requests.get[0]!);
+    const report = JSON.parse(
+      execFileSync(goTool("ghz"), [
+        "--insecure", "--format", "json", "--call", "memory.v1.MemoryService/GetUserMemory",
+        "-d", JSON.stringify({ user_id: get.userId, memory_id: get.memoryId }),
+        "-c", String(options.concurrency), "-z", `${options.duration}s`, server.address,
+      ], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 }),
+    ) as { rps: number; latencyDistribution: { percentage: number; latency: number }[]; statusCodeDistribution: Record<string, number> };
+    const p = (q: number) => Math.round((report.latencyDistribution.find((d) => d.percentage === q)?.latency ?? Number.NaN) / 1e3) / 1e3;
+    const harness = results.get?.rpc;
+    console.log(`\nghz GetUserMemory: ${Math.round(report.rps)} calls/s, p50 ${p(50)} ms, p99 ${p(99)} ms, codes ${JSON.stringify(report.statusCodeDistribution)}`);
+    if (harness) console.log(`harness GetUserMemory: ${harness.callsPerSecond} calls/s, p50 ${harness.p50} ms, p99 ${harness.p99} ms`);
+  }
+
   const rssEnd = server.rss();
   console.log(`\nserver RSS: ${(rssStart / 2 ** 20).toFixed(0)} MiB after preload, ${(rssEnd / 2 ** 20).toFixed(0)} MiB at the end`);
 

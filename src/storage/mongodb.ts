@@ -35,7 +35,7 @@ import {
   StorageError,
   UnavailableError,
 } from "./errors.js";
-import { foldForSearch, newEtag, newMemoryId, nowMicros, remainingMs, requestFingerprint } from "./records.js";
+import { foldForSearch, newEtag, newMemoryId, nowMicros, remainingMs, requestFingerprint, toPage } from "./records.js";
 import type {
   ClearScope,
   ListQuery,
@@ -389,10 +389,7 @@ export class MongoStore implements MemoryStore {
         .limit(query.pageSize + 1)
         .toArray(),
     );
-    const more = docs.length > query.pageSize;
-    const memories = (more ? docs.slice(0, query.pageSize) : docs).map(toRecord);
-    const last = memories.at(-1);
-    return { memories, next: more && last ? { time: last.createTime, memoryId: last.memoryId } : undefined };
+    return toPage(docs, query.pageSize, toRecord);
   }
 
   async search(query: SearchQuery, options?: OperationOptions): Promise<MemoryRecord[]> {

@@ -26,7 +26,7 @@ import {
   StorageError,
   UnavailableError,
 } from "./errors.js";
-import { foldForSearch, newEtag, newMemoryId, nowMicros, remainingMs, requestFingerprint } from "./records.js";
+import { foldForSearch, newEtag, newMemoryId, nowMicros, remainingMs, requestFingerprint, startCursor, toPage } from "./records.js";
 import type {
   ClearScope,
   ListQuery,
@@ -291,7 +291,7 @@ export class PostgresStore implements MemoryStore {
   }
 
   async list(listing: ListQuery, options?: OperationOptions): Promise<Page> {
-    const after = listing.after ?? (listing.direction === "newest" ? { time: Number.MAX_SAFE_INTEGER, memoryId: "" } : { time: -1, memoryId: "" });
+    const after = listing.after ?? startCursor(listing.direction);
     const { rows } = await this.#run(options, (query) =>
       query<Row>(this.#sql.list[listing.direction], [
         listing.userId,
@@ -301,10 +301,7 @@ export class PostgresStore implements MemoryStore {
         listing.pageSize + 1,
       ]),
     );
-    const more = rows.length > listing.pageSize;
-    const memories = (more ? rows.slice(0, listing.pageSize) : rows).map(toRecord);
-    const last = memories.at(-1);
-    return { memories, next: more && last ? { time: last.createTime, memoryId: last.memoryId } : undefined };
+    return toPage(rows, listing.pageSize, toRecord);
   }
 
   async search(search: SearchQuery, options?: OperationOptions): Promise<MemoryRecord[]> {
@@ -390,7 +387,7 @@ export class PostgresStore implements MemoryStore {
   async #session<T>(options: OperationOptions | undefined, transaction: boolean, operation: (query: Query) => Promise<T>): Promise<T> {
     if (options?.deadline === undefined && !transaction) {
       try {
-        return await operation((text, values) => this.#pool.query(text, values));
+        return await operation((text, values) => this.#pool.query(prepared(text, values)));
       } catch (err) {
         throw translate(err);
       }
@@ -416,7 +413,7 @@ export class PostgresStore implements MemoryStore {
           }, options.deadline - Date.now());
     const query: Query = (text, values) => {
       remainingMs(options);
-      return client.query(text, values);
+      return client.query(prepared(text, values));
     };
     const release = (destroy?: boolean | Error) => {
       client.off("error", ignore);
@@ -458,6 +455,22 @@ export class PostgresStore implements MemoryStore {
       .catch(() => {}) // the connection is closed after the operation anyway
       .finally(() => canceller.end().catch(() => {}));
   }
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * Runs the fixed statements as named prepared statements: PostgreSQL parses
+ * and plans each once per connection instead of once per call, CPU that a
+ * small database server shares with everything else. Text search stays
+ * unnamed: a generic plan for `LIKE $n` cannot know whether the pattern is
+ * rare (use the trigram index) or common (walk the user's time index).
+ */
+function prepared(text: string, values: unknown[] | undefined): pg.QueryConfig {
+  if (text.includes("memory_folded LIKE")) return { text, values };
+  let name = statementNames.get(text);
+  if (name === undefined) statementNames.set(text, (name = `memoryd_${statementNames.size}`));
+  return { name, text, values };
 }
 
 /** For "error" events whose error also reaches the caller through a failing query. */

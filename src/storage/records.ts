@@ -7,7 +7,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { DeadlineExceededError } from "./errors.js";
-import type { NewMemory, OperationOptions } from "./store.js";
+import type { Cursor, MemoryRecord, NewMemory, OperationOptions, Page, SortDirection } from "./store.js";
 
 let lastMicros = 0;
 
@@ -61,4 +61,20 @@ export function remainingMs(options: OperationOptions | undefined): number | und
   const left = Math.floor(options.deadline - Date.now());
   if (left <= 0) throw new DeadlineExceededError("the call's deadline passed before the database answered");
   return left;
+}
+
+/** The cursor before the first page of a listing: every real key sorts after it. */
+export function startCursor(direction: SortDirection): Cursor {
+  return direction === "newest" ? { time: Number.MAX_SAFE_INTEGER, memoryId: "" } : { time: -1, memoryId: "" };
+}
+
+/**
+ * A page from the rows a listing fetched: backends ask for one row more
+ * than the page holds, and that extra row only says that more follow.
+ */
+export function toPage<Row>(rows: readonly Row[], pageSize: number, toRecord: (row: Row) => MemoryRecord): Page {
+  const more = rows.length > pageSize;
+  const memories = (more ? rows.slice(0, pageSize) : rows).map(toRecord);
+  const last = memories.at(-1);
+  return { memories, next: more && last ? { time: last.createTime, memoryId: last.memoryId } : undefined };
 }

@@ -22,7 +22,7 @@ import {
   StorageError,
   UnavailableError,
 } from "./errors.js";
-import { foldForSearch, newEtag, newMemoryId, nowMicros, remainingMs, requestFingerprint } from "./records.js";
+import { foldForSearch, newEtag, newMemoryId, nowMicros, remainingMs, requestFingerprint, startCursor, toPage } from "./records.js";
 import type {
   ClearScope,
   ListQuery,
@@ -135,12 +135,6 @@ function topicsParam(topics: readonly string[]): string | null {
 
 const TOPIC_FILTER = `(:topics IS NULL OR EXISTS (
   SELECT 1 FROM json_each(memories.topics) AS t WHERE t.value IN (SELECT value FROM json_each(:topics))))`;
-
-/** First-page cursors that every real key sorts after, so one statement serves all pages. */
-const START: Record<SortDirection, { time: number; memoryId: string }> = {
-  newest: { time: Number.MAX_SAFE_INTEGER, memoryId: "" },
-  oldest: { time: -1, memoryId: "" },
-};
 
 function orderBy(column: string, direction: SortDirection): string {
   const dir = direction === "newest" ? "DESC" : "ASC";
@@ -391,7 +385,7 @@ export class SqliteStore implements MemoryStore {
   }
 
   async list(query: ListQuery, options?: OperationOptions): Promise<Page> {
-    const after = query.after ?? START[query.direction];
+    const after = query.after ?? startCursor(query.direction); // one statement serves every page
     const rows = this.#read(
       options,
       () =>
@@ -403,10 +397,7 @@ export class SqliteStore implements MemoryStore {
           limit: query.pageSize + 1,
         }) as Row[],
     );
-    const more = rows.length > query.pageSize;
-    const memories = (more ? rows.slice(0, query.pageSize) : rows).map(toRecord);
-    const last = memories.at(-1);
-    return { memories, next: more && last ? { time: last.createTime, memoryId: last.memoryId } : undefined };
+    return toPage(rows, query.pageSize, toRecord);
   }
 
   async search(query: SearchQuery, options?: OperationOptions): Promise<MemoryRecord[]> {

@@ -1,13 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-
-/** The repository root, from test/helpers/ or (compiled for the benchmarks) dist/test/helpers/. */
-function repositoryRoot(): string {
-  let dir = import.meta.dirname;
-  while (!existsSync(join(dir, "package.json"))) dir = dirname(dir);
-  return dir;
-}
+import { join } from "node:path";
+import { repositoryRoot } from "../support/paths.js";
 
 export const MAIN = join(repositoryRoot(), "dist", "src", "main.js");
 

@@ -30,22 +30,13 @@ import { MemoryClient } from "../helpers/client.js";
 import { HealthClient } from "../helpers/health.js";
 import { type ServerProcess, spawnServer } from "../helpers/process.js";
 import { type BackendName, backend } from "../support/backends.js";
+import { prng } from "../support/prng.js";
 
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
 const VICTIM = "victim-user";
 const SECRET = "victim's secret 7c1f";
 
-function prng(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const INJECTIONS = [
   "'; DROP TABLE memories; --",

@@ -7,9 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MongoClient } from "mongodb";
+import { repositoryRoot } from "./paths.js";
 import { exitOf, freePort, spawn, waitFor } from "./processes.js";
 
-const ROOT = join(import.meta.dirname, "..", "..");
+const ROOT = repositoryRoot();
 
 export class FerretDbServer {
   #server: ChildProcess | undefined;

@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
+import { repositoryRoot } from "./paths.js";
 
-const SCRIPT = join(import.meta.dirname, "..", "..", "scripts", "go-tool.mjs");
+const SCRIPT = join(repositoryRoot(), "scripts", "go-tool.mjs");
 
 /**
  * The path of a Go tool (grpcurl, grpc-health-probe, ghz, ferretdb), built

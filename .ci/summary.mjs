@@ -22,6 +22,7 @@ const line = (c) => `${c.passed} passed, ${c.failed} failed, ${c.skipped} skippe
 const backends = new Map(["sqlite", "postgres", "mongodb"].map((name) => [name, blank()]));
 const total = blank();
 const skippedNames = [];
+const failures = [];
 
 for (const file of reports.flatMap((report) => report.testResults.map((f) => ({ ...f, label: report.label })))) {
   const counts = blank();
@@ -32,8 +33,12 @@ for (const file of reports.flatMap((report) => report.testResults.map((f) => ({ 
     const backend = [...backends.keys()].find((b) => name.includes(b));
     if (backend) backends.get(backend)[outcome]++;
     if (outcome === "skipped") skippedNames.push(test.fullName);
+    if (outcome === "failed") failures.push({ name, messages: test.failureMessages ?? [] });
   }
-  if (file.status === "failed" && counts.failed === 0) counts.failed = 1;
+  if (file.status === "failed" && counts.failed === 0) {
+    counts.failed = 1;
+    failures.push({ name: file.name, messages: [file.message ?? "the file failed outside its tests"] });
+  }
   console.log(`${file.label} ${file.name.slice(process.cwd().length + 1)}: ${line(counts)}`);
   for (const key of Object.keys(total)) total[key] += counts[key];
 }
@@ -47,6 +52,11 @@ for (const entry of (process.env.CI_EXTRA_RESULTS ?? "").split(/\s+/).filter(Boo
 }
 for (const [name, counts] of backends) console.log(`backend ${name}: ${line(counts)}`);
 for (const name of skippedNames) console.log(`skipped: ${name}`);
+// CI shows only the tail of the log, so the reason for a failure goes here too.
+for (const { name, messages } of failures) {
+  console.log(`FAILED: ${name}`);
+  for (const message of messages) console.log(`  ${message.split("\n").slice(0, 8).join("\n  ")}`);
+}
 if (process.env.CI === "true" && total.skipped > 0) {
   console.log(`CI=true: the ${total.skipped} skipped tests count as failures`);
   total.failed += total.skipped;

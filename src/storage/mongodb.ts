@@ -141,6 +141,8 @@ const NETWORK_ERRORS = new Set([
   "MongoNotConnectedError",
   "MongoTopologyClosedError",
   "MongoPoolClearedError",
+  // Only a replaced client or one closed at shutdown says this; either way the call can be retried.
+  "MongoClientClosedError",
 ]);
 
 function translate(err: unknown): Error {
@@ -176,6 +178,9 @@ interface Connection {
   readonly memories: Collection<MemoryDocument>;
   readonly claims: Collection<EtagClaim> | undefined;
   readonly pool: PoolStats;
+  /** Operations running on this client; a replaced client is closed once they are done. */
+  active: number;
+  replaced: boolean;
 }
 
 const RECONNECT_INTERVAL_MS = 5000;
@@ -196,7 +201,7 @@ async function connect(options: MongoOptions): Promise<Connection> {
     const db = client.db(options.database);
     const info = await client.db("admin").command({ buildInfo: 1 });
     const claims = info.ferretdbVersion === undefined ? undefined : db.collection<EtagClaim>(`${options.collection}_etag_claims`);
-    return { client, memories: db.collection<MemoryDocument>(options.collection), claims, pool };
+    return { client, memories: db.collection<MemoryDocument>(options.collection), claims, pool, active: 0, replaced: false };
   } catch (err) {
     await client.close().catch(() => {});
     throw translate(err);
@@ -272,7 +277,9 @@ export class MongoStore implements MemoryStore {
       .then((fresh) => {
         const stale = this.#connection;
         this.#connection = fresh;
-        void stale.client.close().catch(() => {});
+        stale.replaced = true;
+        // Closing it now would interrupt calls still running on it.
+        if (stale.active === 0) void stale.client.close().catch(() => {});
       })
       .catch(() => {}) // still unreachable: the next probe tries again
       .finally(() => {
@@ -513,10 +520,14 @@ export class MongoStore implements MemoryStore {
   }
 
   async #run<T>(operation: () => Promise<T>): Promise<T> {
+    const connection = this.#connection;
+    connection.active++;
     try {
       return await operation();
     } catch (err) {
       throw translate(err);
+    } finally {
+      if (--connection.active === 0 && connection.replaced) void connection.client.close().catch(() => {});
     }
   }
 }

@@ -68,3 +68,14 @@ export class UnavailableError extends StorageError {}
 
 /** The caller's deadline passed before the database answered. */
 export class DeadlineExceededError extends StorageError {}
+
+const SOCKET_ERROR_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH"]);
+
+/**
+ * A Node socket error (the connection to the database broke or never
+ * opened). Drivers let some of these through unwrapped, e.g. an `EPIPE`
+ * when the server goes away mid-write.
+ */
+export function isSocketError(err: Error): boolean {
+  return SOCKET_ERROR_CODES.has((err as NodeJS.ErrnoException).code ?? "");
+}

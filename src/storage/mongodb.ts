@@ -30,6 +30,7 @@ import {
   ConflictError,
   DeadlineExceededError,
   EtagMismatchError,
+  isSocketError,
   NotFoundError,
   RequestIdReusedError,
   StorageError,
@@ -154,7 +155,7 @@ function translate(err: unknown): Error {
   if (err.name === "MongoOperationTimeoutError" || (err instanceof MongoServerError && err.code === 50)) {
     return new DeadlineExceededError("the call's deadline passed before MongoDB answered", { cause: err });
   }
-  if (NETWORK_ERRORS.has(err.name)) return new UnavailableError(`MongoDB unavailable: ${err.message}`, { cause: err });
+  if (NETWORK_ERRORS.has(err.name) || isSocketError(err)) return new UnavailableError(`MongoDB unavailable: ${err.message}`, { cause: err });
   if (err instanceof MongoServerError && (err.code === 112 || err.hasErrorLabel("TransientTransactionError"))) {
     return new ConflictError("write conflicted with a concurrent one", { cause: err });
   }

@@ -21,6 +21,7 @@ import {
   ConflictError,
   DeadlineExceededError,
   EtagMismatchError,
+  isSocketError,
   NotFoundError,
   RequestIdReusedError,
   StorageError,
@@ -122,8 +123,6 @@ function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH"]);
-
 /** Translates pg and socket errors (SQLSTATE in `code`) into storage errors. */
 function translate(err: unknown): Error {
   if (err instanceof StorageError || !(err instanceof Error)) return err as Error;
@@ -137,7 +136,7 @@ function translate(err: unknown): Error {
     code === "57P01" ||
     code === "57P02" ||
     code === "57P03" ||
-    CONNECTION_CODES.has(code) ||
+    isSocketError(err) ||
     /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Client was closed/i.test(err.message)
   ) {
     return new UnavailableError(`PostgreSQL unavailable: ${err.message}`, { cause: err });

@@ -100,7 +100,8 @@ for (const database of databases) {
       expect(before).toBeGreaterThan(0);
       expect(acknowledged.length).toBeGreaterThan(recovered); // writes resumed after the database returned
       expect(failuresWhileDown).toBeGreaterThan(10);
-      expect(new Set(failures.map((f) => status[f.code]))).toEqual(new Set(["UNAVAILABLE"]));
+      const unexpected = server.logs.filter((entry) => entry.msg === "unexpected error").map((entry) => (entry.err as { message?: string })?.message);
+      expect(new Set(failures.map((f) => status[f.code])), `server logged: ${unexpected.slice(0, 3).join("; ")}`).toEqual(new Set(["UNAVAILABLE"]));
       // Fast: once health knew, calls were refused at once; none waited out its deadline.
       expect(Math.max(...failures.map((f) => f.ms))).toBeLessThan(DEADLINE_MS);
       const sorted = failures.map((f) => f.ms).sort((a, b) => a - b);

@@ -27,7 +27,7 @@ import {
 } from "../gen/ts/memory/v1/memory_service.js";
 import { NOOP_SERVICE } from "./noop.js";
 import { goTool } from "../test/support/tools.js";
-import { benchStorage } from "./storage.js";
+import { benchStorage, cleanUpOnInterrupt } from "./storage.js";
 import type { WorkerResult, WorkerTask } from "./worker.js";
 import { prng } from "../test/support/prng.js";
 
@@ -78,6 +78,7 @@ for (const rpc of rpcs) if (!RPCS.includes(rpc)) program.error(`unknown RPC ${rp
 const root = join(import.meta.dirname, "..", "..");
 const resultsDir = join(root, "bench", "results");
 const cleanups: (() => Promise<void> | void)[] = [];
+cleanUpOnInterrupt(cleanups);
 
 // ---------------------------------------------------------------- data
 
@@ -346,6 +347,7 @@ async function main() {
   if (options.ghz) {
     // ghz finds the method through server reflection; the same concurrency and duration as one round above.
     const get = GetUserMemoryRequest.decode(requests.get[0]!);
+    const cpuBefore = server.cpuMs();
     const report = JSON.parse(
       execFileSync(goTool("ghz"), [
         "--insecure", "--format", "json", "--call", "memory.v1.MemoryService/GetUserMemory",
@@ -354,9 +356,19 @@ async function main() {
       ], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 }),
     ) as { rps: number; latencyDistribution: { percentage: number; latency: number }[]; statusCodeDistribution: Record<string, number> };
     const p = (q: number) => Math.round((report.latencyDistribution.find((d) => d.percentage === q)?.latency ?? Number.NaN) / 1e3) / 1e3;
+    // Server CPU per call does not depend on how much CPU the load generator leaves the server.
+    const calls = Object.values(report.statusCodeDistribution).reduce((sum, n) => sum + n, 0);
+    const cpuUsPerCall = Math.round(((server.cpuMs() - cpuBefore) * 1000) / calls);
     const harness = results.get?.rpc;
-    console.log(`\nghz GetUserMemory: ${Math.round(report.rps)} calls/s, p50 ${p(50)} ms, p99 ${p(99)} ms, codes ${JSON.stringify(report.statusCodeDistribution)}`);
-    if (harness) console.log(`harness GetUserMemory: ${harness.callsPerSecond} calls/s, p50 ${harness.p50} ms, p99 ${harness.p99} ms`);
+    // ghz counts the calls still in flight when -z ends as "Unavailable" (transport closing).
+    console.log(
+      `\nghz GetUserMemory: ${Math.round(report.rps)} calls/s, p50 ${p(50)} ms, p99 ${p(99)} ms, server CPU ${cpuUsPerCall} µs/call, codes ${JSON.stringify(report.statusCodeDistribution)}`,
+    );
+    if (harness) {
+      console.log(
+        `harness GetUserMemory: ${harness.callsPerSecond} calls/s, p50 ${harness.p50} ms, p99 ${harness.p99} ms, server CPU ${harness.serverCpuUsPerCall} µs/call`,
+      );
+    }
   }
 
   const rssEnd = server.rss();

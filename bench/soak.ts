@@ -14,7 +14,7 @@ import { type ServiceError, status } from "@grpc/grpc-js";
 import { Command, Option } from "commander";
 import { MemoryClient } from "../test/helpers/client.js";
 import { spawnServer } from "../test/helpers/process.js";
-import { type BackendName, benchStorage } from "./storage.js";
+import { type BackendName, benchStorage, cleanUpOnInterrupt } from "./storage.js";
 
 const options = new Command("soak")
   .addOption(new Option("--backend <name>", "storage backend").choices(["sqlite", "postgres", "mongodb"]).default("sqlite"))
@@ -27,6 +27,7 @@ const options = new Command("soak")
 
 const root = join(import.meta.dirname, "..", "..");
 const cleanups: (() => unknown)[] = [];
+cleanUpOnInterrupt(cleanups);
 
 interface Sample {
   atS: number;

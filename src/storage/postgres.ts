@@ -147,6 +147,66 @@ function translate(err: unknown): Error {
 const isUniqueViolation = (err: unknown, constraint: string) =>
   err instanceof pg.DatabaseError && err.code === "23505" && err.constraint === constraint;
 
+/**
+ * The SQL memoryd runs against `schema`, exported so the tests can ask
+ * PostgreSQL for the plans of exactly these statements.
+ */
+export function statements(schema: string) {
+  const table = `"${schema}".memories`;
+  const select = (where: string, order = "", limit = "") => `SELECT ${COLUMNS} FROM ${table} WHERE ${where} ${order} ${limit}`;
+  // Qualified: a bare `create_time` in ORDER BY means the output column of
+  // that name, the computed microseconds, which no index can deliver in order.
+  const orderBy = (column: string, direction: SortDirection) => {
+    const dir = direction === "newest" ? "DESC" : "ASC";
+    return `ORDER BY memories.${column} ${dir}, memories.memory_id ${dir}`;
+  };
+  const topicFilter = (param: string) => `(${param}::text[] IS NULL OR topics && ${param}::text[])`;
+  const list = (direction: SortDirection) =>
+    select(
+      `user_id = $1 AND (create_time, memory_id) ${direction === "newest" ? "<" : ">"} (${fromMicros("$2")}, $3) AND ${topicFilter("$4")}`,
+      orderBy("create_time", direction),
+      "LIMIT $5",
+    );
+  // Without text the query must not mention the trigram column, or the
+  // planner may pick the trigram index for a filter that matches all.
+  const search = (direction: SortDirection, withText: boolean) =>
+    select(
+      `user_id = $1 AND ${topicFilter("$2")}${withText ? " AND memory_folded LIKE $4" : ""}`,
+      orderBy("update_time", direction),
+      "LIMIT $3",
+    );
+  const setContent = `memory = $3, memory_folded = $4, topics = $5, input = $6, update_time = ${fromMicros("$7")}, etag = $8`;
+  return {
+    get: select("user_id = $1 AND memory_id = $2"),
+    exists: `SELECT 1 FROM ${table} WHERE user_id = $1 AND memory_id = $2`,
+    byRequestId: `SELECT ${COLUMNS}, request_fingerprint FROM ${table} WHERE user_id = $1 AND request_id = $2`,
+    insert: `INSERT INTO ${table} (user_id, memory_id, memory, memory_folded, topics, input, create_time, update_time, etag, request_id, request_fingerprint)
+      VALUES ($1, $2, $3, $4, $5, $6, ${fromMicros("$7")}, ${fromMicros("$7")}, $8, $9, $10)
+      ON CONFLICT (user_id, request_id) WHERE request_id IS NOT NULL DO NOTHING
+      RETURNING 1`,
+    importOne: `INSERT INTO ${table} (user_id, memory_id, memory, memory_folded, topics, input, create_time, update_time, etag)
+      VALUES ($1, $2, $3, $4, $5, $6, ${fromMicros("$9")}, ${fromMicros("$7")}, $8)
+      ON CONFLICT (user_id, memory_id) DO NOTHING`,
+    update: `UPDATE ${table} SET ${setContent}
+      WHERE user_id = $1 AND memory_id = $2 AND ($9::text IS NULL OR etag = $9)
+      RETURNING ${micros("create_time")} AS create_time`,
+    upsert: `INSERT INTO ${table} (user_id, memory_id, memory, memory_folded, topics, input, create_time, update_time, etag)
+      VALUES ($1, $2, $3, $4, $5, $6, ${fromMicros("$7")}, ${fromMicros("$7")}, $8)
+      ON CONFLICT (user_id, memory_id) DO UPDATE SET
+        memory = EXCLUDED.memory, memory_folded = EXCLUDED.memory_folded, topics = EXCLUDED.topics,
+        input = EXCLUDED.input, update_time = EXCLUDED.update_time, etag = EXCLUDED.etag
+      RETURNING ${micros("create_time")} AS create_time`,
+    delete: `DELETE FROM ${table} WHERE user_id = $1 AND memory_id = $2 AND ($3::text IS NULL OR etag = $3)`,
+    clearUser: `DELETE FROM ${table} WHERE user_id = $1`,
+    clearAll: `DELETE FROM ${table}`,
+    list: { newest: list("newest"), oldest: list("oldest") },
+    search: {
+      newest: { all: search("newest", false), text: search("newest", true) },
+      oldest: { all: search("oldest", false), text: search("oldest", true) },
+    },
+  };
+}
+
 /** Runs one statement on the pool, or on the connection of a session. */
 type Query = <R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
 
@@ -154,63 +214,12 @@ export class PostgresStore implements MemoryStore {
   readonly backend = "postgres";
   readonly #pool: pg.Pool;
   readonly #connectionString: string;
-  readonly #sql;
+  readonly #sql: ReturnType<typeof statements>;
 
   private constructor(pool: pg.Pool, options: PostgresOptions) {
     this.#pool = pool;
     this.#connectionString = options.connectionString;
-    const schema = options.schema;
-    const table = `"${schema}".memories`;
-    const select = (where: string, order = "", limit = "") => `SELECT ${COLUMNS} FROM ${table} WHERE ${where} ${order} ${limit}`;
-    const orderBy = (column: string, direction: SortDirection) => {
-      const dir = direction === "newest" ? "DESC" : "ASC";
-      return `ORDER BY ${column} ${dir}, memory_id ${dir}`;
-    };
-    const topicFilter = (param: string) => `(${param}::text[] IS NULL OR topics && ${param}::text[])`;
-    const list = (direction: SortDirection) =>
-      select(
-        `user_id = $1 AND (create_time, memory_id) ${direction === "newest" ? "<" : ">"} (${fromMicros("$2")}, $3) AND ${topicFilter("$4")}`,
-        orderBy("create_time", direction),
-        "LIMIT $5",
-      );
-    // Without text the query must not mention the trigram column, or the
-    // planner may pick the trigram index for a filter that matches all.
-    const search = (direction: SortDirection, withText: boolean) =>
-      select(
-        `user_id = $1 AND ${topicFilter("$2")}${withText ? " AND memory_folded LIKE $4" : ""}`,
-        orderBy("update_time", direction),
-        "LIMIT $3",
-      );
-    const setContent = `memory = $3, memory_folded = $4, topics = $5, input = $6, update_time = ${fromMicros("$7")}, etag = $8`;
-    this.#sql = {
-      get: select("user_id = $1 AND memory_id = $2"),
-      exists: `SELECT 1 FROM ${table} WHERE user_id = $1 AND memory_id = $2`,
-      byRequestId: `SELECT ${COLUMNS}, request_fingerprint FROM ${table} WHERE user_id = $1 AND request_id = $2`,
-      insert: `INSERT INTO ${table} (user_id, memory_id, memory, memory_folded, topics, input, create_time, update_time, etag, request_id, request_fingerprint)
-        VALUES ($1, $2, $3, $4, $5, $6, ${fromMicros("$7")}, ${fromMicros("$7")}, $8, $9, $10)
-        ON CONFLICT (user_id, request_id) WHERE request_id IS NOT NULL DO NOTHING
-        RETURNING 1`,
-      importOne: `INSERT INTO ${table} (user_id, memory_id, memory, memory_folded, topics, input, create_time, update_time, etag)
-        VALUES ($1, $2, $3, $4, $5, $6, ${fromMicros("$9")}, ${fromMicros("$7")}, $8)
-        ON CONFLICT (user_id, memory_id) DO NOTHING`,
-      update: `UPDATE ${table} SET ${setContent}
-        WHERE user_id = $1 AND memory_id = $2 AND ($9::text IS NULL OR etag = $9)
-        RETURNING ${micros("create_time")} AS create_time`,
-      upsert: `INSERT INTO ${table} (user_id, memory_id, memory, memory_folded, topics, input, create_time, update_time, etag)
-        VALUES ($1, $2, $3, $4, $5, $6, ${fromMicros("$7")}, ${fromMicros("$7")}, $8)
-        ON CONFLICT (user_id, memory_id) DO UPDATE SET
-          memory = EXCLUDED.memory, memory_folded = EXCLUDED.memory_folded, topics = EXCLUDED.topics,
-          input = EXCLUDED.input, update_time = EXCLUDED.update_time, etag = EXCLUDED.etag
-        RETURNING ${micros("create_time")} AS create_time`,
-      delete: `DELETE FROM ${table} WHERE user_id = $1 AND memory_id = $2 AND ($3::text IS NULL OR etag = $3)`,
-      clearUser: `DELETE FROM ${table} WHERE user_id = $1`,
-      clearAll: `DELETE FROM ${table}`,
-      list: { newest: list("newest"), oldest: list("oldest") },
-      search: {
-        newest: { all: search("newest", false), text: search("newest", true) },
-        oldest: { all: search("oldest", false), text: search("oldest", true) },
-      },
-    };
+    this.#sql = statements(options.schema);
   }
 
   /** Connects, migrates the schema (once across concurrent replicas) and returns the store. */

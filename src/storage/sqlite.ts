@@ -141,7 +141,8 @@ function orderBy(column: string, direction: SortDirection): string {
   return `ORDER BY ${column} ${dir}, memory_id ${dir}`;
 }
 
-function listSql(direction: SortDirection): string {
+/** Exported, like `searchSql`, so the tests can ask SQLite for the plans of exactly these statements. */
+export function listSql(direction: SortDirection): string {
   const after = direction === "newest" ? "<" : ">";
   return `SELECT ${COLUMNS} FROM memories
     WHERE user_id = :userId AND (create_time, memory_id) ${after} (:time, :memoryId) AND ${TOPIC_FILTER}
@@ -153,7 +154,7 @@ function listSql(direction: SortDirection): string {
  * user's memories in order, that scan cut off after :window memories, or
  * the trigram index.
  */
-function searchSql(direction: SortDirection) {
+export function searchSql(direction: SortDirection) {
   const order = orderBy("update_time", direction);
   return {
     scan: `SELECT ${COLUMNS} FROM memories

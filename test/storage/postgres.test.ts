@@ -2,6 +2,7 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { DeadlineExceededError, StorageError, UnavailableError } from "../../src/storage/errors.js";
 import { openStore, parsePostgresUrl } from "../../src/storage/open.js";
+import { statements } from "../../src/storage/postgres.js";
 import { describeStoreConformance } from "../conformance/store-conformance.js";
 import { backend } from "../support/backends.js";
 import { freePort } from "../support/processes.js";
@@ -117,18 +118,21 @@ describe.skipIf(postgres.unavailable)(`postgres backend (${postgres.unavailable 
     }
     await withClient(url, async (client, schema) => {
       await client.query(`ANALYZE "${schema}".memories`);
-      const plan = async (sql: string, params: unknown[]) =>
-        (await client.query(`EXPLAIN ${sql.replaceAll("memories", `"${schema}".memories`)}`, params)).rows.map((r) => r["QUERY PLAN"]).join("\n");
-      const listPlan = await plan(
-        "SELECT * FROM memories WHERE user_id = $1 AND (create_time, memory_id) < (now(), '') ORDER BY create_time DESC, memory_id DESC LIMIT 21",
-        ["user-3"],
-      );
+      const sql = statements(schema);
+      // The statements exactly as the store sends them, with the parameters of a first page.
+      const plan = async (text: string, params: unknown[]) =>
+        (await client.query(`EXPLAIN ${text}`, params)).rows.map((r) => r["QUERY PLAN"]).join("\n");
+      const firstPage = ["user-3", Number.MAX_SAFE_INTEGER, "", null, 21];
+      const listPlan = await plan(sql.list.newest, firstPage);
       expect(listPlan).toMatch(/Index Scan Backward using memories_by_create_time/);
       expect(listPlan).not.toMatch(/Seq Scan|Sort/);
-      const searchPlan = await plan(
-        "SELECT * FROM memories WHERE user_id = $1 AND memory_folded LIKE $2 ORDER BY update_time DESC, memory_id DESC LIMIT 10",
-        ["user-3", "%zebra%"],
-      );
+      expect(await plan(sql.list.oldest, ["user-3", -1, "", null, 21])).not.toMatch(/Seq Scan|Sort/);
+      // A page filtered by topic may not come straight off the index, but never from a table scan.
+      expect(await plan(sql.list.newest, ["user-3", Number.MAX_SAFE_INTEGER, "", ["t1"], 21])).not.toMatch(/Seq Scan/);
+      const lastN = await plan(sql.search.newest.all, ["user-3", null, 10]);
+      expect(lastN).toMatch(/Index Scan Backward using memories_by_update_time/);
+      expect(lastN).not.toMatch(/Seq Scan|Sort/);
+      const searchPlan = await plan(sql.search.newest.text, ["user-3", null, 10, "%zebra%"]);
       expect(searchPlan).toMatch(/memories_by_trigram|memories_by_update_time/);
       expect(searchPlan).not.toMatch(/Seq Scan/);
     });

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { openStore, parseSqliteUrl, StorageUrlError } from "../../src/storage/open.js";
-import { SqliteStore } from "../../src/storage/sqlite.js";
+import { listSql, SqliteStore, searchSql } from "../../src/storage/sqlite.js";
 import { describeStoreConformance } from "../conformance/store-conformance.js";
 import { tempDir } from "../helpers/temp.js";
 
@@ -53,20 +53,22 @@ describe("sqlite backend", () => {
     const path = join(dir, "plans.db");
     SqliteStore.open({ path, synchronous: "normal", busyTimeoutMs: 0 }).close();
     const raw = new Database(path);
-    const plan = (sql: string) =>
-      (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ u: "u", t: 1, m: "m", q: "x", l: 10 }) as { detail: string }[])
-        .map((r) => r.detail)
-        .join("; ");
-    const listPlan = plan(
-      "SELECT * FROM memories WHERE user_id = :u AND (create_time, memory_id) < (:t, :m) ORDER BY create_time DESC, memory_id DESC LIMIT :l",
-    );
-    expect(listPlan).toMatch(/SEARCH memories USING INDEX memories_by_create_time \(user_id=\? AND \(create_time,memory_id\)<\(\?,\?\)\)/);
-    expect(listPlan).not.toMatch(/TEMP B-TREE/);
-    const searchPlan = plan(
-      "SELECT * FROM memories WHERE user_id = :u AND instr(memory_folded, :q) > 0 ORDER BY update_time DESC, memory_id DESC LIMIT :l",
-    );
-    expect(searchPlan).toMatch(/SEARCH memories USING INDEX memories_by_update_time \(user_id=\?\)/);
-    expect(searchPlan).not.toMatch(/TEMP B-TREE/);
+    // The statements exactly as the store prepares them.
+    const plan = (sql: string, params: Record<string, unknown>) =>
+      (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail).join("; ");
+    const page = { userId: "u", time: Number.MAX_SAFE_INTEGER, memoryId: "", topics: null, limit: 21 };
+    for (const direction of ["newest", "oldest"] as const) {
+      const listPlan = plan(listSql(direction), page);
+      expect(listPlan).toMatch(/SEARCH memories USING INDEX memories_by_create_time \(user_id=\? AND \(create_time,memory_id\)[<>]\(\?,\?\)\)/);
+      expect(listPlan).not.toMatch(/TEMP B-TREE/);
+      const search = searchSql(direction);
+      const params = { userId: "u", text: "x", topics: null, limit: 10 };
+      const scanPlan = plan(search.scan, params);
+      expect(scanPlan).toMatch(/SEARCH memories USING INDEX memories_by_update_time \(user_id=\?\)/);
+      expect(scanPlan).not.toMatch(/TEMP B-TREE/);
+      expect(plan(search.window, { ...params, window: 500 })).toMatch(/SEARCH memories USING INDEX memories_by_update_time \(user_id=\?\)/);
+      expect(plan(search.index, { ...params, match: "x" })).toMatch(/SCAN memories_trigrams VIRTUAL TABLE/);
+    }
     raw.close();
   });
 });

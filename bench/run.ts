@@ -345,30 +345,36 @@ async function main() {
     );
   }
   if (options.ghz) {
-    // ghz finds the method through server reflection; the same concurrency and duration as one round above.
+    // The same concurrency and duration as one round above, against the real
+    // method (found through server reflection) and its no-op twin (declared
+    // in bench/noop.proto), so ghz yields a ratio of its own.
     const get = GetUserMemoryRequest.decode(requests.get[0]!);
-    const cpuBefore = server.cpuMs();
-    const report = JSON.parse(
-      execFileSync(goTool("ghz"), [
-        "--insecure", "--format", "json", "--call", "memory.v1.MemoryService/GetUserMemory",
-        "-d", JSON.stringify({ user_id: get.userId, memory_id: get.memoryId }),
-        "-c", String(options.concurrency), "-z", `${options.duration}s`, server.address,
-      ], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 }),
-    ) as { rps: number; latencyDistribution: { percentage: number; latency: number }[]; statusCodeDistribution: Record<string, number> };
-    const p = (q: number) => Math.round((report.latencyDistribution.find((d) => d.percentage === q)?.latency ?? Number.NaN) / 1e3) / 1e3;
-    // Server CPU per call does not depend on how much CPU the load generator leaves the server.
-    const calls = Object.values(report.statusCodeDistribution).reduce((sum, n) => sum + n, 0);
-    const cpuUsPerCall = Math.round(((server.cpuMs() - cpuBefore) * 1000) / calls);
-    const harness = results.get?.rpc;
-    // ghz counts the calls still in flight when -z ends as "Unavailable" (transport closing).
-    console.log(
-      `\nghz GetUserMemory: ${Math.round(report.rps)} calls/s, p50 ${p(50)} ms, p99 ${p(99)} ms, server CPU ${cpuUsPerCall} µs/call, codes ${JSON.stringify(report.statusCodeDistribution)}`,
-    );
-    if (harness) {
+    const ghz = (call: string, protoArgs: string[]) => {
+      const cpuBefore = server.cpuMs();
+      const report = JSON.parse(
+        execFileSync(goTool("ghz"), [
+          "--insecure", "--format", "json", "--call", call, ...protoArgs,
+          "-d", JSON.stringify({ user_id: get.userId, memory_id: get.memoryId }),
+          "-c", String(options.concurrency), "-z", `${options.duration}s`, server.address,
+        ], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 }),
+      ) as { rps: number; latencyDistribution: { percentage: number; latency: number }[]; statusCodeDistribution: Record<string, number> };
+      const calls = Object.values(report.statusCodeDistribution).reduce((sum, n) => sum + n, 0);
+      const p = (q: number) => Math.round((report.latencyDistribution.find((d) => d.percentage === q)?.latency ?? Number.NaN) / 1e3) / 1e3;
+      // Server CPU per call does not depend on how much CPU the load generator leaves the server.
+      return { callsPerSecond: Math.round(report.rps), p50: p(50), p99: p(99), cpuUsPerCall: Math.round(((server.cpuMs() - cpuBefore) * 1000) / calls), codes: report.statusCodeDistribution };
+    };
+    const real = ghz("memory.v1.MemoryService/GetUserMemory", []);
+    const noop = ghz(`${NOOP_SERVICE}/GetUserMemory`, ["--proto", join(root, "bench", "noop.proto"), "--import-paths", join(root, "proto")]);
+    const line = (label: string, m: { callsPerSecond: number; p50: number; p99: number }, ceiling: number, cpu: number) =>
       console.log(
-        `harness GetUserMemory: ${harness.callsPerSecond} calls/s, p50 ${harness.p50} ms, p99 ${harness.p99} ms, server CPU ${harness.serverCpuUsPerCall} µs/call`,
+        `${label.padEnd(8)} GetUserMemory ${String(m.callsPerSecond).padStart(6)} calls/s, p50 ${m.p50} ms, p99 ${m.p99} ms | ceiling ${ceiling} calls/s | ratio ${(m.callsPerSecond / ceiling).toFixed(2)} | server CPU ${cpu} µs/call`,
       );
-    }
+    console.log("");
+    const harness = results.get;
+    if (harness) line("harness", harness.rpc, harness.ceiling.callsPerSecond, harness.rpc.serverCpuUsPerCall);
+    line("ghz", real, noop.callsPerSecond, real.cpuUsPerCall);
+    // ghz counts the calls still in flight when -z ends as "Unavailable" (transport closing).
+    console.log(`ghz status codes: ${JSON.stringify(real.codes)}, no-op ${JSON.stringify(noop.codes)}`);
   }
 
   const rssEnd = server.rss();

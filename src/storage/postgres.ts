@@ -27,7 +27,7 @@ import {
   StorageError,
   UnavailableError,
 } from "./errors.js";
-import { foldForSearch, newEtag, newMemoryId, nowMicros, remainingMs, requestFingerprint, startCursor, toPage } from "./records.js";
+import { foldForSearch, newEtag, newMemoryId, nowMicros, remainingMs, requestFingerprint, SEARCH_WINDOW, startCursor, toPage } from "./records.js";
 import type {
   ClearScope,
   ListQuery,
@@ -167,14 +167,24 @@ export function statements(schema: string) {
       orderBy("create_time", direction),
       "LIMIT $5",
     );
+  // Text search, like SQLite's, first checks the user's newest (or oldest)
+  // $5 memories, then asks the trigram index; the planner cannot tell a
+  // frequent word (walk the time index) from a rare one (trigram index).
   // Without text the query must not mention the trigram column, or the
   // planner may pick the trigram index for a filter that matches all.
-  const search = (direction: SortDirection, withText: boolean) =>
-    select(
-      `user_id = $1 AND ${topicFilter("$2")}${withText ? " AND memory_folded LIKE $4" : ""}`,
-      orderBy("update_time", direction),
-      "LIMIT $3",
-    );
+  const search = (direction: SortDirection) => {
+    const order = orderBy("update_time", direction);
+    const where = `user_id = $1 AND ${topicFilter("$2")}`;
+    return {
+      all: select(where, order, "LIMIT $3"),
+      text: select(`${where} AND memory_folded LIKE $4`, order, "LIMIT $3"),
+      window: `SELECT ${COLUMNS} FROM (SELECT * FROM ${table} WHERE ${where} ${order} LIMIT $5) AS memories
+        WHERE memory_folded LIKE $4 ${order} LIMIT $3`,
+      // MATERIALIZED: planned without the LIMIT, so the planner takes the trigram index.
+      index: `WITH matches AS MATERIALIZED (SELECT * FROM ${table} WHERE ${where} AND memory_folded LIKE $4)
+        SELECT ${COLUMNS} FROM matches AS memories ${order} LIMIT $3`,
+    };
+  };
   const setContent = `memory = $3, memory_folded = $4, topics = $5, input = $6, update_time = ${fromMicros("$7")}, etag = $8`;
   return {
     get: select("user_id = $1 AND memory_id = $2"),
@@ -200,10 +210,7 @@ export function statements(schema: string) {
     clearUser: `DELETE FROM ${table} WHERE user_id = $1`,
     clearAll: `DELETE FROM ${table}`,
     list: { newest: list("newest"), oldest: list("oldest") },
-    search: {
-      newest: { all: search("newest", false), text: search("newest", true) },
-      oldest: { all: search("oldest", false), text: search("oldest", true) },
-    },
+    search: { newest: search("newest"), oldest: search("oldest") },
   };
 }
 
@@ -315,8 +322,16 @@ export class PostgresStore implements MemoryStore {
   async search(search: SearchQuery, options?: OperationOptions): Promise<MemoryRecord[]> {
     const statements = this.#sql.search[search.direction];
     const params: unknown[] = [search.userId, search.anyTopics.length ? search.anyTopics : null, search.limit];
-    if (search.text !== "") params.push(containsPattern(foldForSearch(search.text)));
-    const { rows } = await this.#run(options, (query) => query<Row>(search.text === "" ? statements.all : statements.text, params));
+    const text = foldForSearch(search.text);
+    const rows = await this.#run(options, async (query) => {
+      if (text === "") return (await query<Row>(statements.all, params)).rows;
+      params.push(containsPattern(text));
+      // Trigrams cannot find fewer than three characters: leave it to the planner.
+      if ([...text].length < 3) return (await query<Row>(statements.text, params)).rows;
+      const recent = (await query<Row>(statements.window, [...params, SEARCH_WINDOW])).rows;
+      if (recent.length >= search.limit) return recent;
+      return (await query<Row>(statements.index, params)).rows;
+    });
     return rows.map(toRecord);
   }
 

@@ -78,3 +78,11 @@ export function toPage<Row>(rows: readonly Row[], pageSize: number, toRecord: (r
   const last = memories.at(-1);
   return { memories, next: more && last ? { time: last.createTime, memoryId: last.memoryId } : undefined };
 }
+
+/**
+ * How many of a user's newest (or oldest) memories a text search checks
+ * directly before it turns to the trigram index (SQLite, PostgreSQL). A
+ * frequent word is found among them at once; a rare one then costs an index
+ * lookup instead of a walk through everything the user has.
+ */
+export const SEARCH_WINDOW = 500;

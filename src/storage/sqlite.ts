@@ -22,7 +22,17 @@ import {
   StorageError,
   UnavailableError,
 } from "./errors.js";
-import { foldForSearch, newEtag, newMemoryId, nowMicros, remainingMs, requestFingerprint, startCursor, toPage } from "./records.js";
+import {
+  foldForSearch,
+  newEtag,
+  newMemoryId,
+  nowMicros,
+  remainingMs,
+  requestFingerprint,
+  SEARCH_WINDOW,
+  startCursor,
+  toPage,
+} from "./records.js";
 import type {
   ClearScope,
   ListQuery,
@@ -170,14 +180,6 @@ export function searchSql(direction: SortDirection) {
       ${order} LIMIT :limit`,
   };
 }
-
-/**
- * How many of a user's newest (or oldest) memories a text search checks
- * directly before it turns to the trigram index. A frequent word is found
- * among them at once; a rare one then costs an index lookup instead of a
- * scan of everything the user has.
- */
-const SEARCH_WINDOW = 500;
 
 /** Most trigrams of a query looked up in the index; the candidates are checked against the whole query anyway. */
 const MAX_QUERY_TRIGRAMS = 24;

@@ -135,6 +135,10 @@ describe.skipIf(postgres.unavailable)(`postgres backend (${postgres.unavailable 
       const searchPlan = await plan(sql.search.newest.text, ["user-3", null, 10, "%zebra%"]);
       expect(searchPlan).toMatch(/memories_by_trigram|memories_by_update_time/);
       expect(searchPlan).not.toMatch(/Seq Scan/);
+      const windowPlan = await plan(sql.search.newest.window, ["user-3", null, 10, "%zebra%", 500]);
+      expect(windowPlan).toMatch(/memories_by_update_time/); // in order, or all 200 and sorted: fewer than the window
+      expect(windowPlan).not.toMatch(/Seq Scan/);
+      expect(await plan(sql.search.newest.index, ["user-3", null, 10, "%zebra%"])).not.toMatch(/Seq Scan/);
     });
     await store.close();
   });

@@ -11,7 +11,8 @@
  */
 import { type ChildProcess, execFileSync, fork, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { credentials, Client, Metadata } from "@grpc/grpc-js";
 import { Command, Option } from "commander";
@@ -51,6 +52,16 @@ interface Options {
   baseline?: string;
   cpuProf: boolean;
   ghz: boolean;
+}
+
+/** A descriptor set of bench/proto with proto/, built by buf into a temporary directory. */
+function noopProtoset(): string {
+  const dir = mkdtempSync(join(tmpdir(), "memoryd-bench-proto-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(root, "proto"), dir, { recursive: true });
+  cpSync(join(root, "bench", "proto"), dir, { recursive: true });
+  execFileSync(join(root, "node_modules", ".bin", "buf"), ["build", dir, "--output", join(dir, "noop.binpb")]);
+  return join(dir, "noop.binpb");
 }
 
 const program = new Command("bench")
@@ -364,7 +375,7 @@ async function main() {
       return { callsPerSecond: Math.round(report.rps), p50: p(50), p99: p(99), cpuUsPerCall: Math.round(((server.cpuMs() - cpuBefore) * 1000) / calls), codes: report.statusCodeDistribution };
     };
     const real = ghz("memory.v1.MemoryService/GetUserMemory", []);
-    const noop = ghz(`${NOOP_SERVICE}/GetUserMemory`, ["--proto", join(root, "bench", "noop.proto"), "--import-paths", join(root, "proto")]);
+    const noop = ghz(`${NOOP_SERVICE}/GetUserMemory`, ["--protoset", noopProtoset()]);
     const line = (label: string, m: { callsPerSecond: number; p50: number; p99: number }, ceiling: number, cpu: number) =>
       console.log(
         `${label.padEnd(8)} GetUserMemory ${String(m.callsPerSecond).padStart(6)} calls/s, p50 ${m.p50} ms, p99 ${m.p99} ms | ceiling ${ceiling} calls/s | ratio ${(m.callsPerSecond / ceiling).toFixed(2)} | server CPU ${cpu} µs/call`,

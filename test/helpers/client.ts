@@ -12,6 +12,7 @@ import {
 } from "@grpc/grpc-js";
 import { BadRequest, ErrorInfo, ResourceInfo } from "../../gen/ts/google/rpc/error_details.js";
 import { Status } from "../../gen/ts/google/rpc/status.js";
+import type { UserMemory } from "../../gen/ts/memory/v1/memory.js";
 import {
   AddUserMemoryRequest,
   BatchAddUserMemoriesRequest,
@@ -74,6 +75,17 @@ export class MemoryClient {
   replace = this.#bind(ReplaceUserMemoryRequest, (c) => c.replaceUserMemory);
   delete = this.#bind(DeleteUserMemoryRequest, (c) => c.deleteUserMemory);
   clear = this.#bind(ClearUserMemoriesRequest, (c) => c.clearUserMemories);
+
+  /** Every memory a listing returns, following its page tokens to the end. */
+  async listAll(request: Omit<DeepPartial<ListUserMemoriesRequest>, "pageToken">): Promise<UserMemory[]> {
+    const all: UserMemory[] = [];
+    for (let pageToken = ""; ; ) {
+      const page = await this.list({ pageSize: 1000, ...request, pageToken });
+      all.push(...page.userMemories);
+      pageToken = page.nextPageToken;
+      if (!pageToken) return all;
+    }
+  }
 
   close(): void {
     this.raw.close();

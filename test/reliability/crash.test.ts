@@ -8,7 +8,6 @@
 import { randomUUID } from "node:crypto";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import type { UserMemory } from "../../gen/ts/memory/v1/memory.js";
 import { parseSqliteUrl } from "../../src/storage/open.js";
 import { trigramTokens } from "../../src/storage/sqlite.js";
 import { MemoryClient } from "../helpers/client.js";
@@ -35,19 +34,9 @@ function randomContent(): Content {
   return { memory: `${pick()} ${pick()} ${randomUUID()}`, topics: Math.random() < 0.5 ? [pick().slice(0, 10)] : [] };
 }
 
-async function readAll(client: MemoryClient, userId: string): Promise<Map<string, UserMemory>> {
-  const all = new Map<string, UserMemory>();
-  for (let pageToken = ""; ; ) {
-    const page = await client.list({ userId, pageSize: 1000, pageToken });
-    for (const m of page.userMemories) all.set(m.memoryId, m);
-    pageToken = page.nextPageToken;
-    if (!pageToken) return all;
-  }
-}
-
 /** Checks one writer's memories against what it knows, then takes what is stored as the new truth. */
 async function verify(client: MemoryClient, userId: string, known: Map<string, Known>): Promise<{ checked: number }> {
-  const stored = await readAll(client, userId);
+  const stored = new Map((await client.listAll({ userId })).map((m) => [m.memoryId, m]));
   for (const [memoryId, memory] of stored) {
     expect(known.has(memoryId), `unknown memory ${memoryId} appeared`).toBe(true);
     expect(memory.userId).toBe(userId);

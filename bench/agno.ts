@@ -8,15 +8,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnServer } from "../test/helpers/process.js";
+import { ROOT } from "./process.js";
 
-const root = join(import.meta.dirname, "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "memoryd-bench-agno-"));
 const server = await spawnServer({ args: ["--listen", "127.0.0.1:0", "--storage", `sqlite://${join(dir, "memoryd.db")}`] });
 try {
-  const python = join(root, ".venv", "bin", "python");
-  spawnSync(python, ["-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--force-reinstall", "./clients/python"], { cwd: root, stdio: "inherit" });
-  const run = spawnSync(python, [join(root, "bench", "agno_vs_memoryd.py"), "--address", server.address, ...process.argv.slice(2)], {
-    cwd: root,
+  const python = join(ROOT, ".venv", "bin", "python");
+  spawnSync(python, ["-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--force-reinstall", "./clients/python"], { cwd: ROOT, stdio: "inherit" });
+  const run = spawnSync(python, [join(ROOT, "bench", "agno_vs_memoryd.py"), "--address", server.address, ...process.argv.slice(2)], {
+    cwd: ROOT,
     stdio: "inherit",
   });
   process.exitCode = run.status ?? 1;

@@ -28,7 +28,8 @@ import {
 } from "../gen/ts/memory/v1/memory_service.js";
 import { NOOP_SERVICE } from "./noop.js";
 import { goTool } from "../test/support/tools.js";
-import { benchStorage, cleanUpOnInterrupt } from "./storage.js";
+import { cleanUpOnInterrupt, RESULTS_DIR, ROOT, rssBytes } from "./process.js";
+import { benchStorage } from "./storage.js";
 import type { WorkerResult, WorkerTask } from "./worker.js";
 import { prng } from "../test/support/prng.js";
 
@@ -58,9 +59,9 @@ interface Options {
 function noopProtoset(): string {
   const dir = mkdtempSync(join(tmpdir(), "memoryd-bench-proto-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  cpSync(join(root, "proto"), dir, { recursive: true });
-  cpSync(join(root, "bench", "proto"), dir, { recursive: true });
-  execFileSync(join(root, "node_modules", ".bin", "buf"), ["build", dir, "--output", join(dir, "noop.binpb")]);
+  cpSync(join(ROOT, "proto"), dir, { recursive: true });
+  cpSync(join(ROOT, "bench", "proto"), dir, { recursive: true });
+  execFileSync(join(ROOT, "node_modules", ".bin", "buf"), ["build", dir, "--output", join(dir, "noop.binpb")]);
   return join(dir, "noop.binpb");
 }
 
@@ -86,8 +87,6 @@ const options = program.opts<Options>();
 const rpcs = options.rpcs.split(",").map((r) => r.trim()) as Rpc[];
 for (const rpc of rpcs) if (!RPCS.includes(rpc)) program.error(`unknown RPC ${rpc}`);
 
-const root = join(import.meta.dirname, "..", "..");
-const resultsDir = join(root, "bench", "results");
 const cleanups: (() => Promise<void> | void)[] = [];
 cleanUpOnInterrupt(cleanups);
 
@@ -128,9 +127,9 @@ interface BenchServer {
 }
 
 async function startServer(storage: string): Promise<BenchServer> {
-  mkdirSync(resultsDir, { recursive: true });
-  const nodeArgs = options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${resultsDir}`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, join(root, "dist", "bench", "server.js"), "127.0.0.1:0", storage], {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const nodeArgs = options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${RESULTS_DIR}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, "dist", "bench", "server.js"), "127.0.0.1:0", storage], {
     stdio: ["ignore", "ignore", "pipe"],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -149,7 +148,7 @@ async function startServer(storage: string): Promise<BenchServer> {
   return {
     child,
     address: `127.0.0.1:${port}`,
-    rss: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? 0) * 1024,
+    rss: () => rssBytes(child.pid!),
     cpuMs: () => {
       // Fields 14 and 15 of /proc/<pid>/stat: utime and stime in clock ticks (100 per second on Linux).
       const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
@@ -231,7 +230,7 @@ async function loadWindow(server: BenchServer, path: string, requests: Uint8Arra
   const window = [options.warmup * 1000, (options.warmup + options.duration) * 1000].map((at) => setTimeout(() => cpu.push(server.cpuMs()), at));
   const results = await Promise.all(
     Array.from({ length: options.workers }, () => {
-      const worker = fork(join(root, "dist", "bench", "worker.js"), { serialization: "advanced" });
+      const worker = fork(join(ROOT, "dist", "bench", "worker.js"), { serialization: "advanced" });
       const task: WorkerTask = {
         address,
         path,
@@ -400,7 +399,7 @@ async function main() {
     }
   }
 
-  const out = options.out ?? join(resultsDir, `${options.backend}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  const out = options.out ?? join(RESULTS_DIR, `${options.backend}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(
     out,

@@ -8,13 +8,14 @@
  *   node dist/bench/soak.js [--backend sqlite|postgres|mongodb] [--duration 60] [--concurrency 48]
  */
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { Command, Option } from "commander";
 import { MemoryClient } from "../test/helpers/client.js";
 import { spawnServer } from "../test/helpers/process.js";
-import { type BackendName, benchStorage, cleanUpOnInterrupt } from "./storage.js";
+import { cleanUpOnInterrupt, RESULTS_DIR, rssBytes } from "./process.js";
+import { type BackendName, benchStorage } from "./storage.js";
 
 const options = new Command("soak")
   .addOption(new Option("--backend <name>", "storage backend").choices(["sqlite", "postgres", "mongodb"]).default("sqlite"))
@@ -25,7 +26,6 @@ const options = new Command("soak")
   .parse()
   .opts<{ backend: BackendName; storage?: string; duration: number; concurrency: number; poolMax: number }>();
 
-const root = join(import.meta.dirname, "..", "..");
 const cleanups: (() => unknown)[] = [];
 cleanUpOnInterrupt(cleanups);
 
@@ -49,7 +49,7 @@ async function main(): Promise<boolean> {
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     return {
       atS,
-      rssMiB: Math.round((Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024) * 10) / 10,
+      rssMiB: Math.round((rssBytes(pid) / 2 ** 20) * 10) / 10,
       heapUsedMiB: Math.round(Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1] ?? 0) / 2 ** 20 * 10) / 10,
       fds: readdirSync(`/proc/${pid}/fd`).length,
       poolOpen: Number(/^memoryd_storage_pool_connections\{state="open"\} (\d+)/m.exec(metrics)?.[1] ?? 0),
@@ -137,8 +137,8 @@ async function main(): Promise<boolean> {
   console.log(`soak ${options.backend}: ${options.duration}s, ${options.concurrency} in flight, ${calls} calls (${Math.round(calls / options.duration)}/s) ${JSON.stringify(counts)}`);
   for (const s of samples) console.log(`  t=${String(s.atS).padStart(4)}s rss ${s.rssMiB} MiB, heap used ${s.heapUsedMiB} MiB, fds ${s.fds}, pool ${s.poolOpen}`);
   for (const c of checks) console.log(`${c.ok ? "PASS" : "FAIL"} ${c.name}: ${c.detail}`);
-  const out = join(root, "bench", "results", `soak-${options.backend}.json`);
-  mkdirSync(join(root, "bench", "results"), { recursive: true });
+  const out = join(RESULTS_DIR, `soak-${options.backend}.json`);
+  mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(out, `${JSON.stringify({ options, calls, counts, samples, checks, unexpected: unexpected.slice(0, 20) }, null, 2)}\n`);
   return checks.every((c) => c.ok);
 }

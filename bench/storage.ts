@@ -36,16 +36,3 @@ export async function benchStorage(backend: BackendName, explicit: string | unde
   console.log("mongodb: FerretDB (SQLite handler), not a real MongoDB: its figures say little about MongoDB itself");
   return ferret.url("memoryd_bench");
 }
-
-/**
- * Runs `cleanups` when the run is interrupted (Ctrl-C, SIGTERM) as well,
- * so no database server or memoryd process outlives it.
- */
-export function cleanUpOnInterrupt(cleanups: (() => unknown)[]): void {
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, async () => {
-      for (const cleanup of cleanups) await Promise.resolve(cleanup()).catch(() => {});
-      process.exit(130);
-    });
-  }
-}

@@ -27,7 +27,7 @@ import {
   StorageError,
   UnavailableError,
 } from "./errors.js";
-import { foldForSearch, newEtag, newMemoryId, nowMicros, remainingMs, requestFingerprint, SEARCH_WINDOW, startCursor, toPage } from "./records.js";
+import { foldForSearch, newEtag, newMemoryId, nowMicros, remainingMs, requestFingerprint, SEARCH_WINDOW, startCursor, toPage, trigramSearchable } from "./records.js";
 import type {
   ClearScope,
   ListQuery,
@@ -326,8 +326,7 @@ export class PostgresStore implements MemoryStore {
     const rows = await this.#run(options, async (query) => {
       if (text === "") return (await query<Row>(statements.all, params)).rows;
       params.push(containsPattern(text));
-      // Trigrams cannot find fewer than three characters: leave it to the planner.
-      if ([...text].length < 3) return (await query<Row>(statements.text, params)).rows;
+      if (!trigramSearchable(text)) return (await query<Row>(statements.text, params)).rows; // the planner's choice
       const recent = (await query<Row>(statements.window, [...params, SEARCH_WINDOW])).rows;
       if (recent.length >= search.limit) return recent;
       return (await query<Row>(statements.index, params)).rows;

@@ -86,3 +86,8 @@ export function toPage<Row>(rows: readonly Row[], pageSize: number, toRecord: (r
  * lookup instead of a walk through everything the user has.
  */
 export const SEARCH_WINDOW = 500;
+
+/** A trigram index cannot find fewer than three characters (code points): such a search reads the user's memories in order. */
+export function trigramSearchable(folded: string): boolean {
+  return [...folded].length >= 3;
+}

@@ -32,6 +32,7 @@ import {
   SEARCH_WINDOW,
   startCursor,
   toPage,
+  trigramSearchable,
 } from "./records.js";
 import type {
   ClearScope,
@@ -408,8 +409,7 @@ export class SqliteStore implements MemoryStore {
     const text = foldForSearch(query.text);
     const params = { userId: query.userId, text, topics: topicsParam(query.anyTopics), limit: query.limit };
     const rows = this.#read(options, () => {
-      // The trigram index cannot find fewer than three characters.
-      if ([...text].length < 3) return statements.scan.all(params) as Row[];
+      if (!trigramSearchable(text)) return statements.scan.all(params) as Row[];
       const recent = statements.window.all({ ...params, window: SEARCH_WINDOW }) as Row[];
       if (recent.length >= query.limit) return recent;
       return statements.index.all({ ...params, match: trigramQuery(query.userId, text) }) as Row[];

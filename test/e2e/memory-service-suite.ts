@@ -259,6 +259,7 @@ export function describeMemoryServiceE2E(backend: string, openStore: () => Promi
           { userId, pageToken: nextPageToken, order: ListOrder.LIST_ORDER_OLDEST_FIRST },
           { userId, pageToken: nextPageToken, topics: ["ui"] },
           { userId: newUser(), pageToken: nextPageToken },
+          { userId, pageToken: nextPageToken + "A".repeat(600) }, // longer than any token issued: refused before decoding
         ]) {
           const err = await failure(t.client.list(request));
           expect(err.code).toBe(status.INVALID_ARGUMENT);

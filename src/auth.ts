@@ -20,6 +20,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Metadata } from "@grpc/grpc-js";
 import { z } from "zod";
+import { canonicalIdentifier } from "./identifiers.js";
 
 /** Who is calling, and which users' memories it may touch. */
 export interface Principal {
@@ -86,8 +87,9 @@ interface Grant {
 function scopedPrincipal(entry: z.output<typeof tokenEntry>): Principal {
   const name = entry.name;
   if (entry.all_users) return { name, authorize: () => {}, authorizeAllUsers: () => {} };
-  const users = new Set(entry.users ?? []);
-  const prefixes = entry.user_prefixes ?? [];
+  // Request user ids arrive in NFC (validation.ts); scopes must compare in the same form.
+  const users = new Set((entry.users ?? []).map(canonicalIdentifier));
+  const prefixes = (entry.user_prefixes ?? []).map(canonicalIdentifier);
   return {
     name,
     authorize(userIds) {

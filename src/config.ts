@@ -7,7 +7,7 @@
  * @module
  */
 import { Command, InvalidArgumentError, Option } from "commander";
-import type { ConnectionOptions } from "./server.js";
+import { type ConnectionOptions, DEFAULT_MAX_MESSAGE_BYTES } from "./server.js";
 import type { TlsOptions } from "./tls.js";
 
 export interface Config {
@@ -25,6 +25,13 @@ export interface Config {
   readonly metricsListen: string | undefined;
   readonly logLevel: string;
 }
+
+/**
+ * The smallest message size limit memoryd accepts: room for the largest
+ * single memory (16 KiB text, 64 KiB input, 32 topics, ids) many times
+ * over, so that every page and response can hold at least one.
+ */
+const MIN_MESSAGE_BYTES = 256 * 1024;
 
 function nonNegativeInteger(value: string): number {
   const n = Number(value);
@@ -65,8 +72,11 @@ export function memorydCommand(): Command {
     .addOption(integer("--max-connection-age-ms <ms>", "send GOAWAY to connections older than this so clients rebalance; 0: never", 0))
     .addOption(integer("--max-connection-age-grace-ms <ms>", "how long calls on an aged connection may still finish; 0: no limit", 0))
     .addOption(integer("--max-connection-idle-ms <ms>", "close connections without calls for this long; 0: never", 0))
-    .addOption(integer("--max-concurrent-streams <n>", "concurrent calls per connection; 0: no limit", 256))
-    .addOption(integer("--max-message-bytes <bytes>", "largest request or response message", 4 * 1024 * 1024))
+    .addOption(integer("--max-concurrent-streams <n>", "concurrent calls per connection; 0: no limit", 100))
+    .addOption(
+      integer("--max-message-bytes <bytes>", `largest request or response message; at least ${MIN_MESSAGE_BYTES}; pages are cut to fit it`, DEFAULT_MAX_MESSAGE_BYTES),
+    )
+    .addOption(integer("--request-read-timeout-ms <ms>", "how long a request message may take to arrive after the call's headers", 10_000))
     .addOption(option("--tls-cert <file>", "PEM certificate chain; enables TLS (with --tls-key)"))
     .addOption(option("--tls-key <file>", "PEM private key for --tls-cert"))
     .addOption(option("--tls-client-ca <file>", "PEM CA bundle; clients must present a certificate it signed (mTLS)"))
@@ -96,6 +106,7 @@ interface RawOptions {
   maxConnectionIdleMs: number;
   maxConcurrentStreams: number;
   maxMessageBytes: number;
+  requestReadTimeoutMs: number;
   tlsCert?: string;
   tlsKey?: string;
   tlsClientCa?: string;
@@ -120,6 +131,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   const o = program.opts<RawOptions>();
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) program.error("error: --tls-cert and --tls-key go together");
   if (o.tlsClientCa !== undefined && o.tlsCert === undefined) program.error("error: --tls-client-ca needs --tls-cert and --tls-key");
+  if (o.maxMessageBytes < MIN_MESSAGE_BYTES) program.error(`error: --max-message-bytes must be at least ${MIN_MESSAGE_BYTES}`);
+  if (o.requestReadTimeoutMs === 0) program.error("error: --request-read-timeout-ms must be positive");
   return {
     listen: o.listen,
     storage: o.storage,
@@ -137,6 +150,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
       maxConnectionIdleMs: unlessZero(o.maxConnectionIdleMs),
       maxConcurrentStreams: unlessZero(o.maxConcurrentStreams),
       maxMessageBytes: o.maxMessageBytes,
+      requestReadTimeoutMs: o.requestReadTimeoutMs,
     },
     tls:
       o.tlsCert && o.tlsKey

@@ -8,7 +8,7 @@
  */
 import { Metadata, status, type StatusObject } from "@grpc/grpc-js";
 import type { Any } from "../gen/ts/google/protobuf/any.js";
-import { BadRequest, BadRequest_FieldViolation, ErrorInfo, ResourceInfo } from "../gen/ts/google/rpc/error_details.js";
+import { BadRequest, BadRequest_FieldViolation, ErrorInfo, ResourceInfo, RetryInfo } from "../gen/ts/google/rpc/error_details.js";
 import { Status } from "../gen/ts/google/rpc/status.js";
 import { PermissionDeniedError, UnauthenticatedError } from "./auth.js";
 import {
@@ -17,7 +17,10 @@ import {
   DeadlineExceededError,
   EtagMismatchError,
   NotFoundError,
+  OverloadedError,
   RequestIdReusedError,
+  StorageBusyError,
+  StorageFullError,
   UnavailableError,
 } from "./storage/errors.js";
 import { type FieldViolation, ValidationError } from "./validation.js";
@@ -51,6 +54,10 @@ function pack<T>(type: DetailType<T>, partial: Partial<T>): Any {
 const BAD_REQUEST: DetailType<BadRequest> = { typeName: "google.rpc.BadRequest", fns: BadRequest };
 const ERROR_INFO: DetailType<ErrorInfo> = { typeName: "google.rpc.ErrorInfo", fns: ErrorInfo };
 const RESOURCE_INFO: DetailType<ResourceInfo> = { typeName: "google.rpc.ResourceInfo", fns: ResourceInfo };
+const RETRY_INFO: DetailType<RetryInfo> = { typeName: "google.rpc.RetryInfo", fns: RetryInfo };
+
+/** How long RetryInfo tells clients to wait before retrying a refused call. */
+const RETRY_DELAY = { seconds: 1, nanos: 0 };
 
 function withDetails(code: status, message: string, details: Any[]): StatusError {
   const metadata = new Metadata();
@@ -66,6 +73,19 @@ export function invalidArgument(violations: readonly FieldViolation[]): StatusEr
 
 function errorInfo(code: status, message: string, reason: string, metadata: Record<string, string>): StatusError {
   return withDetails(code, message, [pack(ERROR_INFO, { reason, domain: ERROR_DOMAIN, metadata })]);
+}
+
+/** ErrorInfo plus RetryInfo: the call may succeed if repeated after a pause. */
+function retryable(code: status, message: string, reason: string): StatusError {
+  return withDetails(code, message, [
+    pack(ERROR_INFO, { reason, domain: ERROR_DOMAIN, metadata: {} }),
+    pack(RETRY_INFO, { retryDelay: RETRY_DELAY }),
+  ]);
+}
+
+/** A call whose request message did not arrive in time (see admission.ts). */
+export function requestTimeout(timeoutMs: number): StatusError {
+  return errorInfo(status.DEADLINE_EXCEEDED, `the request message did not arrive within ${timeoutMs} ms of its headers`, "REQUEST_TIMEOUT", {});
 }
 
 function resourceInfo(code: status, message: string, userId: string, memoryId: string): StatusError {
@@ -109,11 +129,14 @@ export function toStatusError(err: unknown, createPath: CreatePath = singleCreat
   if (err instanceof ConflictError) {
     return errorInfo(status.ABORTED, `${err.message}; retry the call`, "CONFLICT", {});
   }
-  if (err instanceof DeadlineExceededError) return { code: status.DEADLINE_EXCEEDED, details: err.message };
+  if (err instanceof DeadlineExceededError) return errorInfo(status.DEADLINE_EXCEEDED, err.message, "DEADLINE_EXCEEDED", {});
   if (err instanceof UnavailableError) {
     // The driver's words (host names, addresses) stay in the server's logs.
-    return errorInfo(status.UNAVAILABLE, "storage is unavailable; retry later", "STORAGE_UNAVAILABLE", {});
+    return retryable(status.UNAVAILABLE, "storage is unavailable; retry later", "STORAGE_UNAVAILABLE");
   }
+  if (err instanceof StorageBusyError) return retryable(status.UNAVAILABLE, `${err.message}; retry later`, "STORAGE_BUSY");
+  if (err instanceof StorageFullError) return errorInfo(status.RESOURCE_EXHAUSTED, err.message, "STORAGE_FULL", {});
+  if (err instanceof OverloadedError) return retryable(status.RESOURCE_EXHAUSTED, err.message, "OVERLOADED");
   return undefined;
 }
 

@@ -21,6 +21,7 @@ import {
 } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "pino";
+import { StorageLostError } from "./storage/errors.js";
 import type { MemoryStore } from "./storage/store.js";
 
 export const MEMORY_SERVICE_NAME = "memory.v1.MemoryService";
@@ -38,6 +39,14 @@ interface HealthRequest {
 /** Probe interval while storage is down, when shorter than the configured one. */
 const DOWN_PROBE_INTERVAL_MS = 1000;
 
+/**
+ * Successful probes in a row before storage counts as back. One failed
+ * probe takes storage down at once (calls then fail fast instead of
+ * waiting on a dead database); coming back takes a second success, so a
+ * database that answers one ping in two cannot flip health on every probe.
+ */
+const PROBES_TO_RECOVER = 2;
+
 export interface ProbeOptions {
   /** Time between database probes. */
   readonly intervalMs: number;
@@ -52,6 +61,8 @@ export class HealthMonitor {
   #timer: NodeJS.Timeout | undefined;
   #probe: (() => Promise<void>) | undefined;
   #probing = false;
+  /** Successful probes in a row while storage is down. */
+  #recovering = 0;
   #onChange: (storageUp: boolean) => void = () => {};
   readonly #watches = new Set<ServerWritableStream<unknown, unknown>>();
 
@@ -136,11 +147,18 @@ export class HealthMonitor {
           timer = setTimeout(() => reject(new Error(`storage ping took over ${options.timeoutMs} ms`)), options.timeoutMs + 100);
         });
         await Promise.race([store.ping({ deadline: Date.now() + options.timeoutMs }), timedOut]);
-        if (!this.#storageUp) this.log.info({ backend: store.backend }, "storage reachable");
-        this.setStorageUp(true);
+        if (!this.#storageUp && ++this.#recovering >= PROBES_TO_RECOVER) {
+          this.#recovering = 0;
+          this.log.info({ backend: store.backend }, "storage reachable");
+          this.setStorageUp(true);
+        }
       } catch (err) {
-        if (this.#storageUp) this.log.warn({ err, backend: store.backend }, "storage unreachable");
-        else this.log.debug({ err, backend: store.backend }, "storage still unreachable");
+        this.#recovering = 0;
+        if (this.#storageUp) {
+          // A database file deleted under the server loses every later write: say so loudly.
+          if (err instanceof StorageLostError) this.log.error({ err, backend: store.backend }, "storage lost");
+          else this.log.warn({ err, backend: store.backend }, "storage unreachable");
+        } else this.log.debug({ err, backend: store.backend }, "storage still unreachable");
         this.setStorageUp(false);
       } finally {
         clearTimeout(timer);

@@ -1,8 +1,8 @@
 /**
  * One structured log line and one metrics sample per call, from a grpc-js
  * server interceptor: it sees every call that reaches a handler on every
- * service, including health and reflection. (Requests grpc-js refuses
- * before that, such as oversized messages, never reach interceptors.)
+ * service, including health and reflection, and those grpc-js ends by
+ * itself (see `onStatusFromBelow`).
  *
  * The request id comes from the `x-request-id` metadata (one is generated
  * when absent) and is echoed in the response headers; a W3C `traceparent`
@@ -44,12 +44,56 @@ function firstString(metadata: Metadata, key: string): string | undefined {
 /** Codes that mean the server failed, not the caller. */
 const SERVER_FAULTS = new Set([status.UNKNOWN, status.INTERNAL, status.DATA_LOSS]);
 
+/**
+ * grpc-js answers some calls itself, below every interceptor: a request
+ * over the message size limit (RESOURCE_EXHAUSTED), its own deadline timer
+ * (DEADLINE_EXCEEDED), a message it cannot decompress. Those statuses go
+ * straight to the innermost call object's `sendStatus`, which the observer
+ * (the innermost interceptor) is handed; listening there is the only way to
+ * log them with the code the client saw. Without that method (a grpc-js
+ * that changed), such calls are logged as cancelled.
+ */
+function onStatusFromBelow(call: object, listener: (code: status) => void): void {
+  const sink = call as { sendStatus?: (status: { code: status }) => void };
+  const original = sink.sendStatus;
+  if (typeof original !== "function") return;
+  sink.sendStatus = function (this: unknown, callStatus) {
+    listener(callStatus.code);
+    return original.call(this, callStatus);
+  };
+}
+
+/**
+ * Observes each call once, with the code the caller saw:
+ * - a status memoryd sends is recorded as sent;
+ * - a status grpc-js sends by itself (see `onStatusFromBelow`) as sent;
+ * - a call the client cancelled is CANCELLED (grpc-js drops the handler's
+ *   late status, or, when no request message had arrived, reports
+ *   UNIMPLEMENTED "no request message" for it).
+ */
 export function callObserver(log: Logger, metrics?: Metrics): ServerInterceptor {
   return (method, call) => {
     const started = performance.now();
     // Health probes and reflection would drown the log at info.
     const infrastructure = method.path.startsWith("/grpc.");
     const fields: CallFields = { method: method.path };
+    let messageReceived = false;
+    let cancelled = false;
+    let observed = false;
+    const observe = (code: status) => {
+      if (observed) return;
+      observed = true;
+      const durationMs = performance.now() - started;
+      metrics?.observeCall(method.path, code, durationMs);
+      const line = { ...fields, code: status[code], duration_ms: Math.round(durationMs * 1000) / 1000, peer: call.getPeer() };
+      if (SERVER_FAULTS.has(code)) log.error(line, "call");
+      else if (infrastructure) log.debug(line, "call");
+      else log.info(line, "call");
+    };
+    /** The status grpc-js sent below the interceptors, if any. */
+    let statusFromBelow: status | undefined;
+    onStatusFromBelow(call, (code) => (statusFromBelow ??= code));
+    const observeCancel = () => observe(statusFromBelow ?? status.CANCELLED);
     return new ServerInterceptingCall(call, {
       start(next) {
         next({
@@ -63,6 +107,15 @@ export function callObserver(log: Logger, metrics?: Metrics): ServerInterceptor 
             callFields.set(metadata, fields);
             nextMetadata(metadata);
           },
+          onReceiveMessage(message, nextMessage) {
+            messageReceived = true;
+            nextMessage(message);
+          },
+          onCancel() {
+            cancelled = true;
+            // grpc-js tells of every call's end this way, also after a status was sent.
+            observeCancel();
+          },
         });
       },
       sendMetadata(metadata, next) {
@@ -70,17 +123,12 @@ export function callObserver(log: Logger, metrics?: Metrics): ServerInterceptor 
         next(metadata);
       },
       sendStatus(callStatus, next) {
-        const durationMs = performance.now() - started;
-        metrics?.observeCall(method.path, callStatus.code, durationMs);
-        const line = {
-          ...fields,
-          code: status[callStatus.code],
-          duration_ms: Math.round(durationMs * 1000) / 1000,
-          peer: call.getPeer(),
-        };
-        if (SERVER_FAULTS.has(callStatus.code)) log.error(line, "call");
-        else if (infrastructure) log.debug(line, "call");
-        else log.info(line, "call");
+        if (cancelled) observeCancel();
+        else if (callStatus.code === status.UNIMPLEMENTED && !messageReceived) {
+          // grpc-js's answer to a stream that ended without a request: a
+          // client's cancel looks the same until its notice arrives (next tick).
+          setImmediate(() => (cancelled ? observeCancel() : observe(callStatus.code)));
+        } else observe(callStatus.code);
         next(callStatus);
       },
     });

@@ -1,12 +1,13 @@
 /**
- * Opaque page tokens for ListUserMemories.
+ * Opaque page tokens for ListUserMemories and SearchUserMemories.
  *
- * A token carries the keyset cursor (create time and id of the last memory
+ * A token carries the keyset cursor (sort time and id of the last memory
  * on the page) plus a fingerprint of the query it belongs to, so a token
- * replayed with another user, order or topic filter is refused instead of
- * silently paging through a different listing (AIP-158). The cursor only
- * ever positions a query that is already scoped to the caller's user, so a
- * forged token cannot reveal anything; it is not signed.
+ * replayed with another method, user, order, filter or search text is
+ * refused instead of silently paging through a different listing
+ * (AIP-158). The cursor only ever positions a query that is already scoped
+ * to the caller's user, so a forged token cannot reveal anything; it is not
+ * signed.
  *
  * @module
  */
@@ -14,10 +15,14 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Cursor, SortDirection } from "./storage/store.js";
 
+/** What a token is bound to: the method and every parameter that selects or orders its results. */
 export interface ListingScope {
+  readonly method: "list" | "search";
   readonly userId: string;
   readonly direction: SortDirection;
   readonly anyTopics: readonly string[];
+  /** Search text; empty for listings. */
+  readonly text: string;
 }
 
 const VERSION = 1;
@@ -36,7 +41,7 @@ const tokenSchema = z.tuple([
 ]);
 
 function fingerprint(scope: ListingScope): string {
-  const text = JSON.stringify([scope.userId, scope.direction, scope.anyTopics]);
+  const text = JSON.stringify([scope.method, scope.userId, scope.direction, scope.anyTopics, scope.text]);
   return createHash("sha256").update(text).digest("base64url").slice(0, 16);
 }
 
@@ -59,7 +64,7 @@ export function decodePageToken(token: string, scope: ListingScope): Cursor {
   if (!parsed.success) throw new InvalidPageTokenError("is not a page token issued by this service");
   const [, time, memoryId, tokenFingerprint] = parsed.data;
   if (tokenFingerprint !== fingerprint(scope)) {
-    throw new InvalidPageTokenError("was issued for a different user_id, order or topics");
+    throw new InvalidPageTokenError("was issued for a different method, user_id, order, topics or query");
   }
   return { time, memoryId };
 }

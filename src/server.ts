@@ -10,7 +10,8 @@
  */
 import { type ChannelOptions, Server } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import { HealthMonitor } from "./health.js";
+import { admission, type Authenticator } from "./admission.js";
+import { HealthMonitor, MEMORY_SERVICE_NAME } from "./health.js";
 import type { Metrics } from "./metrics.js";
 import { callObserver } from "./observability.js";
 import { createReflectionService } from "./reflection.js";
@@ -33,13 +34,16 @@ export interface ConnectionOptions {
   readonly maxConnectionIdleMs?: number;
   /** Concurrent calls per connection. */
   readonly maxConcurrentStreams?: number;
-  /** Largest request or response message, in bytes. */
+  /** Largest request or response message, in bytes (default 4 MiB, as gRPC's). */
   readonly maxMessageBytes?: number;
+  /** How long a request message may take to arrive after the call's headers (default 10 s). */
+  readonly requestReadTimeoutMs?: number;
 }
 
-export interface Authenticator {
-  authenticate: NonNullable<ServiceContext["authenticator"]>["authenticate"];
-}
+export type { Authenticator };
+
+/** gRPC's default message size limit, which clients apply to what they receive. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 export interface ServerOptions {
   /** `host:port`; port 0 picks a free one. */
@@ -97,16 +101,27 @@ function channelOptions(connection: ConnectionOptions = {}): ChannelOptions {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  let authenticator = options.authenticator;
   const server = new Server({
     ...channelOptions(options.connection),
-    interceptors: [callObserver(options.log, options.metrics)],
+    // The last interceptor is the outermost: admission sees the headers after
+    // the observer has started the call's log line, and a call it refuses is
+    // logged like any other.
+    interceptors: [
+      callObserver(options.log, options.metrics),
+      admission({
+        authenticator: () => authenticator,
+        protectedPrefix: `/${MEMORY_SERVICE_NAME}/`,
+        requestReadTimeoutMs: options.connection?.requestReadTimeoutMs ?? 10_000,
+      }),
+    ],
   });
   let store: MemoryStore | undefined;
-  let authenticator = options.authenticator;
   const health = new HealthMonitor(options.log);
   const context: ServiceContext = {
     log: options.log,
     maxCallDurationMs: options.maxCallDurationMs ?? 30_000,
+    maxMessageBytes: options.connection?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     store: () => {
       if (!store) throw new UnavailableError("storage is not ready yet");
       // Fail fast while the probe says the database is down, instead of
@@ -114,16 +129,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (!health.storageUp) throw new UnavailableError("storage is unreachable; retry later");
       return store;
     },
-    // A call found the database unreachable: fail the next calls fast too,
-    // and let an immediate probe decide when it is back (while down, the
-    // probe also runs every second).
+    // A call found the database unreachable: probe it now rather than at
+    // the next interval; the probe, not the call, decides the state.
+    // (While it is down, calls fail fast and the probe runs every second.)
     storageUnavailable: () => {
-      if (!health.storageUp) return;
-      health.setStorageUp(false);
-      health.probeNow();
-    },
-    get authenticator() {
-      return authenticator;
+      if (health.storageUp) health.probeNow();
     },
   };
   server.addService(strictMemoryServiceDefinition, memoryServiceHandlers(context));

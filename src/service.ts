@@ -16,16 +16,18 @@ import {
 } from "@grpc/grpc-js";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import type { Logger } from "pino";
-import { type Principal, UNRESTRICTED } from "./auth.js";
+import { principalOf } from "./admission.js";
+import type { Principal } from "./auth.js";
 import type { Timestamp } from "../gen/ts/google/protobuf/timestamp.js";
 import type { UserMemory } from "../gen/ts/memory/v1/memory.js";
 import { MemoryServiceService, type MemoryServiceServer } from "../gen/ts/memory/v1/memory_service.js";
 import { batchCreate, type CreatePath, INTERNAL_ERROR, MalformedMessageError, toStatusError } from "./errors.js";
 import { annotateCall } from "./observability.js";
-import { encodePageToken } from "./page-token.js";
+import { encodePageToken, type ListingScope } from "./page-token.js";
+import { countThatFits, creationResponseBound, RESPONSE_OVERHEAD_BYTES } from "./response-size.js";
 import { UnavailableError } from "./storage/errors.js";
-import type { MemoryRecord, MemoryStore, OperationOptions } from "./storage/store.js";
-import { validate } from "./validation.js";
+import type { MemoryRecord, MemoryStore, OperationOptions, Page } from "./storage/store.js";
+import { listingScope, searchScope, validate, ValidationError } from "./validation.js";
 
 function toTimestamp(micros: number): Timestamp {
   return { seconds: Math.floor(micros / 1e6), nanos: (micros % 1e6) * 1000 };
@@ -82,8 +84,8 @@ export interface ServiceContext {
   readonly storageUnavailable?: () => void;
   /** Upper bound of a call's deadline: the client's deadline is used when it is sooner. */
   readonly maxCallDurationMs: number;
-  /** Checks bearer tokens; undefined when authentication is off. */
-  readonly authenticator?: { authenticate(metadata: Metadata): Principal } | undefined;
+  /** The largest response message; pages are cut to fit it. */
+  readonly maxMessageBytes: number;
 }
 
 /** One accepted call: who makes it, until when, against which store. */
@@ -101,9 +103,9 @@ function clientDeadline(call: ServerUnaryCall<unknown, unknown>): number {
 
 /**
  * Builds a unary handler around `run`, in this order: a call whose deadline
- * has passed is answered DEADLINE_EXCEEDED without running; the caller is
- * authenticated; a request that did not decode is refused; then `run`
- * validates, authorizes and calls the store. Its errors become statuses
+ * has passed is answered DEADLINE_EXCEEDED without running; a request that
+ * did not decode is refused; then `run` validates, authorizes the caller
+ * (authenticated before the request was read) and calls the store. Its errors become statuses
  * through `toStatusError`; unanticipated ones are logged with their cause
  * and answered with a bare INTERNAL.
  */
@@ -128,7 +130,7 @@ function unary<Req, Res>(
       // No call runs unbounded: without a client deadline, or with a longer
       // one, storage gets the server's limit (PostgreSQL cancels the statement).
       const deadline = Math.min(requested, Date.now() + context.maxCallDurationMs);
-      const principal = context.authenticator?.authenticate(call.metadata) ?? UNRESTRICTED;
+      const principal = principalOf(call.metadata); // authenticated on the headers (admission.ts)
       annotateCall(call.metadata, { principal: principal.name });
       const request: unknown = call.request;
       if (request instanceof MalformedMessageError) return fail(request);
@@ -140,7 +142,22 @@ function unary<Req, Res>(
   };
 }
 
+/**
+ * The page a response carries: the store's page, cut further so that the
+ * response fits the message size limit, with the token for what follows.
+ */
+function responsePage(page: Page, scope: ListingScope, budget: number, timeOf: (m: MemoryRecord) => number) {
+  const fitting = countThatFits(page.memories, budget);
+  const last = page.memories[fitting - 1];
+  const next = fitting < page.memories.length && last ? { time: timeOf(last), memoryId: last.memoryId } : page.next;
+  return {
+    userMemories: page.memories.slice(0, fitting).map(toUserMemory),
+    nextPageToken: next ? encodePageToken(next, scope) : "",
+  };
+}
+
 export function memoryServiceHandlers(context: ServiceContext): MemoryServiceServer & UntypedServiceImplementation {
+  const budget = context.maxMessageBytes - RESPONSE_OVERHEAD_BYTES;
   return {
     addUserMemory: unary(context, async (request, { principal, store, options }) => {
       const memory = validate.add(request);
@@ -153,6 +170,15 @@ export function memoryServiceHandlers(context: ServiceContext): MemoryServiceSer
       context,
       async (request, { principal, store, options }) => {
         const memories = validate.batchAdd(request);
+        const responseBytes = creationResponseBound(memories);
+        if (responseBytes > budget) {
+          throw new ValidationError([
+            {
+              field: "requests",
+              description: `the response would take up to ${responseBytes} bytes, more than the ${context.maxMessageBytes}-byte message limit allows: send the memories in smaller batches`,
+            },
+          ]);
+        }
         principal.authorize(memories.map((m) => m.userId));
         const created = await store.add(memories, options);
         return { userMemories: created.map(toUserMemory) };
@@ -170,16 +196,14 @@ export function memoryServiceHandlers(context: ServiceContext): MemoryServiceSer
       const query = validate.list(request);
       principal.authorize([query.userId]);
       const page = await store.list(query, options);
-      return {
-        userMemories: page.memories.map(toUserMemory),
-        nextPageToken: page.next ? encodePageToken(page.next, query) : "",
-      };
+      return responsePage(page, listingScope(query), budget, (m) => m.createTime);
     }),
 
     searchUserMemories: unary(context, async (request, { principal, store, options }) => {
       const query = validate.search(request);
       principal.authorize([query.userId]);
-      return { userMemories: (await store.search(query, options)).map(toUserMemory) };
+      const page = await store.search(query, options);
+      return responsePage(page, searchScope(query), budget, (m) => m.updateTime);
     }),
 
     replaceUserMemory: unary(context, async (request, { principal, store, options }) => {

@@ -9,9 +9,11 @@
  */
 import { z } from "zod";
 import { ListOrder, RetrievalMethod } from "../gen/ts/memory/v1/memory_service.js";
-import { decodePageToken, InvalidPageTokenError, MAX_PAGE_TOKEN_LENGTH } from "./page-token.js";
+import { canonicalIdentifier, identifierProblem } from "./identifiers.js";
+import { type ListingScope, decodePageToken, InvalidPageTokenError, MAX_PAGE_TOKEN_LENGTH } from "./page-token.js";
 import type {
   ClearScope,
+  Cursor,
   ListQuery,
   MemoryDeletion,
   MemoryReplacement,
@@ -49,20 +51,27 @@ export class ValidationError extends Error {
   }
 }
 
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 const NUL = /\u0000/;
 
 function maxBytes(limit: number) {
   return [(s: string) => Buffer.byteLength(s, "utf8") <= limit, `must be at most ${limit} bytes of UTF-8`] as const;
 }
 
-/** Ids, user ids and topics: required, bounded, printable. */
+/** Ids, user ids and topics: required, bounded, visible, in NFC (see identifiers.ts); limits apply to the stored form. */
 function identifier(limit: number) {
   return z
     .string()
-    .min(1, "is required")
-    .refine(...maxBytes(limit))
-    .refine((s) => !CONTROL_CHARACTER.test(s), "must not contain control characters");
+    .transform(canonicalIdentifier)
+    .pipe(
+      z
+        .string()
+        .min(1, "is required")
+        .refine(...maxBytes(limit))
+        .superRefine((s, ctx) => {
+          const problem = identifierProblem(s);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        }),
+    );
 }
 
 /** Free text: stored verbatim, but no NUL (PostgreSQL cannot store it in text). */
@@ -158,27 +167,32 @@ const getRequest = z.object({
   memoryId: identifier(LIMITS.memoryIdBytes),
 });
 
+const pageToken = z.string().max(MAX_PAGE_TOKEN_LENGTH, "is not a page token issued by this service");
+
+/** The cursor a page token carries, or undefined for the first page; an issue on `page_token` when it is not valid for `scope`. */
+function pageCursor(token: string, scope: ListingScope, ctx: z.RefinementCtx): Cursor | undefined | typeof z.NEVER {
+  if (token === "") return undefined;
+  try {
+    return decodePageToken(token, scope);
+  } catch (err) {
+    if (!(err instanceof InvalidPageTokenError)) throw err;
+    ctx.addIssue({ code: "custom", path: ["pageToken"], message: err.message });
+    return z.NEVER;
+  }
+}
+
 const listRequest = z
   .object({
     userId: identifier(LIMITS.userIdBytes),
     pageSize: boundedCount(LIMITS.pageSize),
-    pageToken: z.string().max(MAX_PAGE_TOKEN_LENGTH, "is not a page token issued by this service"),
+    pageToken,
     order: listOrder,
     topics,
   })
   .transform((request, ctx): ListQuery => {
-    const scope = { userId: request.userId, direction: request.order, anyTopics: request.topics };
-    let after;
-    if (request.pageToken !== "") {
-      try {
-        after = decodePageToken(request.pageToken, scope);
-      } catch (err) {
-        if (!(err instanceof InvalidPageTokenError)) throw err;
-        ctx.addIssue({ code: "custom", path: ["pageToken"], message: err.message });
-        return z.NEVER;
-      }
-    }
-    return { ...scope, pageSize: request.pageSize, after };
+    const query = { userId: request.userId, direction: request.order, anyTopics: request.topics };
+    const after = pageCursor(request.pageToken, listingScope(query), ctx);
+    return { ...query, pageSize: request.pageSize, after };
   });
 
 const searchRequest = z
@@ -188,16 +202,22 @@ const searchRequest = z
     topics,
     retrievalMethod,
     limit: boundedCount(LIMITS.searchLimit),
+    pageToken,
   })
-  .transform(
-    (r): SearchQuery => ({
-      userId: r.userId,
-      text: r.query,
-      anyTopics: r.topics,
-      direction: r.retrievalMethod,
-      limit: r.limit,
-    }),
-  );
+  .transform((r, ctx): SearchQuery => {
+    const query = { userId: r.userId, text: r.query, anyTopics: r.topics, direction: r.retrievalMethod, limit: r.limit };
+    return { ...query, after: pageCursor(r.pageToken, searchScope(query), ctx) };
+  });
+
+/** The scope a list page token is bound to. */
+export function listingScope(query: Pick<ListQuery, "userId" | "direction" | "anyTopics">): ListingScope {
+  return { method: "list", userId: query.userId, direction: query.direction, anyTopics: query.anyTopics, text: "" };
+}
+
+/** The scope a search page token is bound to. */
+export function searchScope(query: Pick<SearchQuery, "userId" | "direction" | "anyTopics" | "text">): ListingScope {
+  return { method: "search", userId: query.userId, direction: query.direction, anyTopics: query.anyTopics, text: query.text };
+}
 
 const replaceRequest = z
   .object({

@@ -194,10 +194,17 @@ export async function importAgno(source: ImportSource, store: MemoryStore, batch
     report.alreadyPresent += batch.length - written;
     batch = [];
   };
+  // Ids are compared in NFC (identifiers.ts): two rows whose ids differ only
+  // in normalization are one memory; the later one is reported, not merged.
+  const seen = new Set<string>();
   for await (const row of readAgnoMemories(source)) {
     report.read++;
     try {
-      batch.push(toRecord(row));
+      const record = toRecord(row);
+      const key = JSON.stringify([record.userId, record.memoryId]);
+      if (seen.has(key)) throw new Error("same user and memory id as an earlier row, once both are in Unicode NFC");
+      seen.add(key);
+      batch.push(record);
     } catch (err) {
       report.invalid.push({ id: row.id, reason: (err as Error).message });
     }

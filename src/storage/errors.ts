@@ -66,6 +66,30 @@ export class ConflictError extends StorageError {}
 /** The database cannot be reached or is shutting down; retrying later may succeed. */
 export class UnavailableError extends StorageError {}
 
+/**
+ * The database file at the configured path is no longer the one the store
+ * opened (deleted or replaced under the running server): writes would go to
+ * a file nobody will ever open again. Unavailable until an operator restarts.
+ */
+export class StorageLostError extends UnavailableError {}
+
+/**
+ * A lock the operation needed stayed held by another transaction longer
+ * than the database allows a wait (PostgreSQL lock_timeout, SQLite's busy
+ * timeout). Nothing was written; retrying later may succeed.
+ */
+export class StorageBusyError extends StorageError {}
+
+/** Too much work is waiting already; the call was refused before it started. Retrying later may succeed. */
+export class OverloadedError extends StorageError {}
+
+/**
+ * The database has no room for the write (a full disk or a size quota).
+ * Nothing of the failed operation was stored; writes may succeed again once
+ * space is freed, reads keep working.
+ */
+export class StorageFullError extends StorageError {}
+
 /** The caller's deadline passed before the database answered. */
 export class DeadlineExceededError extends StorageError {}
 

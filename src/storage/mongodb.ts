@@ -12,11 +12,16 @@
  * created without a request id gets a key no request id can have
  * (`\u0001` + its memory id: request ids hold no control characters).
  *
- * A batch is not a transaction here (FerretDB and standalone MongoDB have
- * none): ids are checked up front, and when an insert still fails the
+ * A batch is one multi-document transaction where the deployment has them
+ * (a replica set or a sharded cluster). Elsewhere (FerretDB, a standalone
+ * mongod) ids are checked up front, and when an insert still fails the
  * entries this batch created are deleted again before the error is
- * reported. A reader can see such entries for that instant, and a crash
- * in between can leave them; the README states this difference.
+ * reported: a reader can see such entries for that instant, and a crash in
+ * between can leave them (the proto's BatchAddUserMemories states this).
+ *
+ * A write's time comes after the newest update time the user's memories
+ * carry (one indexed read before the write, see `timeAfter`), so the order
+ * of a user's memories follows the order of writes across replicas.
  *
  * Times are BSON dates (`create_time`, `update_time`, for people and
  * tools) plus the same instants in microseconds (`create_us`, `update_us`),
@@ -24,7 +29,7 @@
  *
  * @module
  */
-import { type Collection, type Document, type Filter, type IndexDescription, MongoClient, MongoServerError } from "mongodb";
+import { type ClientSession, type Collection, type Document, type Filter, type IndexDescription, MongoClient, MongoServerError } from "mongodb";
 import {
   AlreadyExistsError,
   ConflictError,
@@ -36,9 +41,10 @@ import {
   StorageError,
   UnavailableError,
 } from "./errors.js";
-import { foldForSearch, newEtag, newMemoryId, nowMicros, remainingMs, requestFingerprint, toPage } from "./records.js";
+import { byUpdateTime, foldForSearch, newEtag, newMemoryId, remainingMs, requestFingerprint, timeAfter, toPage } from "./records.js";
 import type {
   ClearScope,
+  Cursor,
   ListQuery,
   MemoryDeletion,
   MemoryRecord,
@@ -133,6 +139,12 @@ function toDocument(record: MemoryRecord, requestId: string | undefined, fingerp
   return doc;
 }
 
+/** Documents after `cursor` in a listing by `field` (then memory id), newest or oldest first. */
+function after(field: "create_us" | "update_us", newest: boolean, cursor: Cursor): Filter<MemoryDocument>[] {
+  const op = newest ? "$lt" : "$gt";
+  return [{ [field]: { [op]: cursor.time } }, { [field]: cursor.time, memory_id: { [op]: cursor.memoryId } }];
+}
+
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
 const NETWORK_ERRORS = new Set([
@@ -179,6 +191,8 @@ interface Connection {
   readonly memories: Collection<MemoryDocument>;
   readonly claims: Collection<EtagClaim> | undefined;
   readonly pool: PoolStats;
+  /** Whether the deployment runs multi-document transactions (a replica set or mongos). */
+  readonly transactions: boolean;
   /** Operations running on this client; a replaced client is closed once they are done. */
   active: number;
   replaced: boolean;
@@ -202,7 +216,9 @@ async function connect(options: MongoOptions): Promise<Connection> {
     const db = client.db(options.database);
     const info = await client.db("admin").command({ buildInfo: 1 });
     const claims = info.ferretdbVersion === undefined ? undefined : db.collection<EtagClaim>(`${options.collection}_etag_claims`);
-    return { client, memories: db.collection<MemoryDocument>(options.collection), claims, pool, active: 0, replaced: false };
+    const hello = await client.db("admin").command({ hello: 1 });
+    const transactions = info.ferretdbVersion === undefined && (hello.setName !== undefined || hello.msg === "isdbgrid");
+    return { client, memories: db.collection<MemoryDocument>(options.collection), claims, pool, transactions, active: 0, replaced: false };
   } catch (err) {
     await client.close().catch(() => {});
     throw translate(err);
@@ -291,12 +307,14 @@ export class MongoStore implements MemoryStore {
 
   async add(memories: readonly NewMemory[], options?: OperationOptions): Promise<MemoryRecord[]> {
     return this.#run(async () => {
+      if (memories.length > 1 && this.#connection.transactions) return this.#addInTransaction(memories, options);
       if (memories.length > 1) await this.#checkIdsFree(memories, options);
+      const latest = await this.#latestUpdates(memories, options);
       const created: MemoryDocument[] = [];
       try {
         const results: MemoryRecord[] = [];
         for (const [index, memory] of memories.entries()) {
-          const { record, inserted } = await this.#addOne(memory, index, options);
+          const { record, inserted } = await this.#addOne(memory, index, latest.get(memory.userId), options);
           if (inserted) created.push(inserted);
           results.push(record);
         }
@@ -312,14 +330,89 @@ export class MongoStore implements MemoryStore {
     });
   }
 
+  /**
+   * A batch as one transaction: retried entries (a request id seen before)
+   * return their memory, ids are checked, then every new memory is
+   * inserted; a crash at any point leaves all or none of them.
+   */
+  async #addInTransaction(memories: readonly NewMemory[], options: OperationOptions | undefined): Promise<MemoryRecord[]> {
+    const session = this.#connection.client.startSession();
+    try {
+      return await session.withTransaction(async () => {
+        await this.#checkIdsFree(memories, options, session);
+        const latest = await this.#latestUpdates(memories, options, session);
+        const results: MemoryRecord[] = [];
+        const inserts: MemoryDocument[] = [];
+        for (const [index, memory] of memories.entries()) {
+          const earlier = await this.#earlierRequest(memory, index, options, session);
+          if (earlier) {
+            results.push(earlier);
+            continue;
+          }
+          const record = this.#newRecord(memory, latest.get(memory.userId));
+          inserts.push(toDocument(record, memory.requestId, memory.requestId === undefined ? undefined : requestFingerprint(memory)));
+          results.push(record);
+        }
+        if (inserts.length > 0) await this.#memories.insertMany(inserts, { session, ...timeout(options) });
+        return results;
+      });
+    } finally {
+      await session.endSession();
+    }
+  }
+
+  /** The memory an earlier creation with this request id made, when there was one; `RequestIdReusedError` for other content. */
+  async #earlierRequest(memory: NewMemory, index: number, options: OperationOptions | undefined, session?: ClientSession): Promise<MemoryRecord | undefined> {
+    if (memory.requestId === undefined) return undefined;
+    const earlier = await this.#memories.findOne({ user_id: memory.userId, request_key: memory.requestId }, { session, ...timeout(options) });
+    if (!earlier) return undefined;
+    if (earlier.request_fingerprint !== requestFingerprint(memory)) throw new RequestIdReusedError(memory.requestId, index);
+    return toRecord(earlier);
+  }
+
+  /** The newest update time among the user's memories (see `timeAfter`). */
+  async #latestUpdate(userId: string, options: OperationOptions | undefined, session?: ClientSession): Promise<number | undefined> {
+    const latest = await this.#memories.findOne(
+      { user_id: userId },
+      { sort: { update_us: -1 }, projection: { update_us: 1 }, session, ...timeout(options) },
+    );
+    return latest?.update_us;
+  }
+
+  /**
+   * The latest update time of each user a batch writes to, read once per
+   * user: within the batch the process clock keeps the entries in order.
+   */
+  async #latestUpdates(memories: readonly NewMemory[], options: OperationOptions | undefined, session?: ClientSession) {
+    const latest = new Map<string, number | undefined>();
+    for (const { userId } of memories) {
+      if (!latest.has(userId)) latest.set(userId, await this.#latestUpdate(userId, options, session));
+    }
+    return latest;
+  }
+
+  #newRecord(memory: NewMemory, latest: number | undefined): MemoryRecord {
+    const now = timeAfter(latest);
+    return {
+      userId: memory.userId,
+      memoryId: memory.memoryId ?? newMemoryId(),
+      memory: memory.memory,
+      topics: memory.topics,
+      input: memory.input,
+      createTime: now,
+      updateTime: now,
+      etag: newEtag(),
+    };
+  }
+
   /** Refuses a batch whose client-chosen ids exist before inserting anything. */
-  async #checkIdsFree(memories: readonly NewMemory[], options: OperationOptions | undefined): Promise<void> {
+  async #checkIdsFree(memories: readonly NewMemory[], options: OperationOptions | undefined, session?: ClientSession): Promise<void> {
     const wanted = memories.flatMap((m, index) => (m.memoryId === undefined ? [] : [{ index, userId: m.userId, memoryId: m.memoryId }]));
     if (wanted.length === 0) return;
     const taken = await this.#memories
       .find(
         { $or: wanted.map((w) => ({ user_id: w.userId, memory_id: w.memoryId })) },
-        { projection: { user_id: 1, memory_id: 1, request_key: 1 }, ...timeout(options) },
+        { projection: { user_id: 1, memory_id: 1, request_key: 1 }, session, ...timeout(options) },
       )
       .toArray();
     for (const w of wanted) {
@@ -332,19 +425,10 @@ export class MongoStore implements MemoryStore {
   async #addOne(
     memory: NewMemory,
     index: number,
+    latest: number | undefined,
     options: OperationOptions | undefined,
   ): Promise<{ record: MemoryRecord; inserted?: MemoryDocument }> {
-    const now = nowMicros();
-    const record: MemoryRecord = {
-      userId: memory.userId,
-      memoryId: memory.memoryId ?? newMemoryId(),
-      memory: memory.memory,
-      topics: memory.topics,
-      input: memory.input,
-      createTime: now,
-      updateTime: now,
-      etag: newEtag(),
-    };
+    const record = this.#newRecord(memory, latest);
     const fingerprint = memory.requestId === undefined ? undefined : requestFingerprint(memory);
     const doc = toDocument(record, memory.requestId, fingerprint);
     try {
@@ -353,13 +437,8 @@ export class MongoStore implements MemoryStore {
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       // Which unique index refused it: the request id (a retry) or the memory id?
-      if (memory.requestId !== undefined) {
-        const earlier = await this.#memories.findOne({ user_id: memory.userId, request_key: memory.requestId }, timeout(options));
-        if (earlier) {
-          if (earlier.request_fingerprint !== fingerprint) throw new RequestIdReusedError(memory.requestId, index);
-          return { record: toRecord(earlier) };
-        }
-      }
+      const earlier = await this.#earlierRequest(memory, index, options);
+      if (earlier) return { record: earlier };
       throw new AlreadyExistsError(record.userId, record.memoryId, index, { cause: err });
     }
   }
@@ -384,10 +463,7 @@ export class MongoStore implements MemoryStore {
   async list(query: ListQuery, options?: OperationOptions): Promise<Page> {
     const newest = query.direction === "newest";
     const filter: Filter<MemoryDocument> = { user_id: query.userId };
-    if (query.after) {
-      const op = newest ? "$lt" : "$gt";
-      filter.$or = [{ create_us: { [op]: query.after.time } }, { create_us: query.after.time, memory_id: { [op]: query.after.memoryId } }];
-    }
+    if (query.after) filter.$or = after("create_us", newest, query.after);
     if (query.anyTopics.length) filter.topics = { $in: [...query.anyTopics] };
     const dir = newest ? -1 : 1;
     const docs = await this.#run(() =>
@@ -400,19 +476,25 @@ export class MongoStore implements MemoryStore {
     return toPage(docs, query.pageSize, toRecord);
   }
 
-  async search(query: SearchQuery, options?: OperationOptions): Promise<MemoryRecord[]> {
+  async search(query: SearchQuery, options?: OperationOptions): Promise<Page> {
     const filter: Filter<MemoryDocument> = { user_id: query.userId };
     if (query.text !== "") filter.memory_folded = { $regex: escapeRegex(foldForSearch(query.text)) };
     if (query.anyTopics.length) filter.topics = { $in: [...query.anyTopics] };
+    if (query.after) filter.$or = after("update_us", query.direction === "newest", query.after);
     const dir = query.direction === "newest" ? -1 : 1;
     const docs = await this.#run(() =>
-      this.#memories.find(filter, timeout(options)).sort({ update_us: dir, memory_id: dir }).limit(query.limit).toArray(),
+      this.#memories
+        .find(filter, timeout(options))
+        .sort({ update_us: dir, memory_id: dir })
+        .limit(query.limit + 1)
+        .toArray(),
     );
-    return docs.map(toRecord);
+    return toPage(docs, query.limit, toRecord, byUpdateTime);
   }
 
   async replace(replacement: MemoryReplacement, options?: OperationOptions): Promise<MemoryRecord> {
     const { userId, memoryId } = replacement;
+    const latest = await this.#run(() => this.#latestUpdate(userId, options));
     const record: MemoryRecord = {
       userId,
       memoryId,
@@ -420,7 +502,7 @@ export class MongoStore implements MemoryStore {
       topics: replacement.topics,
       input: replacement.input,
       createTime: 0, // kept by the database, read back below
-      updateTime: nowMicros(),
+      updateTime: timeAfter(latest),
       etag: newEtag(),
     };
     const update: Document = { $set: contentFields(record) };

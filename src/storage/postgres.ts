@@ -24,10 +24,23 @@ import {
   isSocketError,
   NotFoundError,
   RequestIdReusedError,
+  StorageBusyError,
   StorageError,
   UnavailableError,
 } from "./errors.js";
-import { foldForSearch, newEtag, newMemoryId, nowMicros, remainingMs, requestFingerprint, SEARCH_WINDOW, startCursor, toPage, trigramSearchable } from "./records.js";
+import {
+  byUpdateTime,
+  foldForSearch,
+  newEtag,
+  newMemoryId,
+  nowMicros,
+  remainingMs,
+  requestFingerprint,
+  SEARCH_WINDOW,
+  startCursor,
+  toPage,
+  trigramSearchable,
+} from "./records.js";
 import type {
   ClearScope,
   ListQuery,
@@ -127,9 +140,13 @@ function containsPattern(text: string): string {
 function translate(err: unknown): Error {
   if (err instanceof StorageError || !(err instanceof Error)) return err as Error;
   const code = (err as { code?: string }).code ?? "";
-  if (code === "40001" || code === "40P01" || code === "55P03") {
+  if (code === "40001" || code === "40P01") {
     return new ConflictError("transaction conflicted with a concurrent one", { cause: err });
   }
+  // lock_timeout: another transaction held the row for longer than the database allows a wait.
+  if (code === "55P03") return new StorageBusyError("a lock the write needed was held too long by another transaction", { cause: err });
+  // statement_timeout (or an administrator's cancel): the database gave up on the statement.
+  if (code === "57014") return new DeadlineExceededError("PostgreSQL cancelled the statement (statement_timeout)", { cause: err });
   if (
     code.startsWith("08") ||
     code.startsWith("53") ||
@@ -161,57 +178,65 @@ export function statements(schema: string) {
     return `ORDER BY memories.${column} ${dir}, memories.memory_id ${dir}`;
   };
   const topicFilter = (param: string) => `(${param}::text[] IS NULL OR topics && ${param}::text[])`;
+  const after = (column: string, direction: SortDirection, time: string, memoryId: string) =>
+    `(memories.${column}, memories.memory_id) ${direction === "newest" ? "<" : ">"} (${fromMicros(time)}, ${memoryId})`;
   const list = (direction: SortDirection) =>
-    select(
-      `user_id = $1 AND (create_time, memory_id) ${direction === "newest" ? "<" : ">"} (${fromMicros("$2")}, $3) AND ${topicFilter("$4")}`,
-      orderBy("create_time", direction),
-      "LIMIT $5",
-    );
+    select(`user_id = $1 AND ${after("create_time", direction, "$2", "$3")} AND ${topicFilter("$4")}`, orderBy("create_time", direction), "LIMIT $5");
   // Text search, like SQLite's, first checks the user's newest (or oldest)
-  // $5 memories, then asks the trigram index; the planner cannot tell a
+  // $7 memories, then asks the trigram index; the planner cannot tell a
   // frequent word (walk the time index) from a rare one (trigram index).
   // Without text the query must not mention the trigram column, or the
   // planner may pick the trigram index for a filter that matches all.
+  // $4 and $5 are the page's cursor, $6 the LIKE pattern.
   const search = (direction: SortDirection) => {
     const order = orderBy("update_time", direction);
-    const where = `user_id = $1 AND ${topicFilter("$2")}`;
+    const where = `user_id = $1 AND ${topicFilter("$2")} AND ${after("update_time", direction, "$4", "$5")}`;
     return {
       all: select(where, order, "LIMIT $3"),
-      text: select(`${where} AND memory_folded LIKE $4`, order, "LIMIT $3"),
-      window: `SELECT ${COLUMNS} FROM (SELECT * FROM ${table} WHERE ${where} ${order} LIMIT $5) AS memories
-        WHERE memory_folded LIKE $4 ${order} LIMIT $3`,
+      text: select(`${where} AND memory_folded LIKE $6`, order, "LIMIT $3"),
+      window: `SELECT ${COLUMNS} FROM (SELECT * FROM ${table} AS memories WHERE ${where} ${order} LIMIT $7) AS memories
+        WHERE memory_folded LIKE $6 ${order} LIMIT $3`,
       // MATERIALIZED: planned without the LIMIT, so the planner takes the trigram index.
-      index: `WITH matches AS MATERIALIZED (SELECT * FROM ${table} WHERE ${where} AND memory_folded LIKE $4)
+      index: `WITH matches AS MATERIALIZED (SELECT * FROM ${table} AS memories WHERE ${where} AND memory_folded LIKE $6)
         SELECT ${COLUMNS} FROM matches AS memories ${order} LIMIT $3`,
     };
   };
-  const setContent = `memory = $3, memory_folded = $4, topics = $5, input = $6, update_time = ${fromMicros("$7")}, etag = $8`;
+  // A write's time: $7, but after every update time the user's memories
+  // carry (see timeAfter in records.ts), read in the same statement.
+  const writeTime = `GREATEST(${fromMicros("$7")}, (SELECT max(update_time) FROM ${table} WHERE user_id = $1) + interval '1 microsecond')`;
+  const times = `${micros("create_time")} AS create_time, ${micros("update_time")} AS update_time`;
   return {
     get: select("user_id = $1 AND memory_id = $2"),
     exists: `SELECT 1 FROM ${table} WHERE user_id = $1 AND memory_id = $2`,
     byRequestId: `SELECT ${COLUMNS}, request_fingerprint FROM ${table} WHERE user_id = $1 AND request_id = $2`,
     insert: `INSERT INTO ${table} (user_id, memory_id, memory, memory_folded, topics, input, create_time, update_time, etag, request_id, request_fingerprint)
-      VALUES ($1, $2, $3, $4, $5, $6, ${fromMicros("$7")}, ${fromMicros("$7")}, $8, $9, $10)
+      SELECT $1, $2, $3, $4, $5, $6, t, t, $8, $9, $10 FROM (SELECT ${writeTime} AS t) AS now
       ON CONFLICT (user_id, request_id) WHERE request_id IS NOT NULL DO NOTHING
-      RETURNING 1`,
+      RETURNING ${times}`,
     importOne: `INSERT INTO ${table} (user_id, memory_id, memory, memory_folded, topics, input, create_time, update_time, etag)
       VALUES ($1, $2, $3, $4, $5, $6, ${fromMicros("$9")}, ${fromMicros("$7")}, $8)
       ON CONFLICT (user_id, memory_id) DO NOTHING`,
-    update: `UPDATE ${table} SET ${setContent}
+    update: `UPDATE ${table} SET memory = $3, memory_folded = $4, topics = $5, input = $6, update_time = ${writeTime}, etag = $8
       WHERE user_id = $1 AND memory_id = $2 AND ($9::text IS NULL OR etag = $9)
-      RETURNING ${micros("create_time")} AS create_time`,
+      RETURNING ${times}`,
     upsert: `INSERT INTO ${table} (user_id, memory_id, memory, memory_folded, topics, input, create_time, update_time, etag)
-      VALUES ($1, $2, $3, $4, $5, $6, ${fromMicros("$7")}, ${fromMicros("$7")}, $8)
+      SELECT $1, $2, $3, $4, $5, $6, t, t, $8 FROM (SELECT ${writeTime} AS t) AS now
       ON CONFLICT (user_id, memory_id) DO UPDATE SET
         memory = EXCLUDED.memory, memory_folded = EXCLUDED.memory_folded, topics = EXCLUDED.topics,
         input = EXCLUDED.input, update_time = EXCLUDED.update_time, etag = EXCLUDED.etag
-      RETURNING ${micros("create_time")} AS create_time`,
+      RETURNING ${times}`,
     delete: `DELETE FROM ${table} WHERE user_id = $1 AND memory_id = $2 AND ($3::text IS NULL OR etag = $3)`,
     clearUser: `DELETE FROM ${table} WHERE user_id = $1`,
     clearAll: `DELETE FROM ${table}`,
     list: { newest: list("newest"), oldest: list("oldest") },
     search: { newest: search("newest"), oldest: search("oldest") },
   };
+}
+
+/** The times a write's RETURNING clause reads back. */
+interface WrittenTimes {
+  create_time: string;
+  update_time: string;
 }
 
 /** Runs one statement on the pool, or on the connection of a session. */
@@ -274,12 +299,12 @@ export class PostgresStore implements MemoryStore {
     const fingerprint = memory.requestId === undefined ? null : requestFingerprint(memory);
     let inserted;
     try {
-      inserted = await query(this.#sql.insert, [...contentParams(record), memory.requestId ?? null, fingerprint]);
+      inserted = await query<WrittenTimes>(this.#sql.insert, [...contentParams(record), memory.requestId ?? null, fingerprint]);
     } catch (err) {
       if (isUniqueViolation(err, "memories_pkey")) throw new AlreadyExistsError(record.userId, record.memoryId, index, { cause: err });
       throw err;
     }
-    if (inserted.rowCount === 1) return record;
+    if (inserted.rows[0]) return withTimes(record, inserted.rows[0]);
     // The request id exists: this is a retry, or a reuse for something else.
     const earlier = await query<Row & { request_fingerprint: string }>(this.#sql.byRequestId, [memory.userId, memory.requestId]);
     const row = earlier.rows[0];
@@ -319,19 +344,21 @@ export class PostgresStore implements MemoryStore {
     return toPage(rows, listing.pageSize, toRecord);
   }
 
-  async search(search: SearchQuery, options?: OperationOptions): Promise<MemoryRecord[]> {
+  async search(search: SearchQuery, options?: OperationOptions): Promise<Page> {
     const statements = this.#sql.search[search.direction];
-    const params: unknown[] = [search.userId, search.anyTopics.length ? search.anyTopics : null, search.limit];
+    const after = search.after ?? startCursor(search.direction);
+    const limit = search.limit + 1; // one more says whether another page follows
+    const params: unknown[] = [search.userId, search.anyTopics.length ? search.anyTopics : null, limit, after.time, after.memoryId];
     const text = foldForSearch(search.text);
     const rows = await this.#run(options, async (query) => {
       if (text === "") return (await query<Row>(statements.all, params)).rows;
       params.push(containsPattern(text));
       if (!trigramSearchable(text)) return (await query<Row>(statements.text, params)).rows; // the planner's choice
       const recent = (await query<Row>(statements.window, [...params, SEARCH_WINDOW])).rows;
-      if (recent.length >= search.limit) return recent;
+      if (recent.length >= limit) return recent;
       return (await query<Row>(statements.index, params)).rows;
     });
-    return rows.map(toRecord);
+    return toPage(rows, search.limit, toRecord, byUpdateTime);
   }
 
   async replace(replacement: MemoryReplacement, options?: OperationOptions): Promise<MemoryRecord> {
@@ -342,7 +369,7 @@ export class PostgresStore implements MemoryStore {
       memory: replacement.memory,
       topics: replacement.topics,
       input: replacement.input,
-      createTime: 0, // kept by the database, read back below
+      createTime: 0, // set by the database, read back below
       updateTime: nowMicros(),
       etag: newEtag(),
     };
@@ -350,10 +377,10 @@ export class PostgresStore implements MemoryStore {
       const params = contentParams(record);
       const upsert = replacement.allowMissing && replacement.etag === undefined;
       const result = upsert
-        ? await query<{ create_time: string }>(this.#sql.upsert, params)
-        : await query<{ create_time: string }>(this.#sql.update, [...params, replacement.etag ?? null]);
+        ? await query<WrittenTimes>(this.#sql.upsert, params)
+        : await query<WrittenTimes>(this.#sql.update, [...params, replacement.etag ?? null]);
       const row = result.rows[0];
-      if (row) return { ...record, createTime: Number(row.create_time) };
+      if (row) return withTimes(record, row);
       const exists = (await query(this.#sql.exists, [userId, memoryId])).rowCount === 1;
       if (exists || replacement.allowMissing) throw new EtagMismatchError(userId, memoryId);
       throw new NotFoundError(userId, memoryId);
@@ -498,7 +525,12 @@ function prepared(text: string, values: unknown[] | undefined): pg.QueryConfig {
 /** For "error" events whose error also reaches the caller through a failing query. */
 const ignore = () => {};
 
-/** Parameters $1..$8 shared by insert, update and upsert. */
+/** The record with the times its write's RETURNING clause read back. */
+function withTimes(record: MemoryRecord, times: WrittenTimes): MemoryRecord {
+  return { ...record, createTime: Number(times.create_time), updateTime: Number(times.update_time) };
+}
+
+/** Parameters $1..$8 shared by insert, update and upsert; $7 is the time the write asks for (see writeTime). */
 function contentParams(record: MemoryRecord): unknown[] {
   return [
     record.userId,

@@ -22,6 +22,21 @@ export function nowMicros(): number {
   return lastMicros;
 }
 
+/**
+ * The time of a write to a user's memories: now, but always after
+ * `latest`, the newest update time the user's memories already carry. Read
+ * from the database in the same write, `latest` carries the order from one
+ * replica (or process) to the next: a write that follows another, through
+ * whichever server, sorts after it even when their clocks disagree or both
+ * fall in the same millisecond.
+ */
+export function timeAfter(latest: number | null | undefined): number {
+  const now = nowMicros();
+  if (latest === null || latest === undefined || now > latest) return now;
+  lastMicros = latest + 1;
+  return lastMicros;
+}
+
 export function newMemoryId(): string {
   return randomUUID();
 }
@@ -72,12 +87,20 @@ export function startCursor(direction: SortDirection): Cursor {
  * A page from the rows a listing fetched: backends ask for one row more
  * than the page holds, and that extra row only says that more follow.
  */
-export function toPage<Row>(rows: readonly Row[], pageSize: number, toRecord: (row: Row) => MemoryRecord): Page {
+export function toPage<Row>(
+  rows: readonly Row[],
+  pageSize: number,
+  toRecord: (row: Row) => MemoryRecord,
+  timeOf: (record: MemoryRecord) => number = (record) => record.createTime,
+): Page {
   const more = rows.length > pageSize;
   const memories = (more ? rows.slice(0, pageSize) : rows).map(toRecord);
   const last = memories.at(-1);
-  return { memories, next: more && last ? { time: last.createTime, memoryId: last.memoryId } : undefined };
+  return { memories, next: more && last ? { time: timeOf(last), memoryId: last.memoryId } : undefined };
 }
+
+/** The sort key of a search page: update time. */
+export const byUpdateTime = (record: MemoryRecord): number => record.updateTime;
 
 /**
  * How many of a user's newest (or oldest) memories a text search checks

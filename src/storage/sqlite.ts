@@ -1,39 +1,47 @@
 /**
  * The embedded default backend: one SQLite file through better-sqlite3.
  *
- * better-sqlite3 is synchronous, so a call runs start to finish without
- * yielding to the event loop: inside one process no two operations ever
- * interleave, and a deadline can only be checked before a call starts. Write transactions still use `BEGIN IMMEDIATE` so that several
- * processes sharing the file serialise on SQLite's write lock instead of
- * failing half-way through an upgrade from a read lock.
+ * better-sqlite3 is synchronous, so a call on the event loop runs start to
+ * finish without yielding: inside one process no two writes ever
+ * interleave. Writes and point reads run there; searches and filtered
+ * lists, whose cost depends on how much a user stores, run on reader
+ * threads (`sqlite-readers.ts`) so that they never stall other calls.
+ * Write transactions use `BEGIN IMMEDIATE` so that several processes
+ * sharing the file serialise on SQLite's write lock instead of failing
+ * half-way through an upgrade from a read lock.
  *
  * @module
  */
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { chmodSync, mkdirSync, type Stats, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import {
   AlreadyExistsError,
-  ConflictError,
+  DeadlineExceededError,
   EtagMismatchError,
   NotFoundError,
   RequestIdReusedError,
+  StorageBusyError,
   StorageError,
+  StorageFullError,
+  StorageLostError,
   UnavailableError,
 } from "./errors.js";
 import {
+  byUpdateTime,
   foldForSearch,
   newEtag,
   newMemoryId,
-  nowMicros,
   remainingMs,
   requestFingerprint,
   SEARCH_WINDOW,
   startCursor,
+  timeAfter,
   toPage,
   trigramSearchable,
 } from "./records.js";
+import { ReaderError, type ReadStep, SqliteReaders } from "./sqlite-readers.js";
 import type {
   ClearScope,
   ListQuery,
@@ -59,7 +67,15 @@ export interface SqliteOptions {
   readonly synchronous: "normal" | "full";
   /** How long a write waits for another process's lock before giving up. */
   readonly busyTimeoutMs: number;
+  /**
+   * Reader threads for searches and filtered lists; 0 runs them on the
+   * event loop (always so for ":memory:", which other connections cannot open).
+   */
+  readonly readerThreads: number;
 }
+
+/** Nice value of the reader threads: under CPU contention the event loop (gets, writes, health) goes first. */
+const READER_NICE = 10;
 
 /**
  * Versioned schema migrations; `PRAGMA user_version` records how many have
@@ -147,37 +163,49 @@ function topicsParam(topics: readonly string[]): string | null {
 const TOPIC_FILTER = `(:topics IS NULL OR EXISTS (
   SELECT 1 FROM json_each(memories.topics) AS t WHERE t.value IN (SELECT value FROM json_each(:topics))))`;
 
+/**
+ * `condition`, evaluated only after `memoryd_before_deadline()` (CASE fixes
+ * the order), so every row a statement examines checks the call's deadline
+ * and a statement cannot run past it.
+ */
+const withinDeadline = (condition: string) => `CASE WHEN memoryd_before_deadline() THEN ${condition} END`;
+
 function orderBy(column: string, direction: SortDirection): string {
   const dir = direction === "newest" ? "DESC" : "ASC";
   return `ORDER BY ${column} ${dir}, memory_id ${dir}`;
 }
 
+/** Rows strictly after the cursor (:time, :memoryId) in the listing's direction. */
+function after(column: string, direction: SortDirection): string {
+  return `(${column}, memory_id) ${direction === "newest" ? "<" : ">"} (:time, :memoryId)`;
+}
+
 /** Exported, like `searchSql`, so the tests can ask SQLite for the plans of exactly these statements. */
 export function listSql(direction: SortDirection): string {
-  const after = direction === "newest" ? "<" : ">";
   return `SELECT ${COLUMNS} FROM memories
-    WHERE user_id = :userId AND (create_time, memory_id) ${after} (:time, :memoryId) AND ${TOPIC_FILTER}
+    WHERE user_id = :userId AND ${after("create_time", direction)} AND ${withinDeadline(TOPIC_FILTER)}
     ${orderBy("create_time", direction)} LIMIT :limit`;
 }
 
 /**
  * Text search runs in one of three ways (see `search`): a scan of the
  * user's memories in order, that scan cut off after :window memories, or
- * the trigram index.
+ * the trigram index. Each starts after the page's cursor.
  */
 export function searchSql(direction: SortDirection) {
   const order = orderBy("update_time", direction);
+  const start = `user_id = :userId AND ${after("update_time", direction)}`;
   return {
     scan: `SELECT ${COLUMNS} FROM memories
-      WHERE user_id = :userId AND (:text = '' OR instr(memory_folded, :text) > 0) AND ${TOPIC_FILTER}
+      WHERE ${start} AND ${withinDeadline(`(:text = '' OR instr(memory_folded, :text) > 0) AND ${TOPIC_FILTER}`)}
       ${order} LIMIT :limit`,
     window: `SELECT ${COLUMNS} FROM (
-        SELECT ${COLUMNS}, memory_folded FROM memories WHERE user_id = :userId AND ${TOPIC_FILTER} ${order} LIMIT :window)
+        SELECT ${COLUMNS}, memory_folded FROM memories WHERE ${start} AND ${withinDeadline(TOPIC_FILTER)} ${order} LIMIT :window)
       WHERE instr(memory_folded, :text) > 0 ${order} LIMIT :limit`,
     // CROSS JOIN keeps SQLite from walking the user's whole time index and
     // probing the match for every row: the few candidates come first.
     index: `SELECT ${COLUMNS} FROM memories_trigrams CROSS JOIN memories ON memories.id = memories_trigrams.rowid
-      WHERE memories_trigrams MATCH :match AND user_id = :userId AND instr(memory_folded, :text) > 0 AND ${TOPIC_FILTER}
+      WHERE memories_trigrams MATCH :match AND ${start} AND ${withinDeadline(`instr(memory_folded, :text) > 0 AND ${TOPIC_FILTER}`)}
       ${order} LIMIT :limit`,
   };
 }
@@ -248,37 +276,76 @@ function mapValues<K extends string, V, R>(object: Record<K, V>, map: (value: V)
   return Object.fromEntries(Object.entries(object).map(([key, value]) => [key, map(value as V)])) as Record<K, R>;
 }
 
-/** Translates better-sqlite3's errors (which carry SQLite's extended result code) into storage errors. */
+/** Thrown by `memoryd_before_deadline` on the event loop's connection. */
+class DeadlinePassed extends Error {}
+
+/**
+ * Translates better-sqlite3's errors (which carry SQLite's extended result
+ * code), also as a reader thread reports them, into storage errors.
+ */
 function translate(err: unknown): Error {
-  if (err instanceof StorageError || !(err instanceof Database.SqliteError)) return err as Error;
-  const code = err.code;
+  if (err instanceof DeadlinePassed) return new DeadlineExceededError("the call's deadline passed during the query", { cause: err });
+  if (err instanceof StorageError || !(err instanceof Database.SqliteError || err instanceof ReaderError)) return err as Error;
+  const code = err.code ?? "";
   if (code === "SQLITE_BUSY" || code.startsWith("SQLITE_BUSY_") || code.startsWith("SQLITE_LOCKED")) {
-    return new ConflictError("database is locked by another writer", { cause: err });
+    return new StorageBusyError("the database stayed locked by another process longer than busy_timeout_ms", { cause: err });
   }
-  if (code.startsWith("SQLITE_IOERR") || code.startsWith("SQLITE_CANTOPEN") || code === "SQLITE_FULL" || code.startsWith("SQLITE_READONLY")) {
+  if (code === "SQLITE_FULL") return new StorageFullError("the database's disk is full: nothing was written", { cause: err });
+  if (code.startsWith("SQLITE_IOERR") || code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_READONLY")) {
     return new UnavailableError(`database file cannot be written (${code})`, { cause: err });
   }
   return new StorageError(`sqlite: ${err.message} (${code})`, { cause: err });
 }
 
+/** A write waiting for the next group commit. */
+interface PendingWrite {
+  readonly options: OperationOptions | undefined;
+  readonly operation: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Which file a path names: its device and inode. */
+type FileIdentity = Pick<Stats, "dev" | "ino">;
+
+function identity(path: string): FileIdentity | undefined {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats && { dev: stats.dev, ino: stats.ino };
+}
+
+const sameFile = (a: FileIdentity | undefined, b: FileIdentity | undefined) => a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
+
 export class SqliteStore implements MemoryStore {
   readonly backend = "sqlite";
   readonly #db: Database.Database;
   readonly #statements;
+  /** Reader threads for searches and filtered lists; undefined: they run on the event loop. */
+  readonly #readers: SqliteReaders | undefined;
+  /** The database file (and WAL) this connection opened, to notice when the path no longer names them. */
+  readonly #file: { readonly path: string; readonly db: FileIdentity | undefined; wal: FileIdentity | undefined } | undefined;
   /** Writes waiting for the next group commit (see `#write`). */
-  #pending: {
-    options: OperationOptions | undefined;
-    operation: () => unknown;
-    resolve: (value: unknown) => void;
-    reject: (error: unknown) => void;
-  }[] = [];
+  #pending: PendingWrite[] = [];
+  /** The deadline `memoryd_before_deadline` enforces for statements on this connection. */
+  #deadline = Number.POSITIVE_INFINITY;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, options: SqliteOptions) {
     this.#db = db;
+    db.function("memoryd_before_deadline", { deterministic: false }, () => {
+      if (Date.now() >= this.#deadline) throw new DeadlinePassed("deadline passed");
+      return 1;
+    });
+    if (options.path !== ":memory:") {
+      const path = resolve(options.path);
+      this.#file = { path, db: identity(path), wal: identity(`${path}-wal`) };
+      if (options.readerThreads > 0) {
+        this.#readers = new SqliteReaders({ path, threads: options.readerThreads, busyTimeoutMs: options.busyTimeoutMs, nice: READER_NICE });
+      }
+    }
     const prepare = (sql: string) => db.prepare(sql);
     const rows = (sql: string) => db.prepare(sql).raw(true);
     this.#statements = {
       get: rows(`SELECT ${COLUMNS} FROM memories WHERE user_id = ? AND memory_id = ?`),
+      latestUpdate: prepare(`SELECT max(update_time) FROM memories WHERE user_id = ?`).pluck(),
       etagOf: prepare(`SELECT etag FROM memories WHERE user_id = ? AND memory_id = ?`).pluck(),
       byRequestId: rows(`SELECT ${COLUMNS}, request_fingerprint FROM memories WHERE user_id = ? AND request_id = ?`),
       insert: prepare(
@@ -306,6 +373,12 @@ export class SqliteStore implements MemoryStore {
         oldest: mapValues(searchSql("oldest"), rows),
       },
       ping: prepare(`SELECT 1`).pluck(),
+      begin: prepare("BEGIN IMMEDIATE"),
+      commit: prepare("COMMIT"),
+      rollback: prepare("ROLLBACK"),
+      savepoint: prepare("SAVEPOINT memoryd_write"),
+      release: prepare("RELEASE memoryd_write"),
+      rollbackToSavepoint: prepare("ROLLBACK TO memoryd_write"),
     };
   }
 
@@ -322,7 +395,7 @@ export class SqliteStore implements MemoryStore {
       db.pragma("journal_mode = WAL");
       db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
       migrate(db);
-      return new SqliteStore(db);
+      return new SqliteStore(db, options);
     } catch (err) {
       db?.close();
       throw translate(err);
@@ -345,7 +418,7 @@ export class SqliteStore implements MemoryStore {
         return toRecord(earlier.slice(0, 8) as Row);
       }
     }
-    const now = nowMicros();
+    const now = timeAfter(this.#statements.latestUpdate.get(memory.userId) as number | null);
     const record: MemoryRecord = {
       userId: memory.userId,
       memoryId: memory.memoryId ?? newMemoryId(),
@@ -390,31 +463,55 @@ export class SqliteStore implements MemoryStore {
 
   async list(query: ListQuery, options?: OperationOptions): Promise<Page> {
     const after = query.after ?? startCursor(query.direction); // one statement serves every page
-    const rows = this.#read(
-      options,
-      () =>
-        this.#statements.list[query.direction].all({
-          userId: query.userId,
-          time: after.time,
-          memoryId: after.memoryId,
-          topics: topicsParam(query.anyTopics),
-          limit: query.pageSize + 1,
-        }) as Row[],
-    );
-    return toPage(rows, query.pageSize, toRecord);
+    const params = {
+      userId: query.userId,
+      time: after.time,
+      memoryId: after.memoryId,
+      topics: topicsParam(query.anyTopics),
+      limit: query.pageSize + 1,
+    };
+    // Unfiltered, a page is an index range of at most pageSize + 1 rows: cheap
+    // enough for the event loop. A topic filter may skip over any number of rows.
+    const steps = [{ sql: listSql(query.direction), params }];
+    const rows = query.anyTopics.length === 0 ? this.#read(options, () => this.#runSteps(steps)) : await this.#readElsewhere(query.userId, steps, options);
+    return toPage(rows as Row[], query.pageSize, toRecord);
   }
 
-  async search(query: SearchQuery, options?: OperationOptions): Promise<MemoryRecord[]> {
-    const statements = this.#statements.search[query.direction];
+  async search(query: SearchQuery, options?: OperationOptions): Promise<Page> {
+    const sql = searchSql(query.direction);
     const text = foldForSearch(query.text);
-    const params = { userId: query.userId, text, topics: topicsParam(query.anyTopics), limit: query.limit };
-    const rows = this.#read(options, () => {
-      if (!trigramSearchable(text)) return statements.scan.all(params) as Row[];
-      const recent = statements.window.all({ ...params, window: SEARCH_WINDOW }) as Row[];
-      if (recent.length >= query.limit) return recent;
-      return statements.index.all({ ...params, match: trigramQuery(query.userId, text) }) as Row[];
-    });
-    return rows.map(toRecord);
+    const after = query.after ?? startCursor(query.direction);
+    const limit = query.limit + 1; // one more says whether another page follows
+    const params = { userId: query.userId, text, topics: topicsParam(query.anyTopics), limit, time: after.time, memoryId: after.memoryId };
+    const steps: ReadStep[] = trigramSearchable(text)
+      ? [
+          { sql: sql.window, params: { ...params, window: SEARCH_WINDOW }, enough: limit },
+          { sql: sql.index, params: { ...params, match: trigramQuery(query.userId, text) } },
+        ]
+      : [{ sql: sql.scan, params }];
+    const rows = await this.#readElsewhere(query.userId, steps, options);
+    return toPage(rows as Row[], query.limit, toRecord, byUpdateTime);
+  }
+
+  /** Runs read steps on a reader thread, or on the event loop when the store has none. */
+  async #readElsewhere(userId: string, steps: ReadStep[], options: OperationOptions | undefined): Promise<unknown[]> {
+    if (!this.#readers) return this.#read(options, () => this.#runSteps(steps));
+    try {
+      remainingMs(options);
+      return await this.#readers.read(userId, steps, options?.deadline);
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+
+  /** The rows of the first step that returns `enough`, or of the last step. */
+  #runSteps(steps: readonly ReadStep[]): unknown[] {
+    let rows: unknown[] = [];
+    for (const step of steps) {
+      rows = this.#db.prepare(step.sql).raw(true).all(step.params);
+      if (step.enough !== undefined && rows.length >= step.enough) break;
+    }
+    return rows;
   }
 
   async replace(replacement: MemoryReplacement, options?: OperationOptions): Promise<MemoryRecord> {
@@ -437,7 +534,7 @@ export class SqliteStore implements MemoryStore {
         topics: replacement.topics,
         input: replacement.input,
         createTime: 0, // kept by the UPDATE, read back below
-        updateTime: nowMicros(),
+        updateTime: timeAfter(this.#statements.latestUpdate.get(userId) as number | null),
         etag: newEtag(),
       };
       const createTime = this.#statements.update.get(this.#rowParams(replaced)) as number;
@@ -462,12 +559,31 @@ export class SqliteStore implements MemoryStore {
   }
 
   async ping(options?: OperationOptions): Promise<void> {
-    this.#read(options, () => this.#statements.ping.get());
+    this.#read(options, () => {
+      this.#checkFile();
+      this.#statements.ping.get();
+    });
   }
 
   async close(): Promise<void> {
     if (this.#pending.length > 0) this.#commitPending();
+    await this.#readers?.close();
     if (this.#db.open) this.#db.close();
+  }
+
+  /**
+   * Fails with `StorageLostError` when the configured path no longer names
+   * the file this connection has open (deleted or replaced under the
+   * server): every later write would go to a file no restart will find.
+   */
+  #checkFile(): void {
+    const file = this.#file;
+    if (!file) return;
+    const wal = identity(`${file.path}-wal`);
+    if (file.wal === undefined) file.wal = wal; // created by the first write
+    if (!sameFile(identity(file.path), file.db) || !sameFile(wal, file.wal)) {
+      throw new StorageLostError(`the database file ${file.path} was deleted or replaced while memoryd had it open; restart memoryd once it is restored`);
+    }
   }
 
   /** Named parameters shared by insert and update. */
@@ -487,9 +603,12 @@ export class SqliteStore implements MemoryStore {
   #read<T>(options: OperationOptions | undefined, operation: () => T): T {
     try {
       remainingMs(options);
+      this.#deadline = options?.deadline ?? Number.POSITIVE_INFINITY;
       return operation();
     } catch (err) {
       throw translate(err);
+    } finally {
+      this.#deadline = Number.POSITIVE_INFINITY;
     }
   }
 
@@ -510,32 +629,69 @@ export class SqliteStore implements MemoryStore {
   }
 
   #commitPending(): void {
-    const batch = this.#pending;
+    let group = this.#pending;
     this.#pending = [];
-    let outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[];
+    while (group.length > 0) group = this.#commitGroup(group);
+  }
+
+  /**
+   * Runs one group of writes in one transaction and answers each from what
+   * happened to it. Some errors (a full disk, an I/O error) make SQLite roll
+   * back the whole transaction, not just the failing statement: then the
+   * failing write is refused and the others, of which nothing was stored,
+   * are returned to run again in a fresh transaction. Returns those.
+   */
+  /** Undoes the current write's savepoint; false when that failed and the transaction was rolled back whole. */
+  #undoSavepoint(): boolean {
     try {
-      outcomes = this.#db
-        .transaction(() =>
-          batch.map(({ options, operation }) => {
-            try {
-              remainingMs(options); // the deadline may have passed while queued
-              return { ok: true as const, value: this.#db.transaction(operation)() }; // nested: a savepoint
-            } catch (error) {
-              return { ok: false as const, error };
-            }
-          }),
-        )
-        .immediate();
-    } catch (err) {
-      // BEGIN or COMMIT failed: nothing of the batch was written.
-      for (const write of batch) write.reject(translate(err));
-      return;
+      this.#statements.rollbackToSavepoint.run();
+      this.#statements.release.run();
+      return true;
+    } catch {
+      if (this.#db.inTransaction) this.#statements.rollback.run();
+      return false;
     }
-    batch.forEach((write, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) write.resolve(outcome.value);
-      else write.reject(translate(outcome.error));
-    });
+  }
+
+  #commitGroup(group: readonly PendingWrite[]): PendingWrite[] {
+    const db = this.#db;
+    const statements = this.#statements;
+    try {
+      this.#checkFile();
+      statements.begin.run();
+    } catch (err) {
+      for (const write of group) write.reject(translate(err));
+      return [];
+    }
+    const done: { write: PendingWrite; value: unknown }[] = [];
+    for (const [index, write] of group.entries()) {
+      try {
+        remainingMs(write.options); // the deadline may have passed while queued
+      } catch (error) {
+        write.reject(error);
+        continue;
+      }
+      try {
+        statements.savepoint.run();
+        const value = write.operation();
+        statements.release.run();
+        done.push({ write, value });
+      } catch (error) {
+        write.reject(translate(error));
+        if (db.inTransaction && this.#undoSavepoint()) continue;
+        return [...done.map((d) => d.write), ...group.slice(index + 1)];
+      }
+    }
+    try {
+      statements.commit.run();
+    } catch (err) {
+      // Nothing of the group was stored; a COMMIT that fails may leave the transaction open.
+      if (db.inTransaction) statements.rollback.run();
+      for (const { write } of done) write.reject(translate(err));
+      return [];
+    }
+    for (const { write, value } of done) write.resolve(value);
+    return [];
   }
 }
 

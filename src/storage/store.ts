@@ -95,10 +95,13 @@ export interface SearchQuery {
   readonly userId: string;
   /** By update time. `newest` is Agno's last_n, `oldest` its first_n. */
   readonly direction: SortDirection;
+  /** Most memories in the page. */
   readonly limit: number;
   /** Case-insensitive literal substring of the memory text; empty: any. */
   readonly text: string;
   readonly anyTopics: readonly string[];
+  /** Where the page starts, by update time; undefined for the first one. */
+  readonly after: Cursor | undefined;
 }
 
 /** Per-call options every store method accepts. */
@@ -154,7 +157,8 @@ export interface MemoryStore {
 
   list(query: ListQuery, options?: OperationOptions): Promise<Page>;
 
-  search(query: SearchQuery, options?: OperationOptions): Promise<MemoryRecord[]>;
+  /** A page of matches by update time; `next` is set while more may follow. */
+  search(query: SearchQuery, options?: OperationOptions): Promise<Page>;
 
   /**
    * Replaces content, keeping the id and create time. Fails with

@@ -14,7 +14,7 @@ import {
   NotFoundError,
   RequestIdReusedError,
 } from "../../src/storage/errors.js";
-import type { MemoryRecord, MemoryStore, NewMemory, SortDirection } from "../../src/storage/store.js";
+import type { MemoryRecord, MemoryStore, NewMemory, OperationOptions, SearchQuery, SortDirection } from "../../src/storage/store.js";
 
 /** Strings that break naive query building; they must round-trip verbatim. */
 export const HOSTILE_STRINGS = [
@@ -61,6 +61,10 @@ export function describeStoreConformance(backend: string, openStore: () => Promi
       const records: MemoryRecord[] = [];
       for (let i = 0; i < count; i++) records.push(await addOne(userId, { memory: `memory ${i}`, ...fields(i) }));
       return records;
+    }
+    /** The first page of a search. */
+    async function firstMatches(query: Omit<SearchQuery, "after">, options?: OperationOptions): Promise<MemoryRecord[]> {
+      return (await store.search({ ...query, after: undefined }, options)).memories as MemoryRecord[];
     }
     async function listAll(userId: string, direction: SortDirection, pageSize: number, anyTopics: string[] = []) {
       const pages: MemoryRecord[][] = [];
@@ -243,10 +247,10 @@ export function describeStoreConformance(backend: string, openStore: () => Promi
         const records = await addMany(userId, 5);
         const bumped = await store.replace({ ...records[1]!, memory: "replaced", etag: undefined, allowMissing: false });
         const current = records.map((r) => (r.memoryId === bumped.memoryId ? bumped : r));
-        const last = await store.search({ userId, direction: "newest", limit: 3, text: "", anyTopics: [] });
+        const last = await firstMatches({ userId, direction: "newest", limit: 3, text: "", anyTopics: [] });
         expect(ids(last)).toEqual(ids([...current].sort(byKey((m) => m.updateTime, "newest")).slice(0, 3)));
         expect(last[0]!.memoryId).toBe(bumped.memoryId);
-        const first = await store.search({ userId, direction: "oldest", limit: 10, text: "", anyTopics: [] });
+        const first = await firstMatches({ userId, direction: "oldest", limit: 10, text: "", anyTopics: [] });
         expect(ids(first)).toEqual(ids([...current].sort(byKey((m) => m.updateTime, "oldest"))));
       });
 
@@ -257,10 +261,10 @@ export function describeStoreConformance(backend: string, openStore: () => Promi
           draft(userId, { memory: "Went to an ÉCOLE in Zürich" }),
           draft(userId, { memory: "Drives a bike" }),
         ]);
-        expect(ids(await store.search({ userId, direction: "newest", limit: 10, text: "green tea", anyTopics: [] }))).toEqual([tea!.memoryId]);
-        expect(ids(await store.search({ userId, direction: "newest", limit: 10, text: "école", anyTopics: [] }))).toEqual([school!.memoryId]);
-        expect(ids(await store.search({ userId, direction: "newest", limit: 10, text: "ZÜRICH", anyTopics: [] }))).toEqual([school!.memoryId]);
-        expect(await store.search({ userId, direction: "newest", limit: 10, text: "coffee", anyTopics: [] })).toEqual([]);
+        expect(ids(await firstMatches({ userId, direction: "newest", limit: 10, text: "green tea", anyTopics: [] }))).toEqual([tea!.memoryId]);
+        expect(ids(await firstMatches({ userId, direction: "newest", limit: 10, text: "école", anyTopics: [] }))).toEqual([school!.memoryId]);
+        expect(ids(await firstMatches({ userId, direction: "newest", limit: 10, text: "ZÜRICH", anyTopics: [] }))).toEqual([school!.memoryId]);
+        expect(await firstMatches({ userId, direction: "newest", limit: 10, text: "coffee", anyTopics: [] })).toEqual([]);
       });
 
       it("treats LIKE and regex metacharacters in the query literally", async () => {
@@ -272,7 +276,7 @@ export function describeStoreConformance(backend: string, openStore: () => Promi
           draft(userId, { memory: "snakeXcase fan" }),
           draft(userId, { memory: "a.b*c(d)[e]^$|?+\\" }),
         ]);
-        const search = (text: string) => store.search({ userId, direction: "oldest", limit: 10, text, anyTopics: [] });
+        const search = (text: string) => firstMatches({ userId, direction: "oldest", limit: 10, text, anyTopics: [] });
         expect(ids(await search("0%"))).toEqual([percent!.memoryId]);
         expect((await search("e_c")).map((m) => m.memory)).toEqual(["snake_case fan"]);
         expect((await search(".b*c(d)[e]^$|?+\\")).map((m) => m.memory)).toEqual(["a.b*c(d)[e]^$|?+\\"]);
@@ -283,11 +287,11 @@ export function describeStoreConformance(backend: string, openStore: () => Promi
         const userId = newUser();
         const memories = Array.from({ length: 700 }, (_, i) => draft(userId, { memory: `entry ${i} ${i === 3 || i === 650 ? "Quetzalcoatl" : "plain"}` }));
         const created = [...(await store.add(memories.slice(0, 500))), ...(await store.add(memories.slice(500)))];
-        const rare = await store.search({ userId, direction: "newest", limit: 10, text: "quetzal", anyTopics: [] });
+        const rare = await firstMatches({ userId, direction: "newest", limit: 10, text: "quetzal", anyTopics: [] });
         expect(rare.map((m) => m.memory)).toEqual(["entry 650 Quetzalcoatl", "entry 3 Quetzalcoatl"]);
-        const oldestFirst = await store.search({ userId, direction: "oldest", limit: 1, text: "QUETZAL", anyTopics: [] });
+        const oldestFirst = await firstMatches({ userId, direction: "oldest", limit: 1, text: "QUETZAL", anyTopics: [] });
         expect(oldestFirst.map((m) => m.memory)).toEqual(["entry 3 Quetzalcoatl"]);
-        const frequent = await store.search({ userId, direction: "newest", limit: 3, text: "plain", anyTopics: [] });
+        const frequent = await firstMatches({ userId, direction: "newest", limit: 3, text: "plain", anyTopics: [] });
         expect(ids(frequent)).toEqual(ids([...created].sort(byKey((m) => m.updateTime, "newest")).filter((m) => m.memory.endsWith("plain")).slice(0, 3)));
       });
 
@@ -295,10 +299,10 @@ export function describeStoreConformance(backend: string, openStore: () => Promi
         const userId = newUser();
         await addMany(newUser(), 3, () => ({ memory: "tea lover", topics: ["food"] }));
         const mine = await addMany(userId, 6, (i) => ({ memory: i % 2 ? "tea lover" : "coffee lover", topics: i < 3 ? ["food"] : ["drinks"] }));
-        const found = await store.search({ userId, direction: "newest", limit: 10, text: "TEA", anyTopics: ["drinks"] });
+        const found = await firstMatches({ userId, direction: "newest", limit: 10, text: "TEA", anyTopics: ["drinks"] });
         const expected = mine.filter((m) => m.memory === "tea lover" && m.topics.includes("drinks"));
         expect(ids(found)).toEqual(ids(expected.sort(byKey((m) => m.updateTime, "newest"))));
-        expect(await store.search({ userId, direction: "newest", limit: 2, text: "lover", anyTopics: [] })).toHaveLength(2);
+        expect(await firstMatches({ userId, direction: "newest", limit: 2, text: "lover", anyTopics: [] })).toHaveLength(2);
       });
     });
 
@@ -435,7 +439,7 @@ export function describeStoreConformance(backend: string, openStore: () => Promi
         () => store.add([draft(userId, { memoryId: "late" })], past),
         () => store.get(userId, existing.memoryId, past),
         () => store.list({ userId, direction: "newest", pageSize: 10, anyTopics: [], after: undefined }, past),
-        () => store.search({ userId, direction: "newest", limit: 10, text: "", anyTopics: [] }, past),
+        () => firstMatches({ userId, direction: "newest", limit: 10, text: "", anyTopics: [] }, past),
         () => store.replace({ ...key, memory: "late", topics: [], allowMissing: false }, past),
         () => store.delete({ ...key, allowMissing: false }, past),
         () => store.clear({ userId }, past),
@@ -453,7 +457,7 @@ export function describeStoreConformance(backend: string, openStore: () => Promi
       const key = { userId, memoryId: created!.memoryId };
       expect(await store.get(userId, created!.memoryId, soon)).toEqual(created);
       expect((await store.list({ userId, direction: "newest", pageSize: 10, anyTopics: [], after: undefined }, soon)).memories).toHaveLength(2);
-      expect(await store.search({ userId, direction: "newest", limit: 10, text: "tea", anyTopics: [] }, soon)).toHaveLength(2);
+      expect(await firstMatches({ userId, direction: "newest", limit: 10, text: "tea", anyTopics: [] }, soon)).toHaveLength(2);
       const replaced = await store.replace({ ...key, memory: "coffee", topics: [], etag: created!.etag, allowMissing: false }, soon);
       await store.delete({ ...key, etag: replaced.etag, allowMissing: false }, soon);
       expect(await store.clear({ userId }, soon)).toBe(1);

@@ -12,11 +12,12 @@ describeStoreConformance("sqlite", () => openStore(`sqlite://${join(dir, "confor
 
 describe("sqlite backend", () => {
   it("parses relative, absolute and in-memory URLs with options", () => {
-    expect(parseSqliteUrl("sqlite://./data/memoryd.db")).toEqual({ path: "./data/memoryd.db", synchronous: "normal", busyTimeoutMs: 5000 });
+    expect(parseSqliteUrl("sqlite://./data/memoryd.db")).toEqual({ path: "./data/memoryd.db", synchronous: "normal", busyTimeoutMs: 5000, readerThreads: 2 });
     expect(parseSqliteUrl("sqlite:///var/lib/memoryd/m%20d.db?synchronous=full&busy_timeout_ms=100")).toEqual({
       path: "/var/lib/memoryd/m d.db",
       synchronous: "full",
       busyTimeoutMs: 100,
+      readerThreads: 2,
     });
     expect(parseSqliteUrl("sqlite://:memory:").path).toBe(":memory:");
     expect(() => parseSqliteUrl("sqlite://x.db?synchronous=off")).toThrow(StorageUrlError);
@@ -51,8 +52,9 @@ describe("sqlite backend", () => {
 
   it("answers per-user reads from an index, never a table scan", () => {
     const path = join(dir, "plans.db");
-    SqliteStore.open({ path, synchronous: "normal", busyTimeoutMs: 0 }).close();
+    SqliteStore.open({ path, synchronous: "normal", busyTimeoutMs: 0, readerThreads: 0 }).close();
     const raw = new Database(path);
+    raw.function("memoryd_before_deadline", () => 1);
     // The statements exactly as the store prepares them.
     const plan = (sql: string, params: Record<string, unknown>) =>
       (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail).join("; ");
@@ -62,11 +64,13 @@ describe("sqlite backend", () => {
       expect(listPlan).toMatch(/SEARCH memories USING INDEX memories_by_create_time \(user_id=\? AND \(create_time,memory_id\)[<>]\(\?,\?\)\)/);
       expect(listPlan).not.toMatch(/TEMP B-TREE/);
       const search = searchSql(direction);
-      const params = { userId: "u", text: "x", topics: null, limit: 10 };
+      const params = { userId: "u", text: "x", topics: null, limit: 10, time: Number.MAX_SAFE_INTEGER, memoryId: "" };
       const scanPlan = plan(search.scan, params);
-      expect(scanPlan).toMatch(/SEARCH memories USING INDEX memories_by_update_time \(user_id=\?\)/);
+      expect(scanPlan).toMatch(/SEARCH memories USING INDEX memories_by_update_time \(user_id=\? AND \(update_time,memory_id\)[<>]\(\?,\?\)\)/);
       expect(scanPlan).not.toMatch(/TEMP B-TREE/);
-      expect(plan(search.window, { ...params, window: 500 })).toMatch(/SEARCH memories USING INDEX memories_by_update_time \(user_id=\?\)/);
+      expect(plan(search.window, { ...params, window: 500 })).toMatch(
+        /SEARCH memories USING INDEX memories_by_update_time \(user_id=\? AND \(update_time,memory_id\)[<>]\(\?,\?\)\)/,
+      );
       expect(plan(search.index, { ...params, match: "x" })).toMatch(/SCAN memories_trigrams VIRTUAL TABLE/);
     }
     raw.close();

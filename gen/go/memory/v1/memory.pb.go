@@ -31,16 +31,24 @@ type UserMemory struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Identifier of the memory, unique within its user (two users may hold the
 	// same id). AddUserMemory generates a UUID when it is empty. 1 to 128 bytes
-	// of UTF-8 without control characters.
+	// of UTF-8; the identifier rules of user_id apply.
 	MemoryId string `protobuf:"bytes,1,opt,name=memory_id,json=memoryId,proto3" json:"memory_id,omitempty"`
-	// The user the memory belongs to. Required: 1 to 256 bytes of UTF-8
-	// without control characters.
+	// The user the memory belongs to. Required: 1 to 256 bytes of UTF-8.
+	//
+	// Identifiers (user_id, memory_id, topics, request_id) are compared as
+	// Unicode text, not as bytes: the server stores and matches them in
+	// Normalization Form C, so "José" typed with a combining accent and with
+	// a precomposed é name the same user, and it refuses characters that
+	// cannot be seen: control characters, format characters (U+200B zero
+	// width space, U+FEFF, U+202E and other bidirectional controls, U+00AD),
+	// line and paragraph separators, private-use code points and
+	// noncharacters.
 	UserId string `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	// The fact itself, stored and returned verbatim. Required: 1 to 16,384
 	// bytes of UTF-8, no NUL characters.
 	Memory string `protobuf:"bytes,3,opt,name=memory,proto3" json:"memory,omitempty"`
 	// Labels for the memory ("preferences", "ui"). At most 32, each 1 to 128
-	// bytes of UTF-8 without control characters; order is kept.
+	// bytes of UTF-8 under the identifier rules of user_id; order is kept.
 	Topics []string `protobuf:"bytes,4,rep,name=topics,proto3" json:"topics,omitempty"`
 	// The user input the memory was derived from, if any. At most 65,536 bytes
 	// of UTF-8, no NUL characters.

@@ -579,7 +579,11 @@ type SearchUserMemoriesRequest struct {
 	// Which memories come first.
 	RetrievalMethod RetrievalMethod `protobuf:"varint,4,opt,name=retrieval_method,json=retrievalMethod,proto3,enum=memory.v1.RetrievalMethod" json:"retrieval_method,omitempty"`
 	// Maximum number of memories returned: 0 means 10, at most 1,000.
-	Limit         int32 `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
+	Limit int32 `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
+	// next_page_token of the previous page of the same search; empty for the
+	// first page. Valid only with the same user_id, query, topics and
+	// retrieval_method it was issued for.
+	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -649,11 +653,20 @@ func (x *SearchUserMemoriesRequest) GetLimit() int32 {
 	return 0
 }
 
+func (x *SearchUserMemoriesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 // Response for MemoryService.SearchUserMemories.
 type SearchUserMemoriesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The memories found, in the order retrieval_method defines.
-	UserMemories  []*UserMemory `protobuf:"bytes,1,rep,name=user_memories,json=userMemories,proto3" json:"user_memories,omitempty"`
+	UserMemories []*UserMemory `protobuf:"bytes,1,rep,name=user_memories,json=userMemories,proto3" json:"user_memories,omitempty"`
+	// Token for the next page of matches; empty when no more follow.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -693,6 +706,13 @@ func (x *SearchUserMemoriesResponse) GetUserMemories() []*UserMemory {
 		return x.UserMemories
 	}
 	return nil
+}
+
+func (x *SearchUserMemoriesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 // Request for MemoryService.ReplaceUserMemory.
@@ -1043,15 +1063,18 @@ const file_memory_v1_memory_service_proto_rawDesc = "" +
 	"\x06topics\x18\x05 \x03(\tR\x06topics\"~\n" +
 	"\x18ListUserMemoriesResponse\x12:\n" +
 	"\ruser_memories\x18\x01 \x03(\v2\x15.memory.v1.UserMemoryR\fuserMemories\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbf\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xde\x01\n" +
 	"\x19SearchUserMemoriesRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x14\n" +
 	"\x05query\x18\x02 \x01(\tR\x05query\x12\x16\n" +
 	"\x06topics\x18\x03 \x03(\tR\x06topics\x12E\n" +
 	"\x10retrieval_method\x18\x04 \x01(\x0e2\x1a.memory.v1.RetrievalMethodR\x0fretrievalMethod\x12\x14\n" +
-	"\x05limit\x18\x05 \x01(\x05R\x05limit\"X\n" +
+	"\x05limit\x18\x05 \x01(\x05R\x05limit\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\"\x80\x01\n" +
 	"\x1aSearchUserMemoriesResponse\x12:\n" +
-	"\ruser_memories\x18\x01 \x03(\v2\x15.memory.v1.UserMemoryR\fuserMemories\"w\n" +
+	"\ruser_memories\x18\x01 \x03(\v2\x15.memory.v1.UserMemoryR\fuserMemories\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"w\n" +
 	"\x18ReplaceUserMemoryRequest\x126\n" +
 	"\vuser_memory\x18\x01 \x01(\v2\x15.memory.v1.UserMemoryR\n" +
 	"userMemory\x12#\n" +

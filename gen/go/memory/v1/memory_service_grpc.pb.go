@@ -54,6 +54,16 @@ type MemoryServiceClient interface {
 	// Creates up to 500 memories in one transaction: either all are created
 	// or none is. Each entry follows the rules of AddUserMemory; errors name
 	// the entry, for example "requests[7].user_memory.memory".
+	//
+	// The response echoes every memory, so it must fit the message size limit
+	// too: a batch whose response would not is refused with INVALID_ARGUMENT
+	// on "requests" before anything is written; send it in smaller parts.
+	//
+	// On MongoDB deployments without multi-document transactions (a
+	// standalone server, FerretDB) a batch is undone entry by entry when one
+	// fails, so other readers can see its first entries for that moment, and
+	// a server crash in that moment can leave them stored. Replica sets,
+	// sharded clusters, SQLite and PostgreSQL have no such window.
 	BatchAddUserMemories(ctx context.Context, in *BatchAddUserMemoriesRequest, opts ...grpc.CallOption) (*BatchAddUserMemoriesResponse, error)
 	// Returns one memory. NOT_FOUND when the user has no memory with that id,
 	// including when another user does.
@@ -65,10 +75,20 @@ type MemoryServiceClient interface {
 	// however deep it is, and memories added or deleted while paging neither
 	// repeat nor shift the pages that follow. An empty user has no memories:
 	// the answer is an empty page, not NOT_FOUND.
+	//
+	// A page also stops short of page_size when its memories would make the
+	// response larger than the message size limit (4 MiB by default); it then
+	// carries a next_page_token like any page that is not the last. Read
+	// until next_page_token is empty, never until a page is short.
 	ListUserMemories(ctx context.Context, in *ListUserMemoriesRequest, opts ...grpc.CallOption) (*ListUserMemoriesResponse, error)
 	// Returns up to limit memories of a user chosen by retrieval_method,
 	// optionally only those whose text contains query (case-insensitive) and
 	// those carrying any of the given topics.
+	//
+	// Like ListUserMemories, the answer is a page: next_page_token is set when
+	// more matches follow, and a page stops short of limit when its memories
+	// would not fit the message size limit. Callers that want at most limit
+	// matches can ignore the token.
 	SearchUserMemories(ctx context.Context, in *SearchUserMemoriesRequest, opts ...grpc.CallOption) (*SearchUserMemoriesResponse, error)
 	// Replaces the text, topics and input of a memory, keeping its id and
 	// create_time. NOT_FOUND when it does not exist, unless allow_missing is
@@ -198,6 +218,16 @@ type MemoryServiceServer interface {
 	// Creates up to 500 memories in one transaction: either all are created
 	// or none is. Each entry follows the rules of AddUserMemory; errors name
 	// the entry, for example "requests[7].user_memory.memory".
+	//
+	// The response echoes every memory, so it must fit the message size limit
+	// too: a batch whose response would not is refused with INVALID_ARGUMENT
+	// on "requests" before anything is written; send it in smaller parts.
+	//
+	// On MongoDB deployments without multi-document transactions (a
+	// standalone server, FerretDB) a batch is undone entry by entry when one
+	// fails, so other readers can see its first entries for that moment, and
+	// a server crash in that moment can leave them stored. Replica sets,
+	// sharded clusters, SQLite and PostgreSQL have no such window.
 	BatchAddUserMemories(context.Context, *BatchAddUserMemoriesRequest) (*BatchAddUserMemoriesResponse, error)
 	// Returns one memory. NOT_FOUND when the user has no memory with that id,
 	// including when another user does.
@@ -209,10 +239,20 @@ type MemoryServiceServer interface {
 	// however deep it is, and memories added or deleted while paging neither
 	// repeat nor shift the pages that follow. An empty user has no memories:
 	// the answer is an empty page, not NOT_FOUND.
+	//
+	// A page also stops short of page_size when its memories would make the
+	// response larger than the message size limit (4 MiB by default); it then
+	// carries a next_page_token like any page that is not the last. Read
+	// until next_page_token is empty, never until a page is short.
 	ListUserMemories(context.Context, *ListUserMemoriesRequest) (*ListUserMemoriesResponse, error)
 	// Returns up to limit memories of a user chosen by retrieval_method,
 	// optionally only those whose text contains query (case-insensitive) and
 	// those carrying any of the given topics.
+	//
+	// Like ListUserMemories, the answer is a page: next_page_token is set when
+	// more matches follow, and a page stops short of limit when its memories
+	// would not fit the message size limit. Callers that want at most limit
+	// matches can ignore the token.
 	SearchUserMemories(context.Context, *SearchUserMemoriesRequest) (*SearchUserMemoriesResponse, error)
 	// Replaces the text, topics and input of a memory, keeping its id and
 	// create_time. NOT_FOUND when it does not exist, unless allow_missing is

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from memory.v1 import memory_pb2 as memory_dot_v1_dot_memory__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ememory/v1/memory_service.proto\x12\tmemory.v1\x1a\x16memory/v1/memory.proto\"m\n\x14\x41\x64\x64UserMemoryRequest\x12\x36\n\x0buser_memory\x18\x01 \x01(\x0b\x32\x15.memory.v1.UserMemoryR\nuserMemory\x12\x1d\n\nrequest_id\x18\x02 \x01(\tR\trequestId\"O\n\x15\x41\x64\x64UserMemoryResponse\x12\x36\n\x0buser_memory\x18\x01 \x01(\x0b\x32\x15.memory.v1.UserMemoryR\nuserMemory\"Z\n\x1b\x42\x61tchAddUserMemoriesRequest\x12;\n\x08requests\x18\x01 \x03(\x0b\x32\x1f.memory.v1.AddUserMemoryRequestR\x08requests\"Z\n\x1c\x42\x61tchAddUserMemoriesResponse\x12:\n\ruser_memories\x18\x01 \x03(\x0b\x32\x15.memory.v1.UserMemoryR\x0cuserMemories\"L\n\x14GetUserMemoryRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x1b\n\tmemory_id\x18\x02 \x01(\tR\x08memoryId\"O\n\x15GetUserMemoryResponse\x12\x36\n\x0buser_memory\x18\x01 \x01(\x0b\x32\x15.memory.v1.UserMemoryR\nuserMemory\"\xb2\x01\n\x17ListUserMemoriesRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\x12*\n\x05order\x18\x04 \x01(\x0e\x32\x14.memory.v1.ListOrderR\x05order\x12\x16\n\x06topics\x18\x05 \x03(\tR\x06topics\"~\n\x18ListUserMemoriesResponse\x12:\n\ruser_memories\x18\x01 \x03(\x0b\x32\x15.memory.v1.UserMemoryR\x0cuserMemories\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbf\x01\n\x19SearchUserMemoriesRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x14\n\x05query\x18\x02 \x01(\tR\x05query\x12\x16\n\x06topics\x18\x03 \x03(\tR\x06topics\x12\x45\n\x10retrieval_method\x18\x04 \x01(\x0e\x32\x1a.memory.v1.RetrievalMethodR\x0fretrievalMethod\x12\x14\n\x05limit\x18\x05 \x01(\x05R\x05limit\"X\n\x1aSearchUserMemoriesResponse\x12:\n\ruser_memories\x18\x01 \x03(\x0b\x32\x15.memory.v1.UserMemoryR\x0cuserMemories\"w\n\x18ReplaceUserMemoryRequest\x12\x36\n\x0buser_memory\x18\x01 \x01(\x0b\x32\x15.memory.v1.UserMemoryR\nuserMemory\x12#\n\rallow_missing\x18\x02 \x01(\x08R\x0c\x61llowMissing\"S\n\x19ReplaceUserMemoryResponse\x12\x36\n\x0buser_memory\x18\x01 \x01(\x0b\x32\x15.memory.v1.UserMemoryR\nuserMemory\"\x88\x01\n\x17\x44\x65leteUserMemoryRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x1b\n\tmemory_id\x18\x02 \x01(\tR\x08memoryId\x12\x12\n\x04\x65tag\x18\x03 \x01(\tR\x04\x65tag\x12#\n\rallow_missing\x18\x04 \x01(\x08R\x0c\x61llowMissing\"\x1a\n\x18\x44\x65leteUserMemoryResponse\"P\n\x18\x43learUserMemoriesRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x1b\n\tall_users\x18\x02 \x01(\x08R\x08\x61llUsers\"@\n\x19\x43learUserMemoriesResponse\x12#\n\rdeleted_count\x18\x01 \x01(\x03R\x0c\x64\x65letedCount*a\n\tListOrder\x12\x1a\n\x16LIST_ORDER_UNSPECIFIED\x10\x00\x12\x1b\n\x17LIST_ORDER_NEWEST_FIRST\x10\x01\x12\x1b\n\x17LIST_ORDER_OLDEST_FIRST\x10\x02*n\n\x0fRetrievalMethod\x12 \n\x1cRETRIEVAL_METHOD_UNSPECIFIED\x10\x00\x12\x1b\n\x17RETRIEVAL_METHOD_LAST_N\x10\x01\x12\x1c\n\x18RETRIEVAL_METHOD_FIRST_N\x10\x02\x32\xfd\x05\n\rMemoryService\x12R\n\rAddUserMemory\x12\x1f.memory.v1.AddUserMemoryRequest\x1a .memory.v1.AddUserMemoryResponse\x12g\n\x14\x42\x61tchAddUserMemories\x12&.memory.v1.BatchAddUserMemoriesRequest\x1a\'.memory.v1.BatchAddUserMemoriesResponse\x12R\n\rGetUserMemory\x12\x1f.memory.v1.GetUserMemoryRequest\x1a .memory.v1.GetUserMemoryResponse\x12[\n\x10ListUserMemories\x12\".memory.v1.ListUserMemoriesRequest\x1a#.memory.v1.ListUserMemoriesResponse\x12\x61\n\x12SearchUserMemories\x12$.memory.v1.SearchUserMemoriesRequest\x1a%.memory.v1.SearchUserMemoriesResponse\x12^\n\x11ReplaceUserMemory\x12#.memory.v1.ReplaceUserMemoryRequest\x1a$.memory.v1.ReplaceUserMemoryResponse\x12[\n\x10\x44\x65leteUserMemory\x12\".memory.v1.DeleteUserMemoryRequest\x1a#.memory.v1.DeleteUserMemoryResponse\x12^\n\x11\x43learUserMemories\x12#.memory.v1.ClearUserMemoriesRequest\x1a$.memory.v1.ClearUserMemoriesResponseB\x97\x01\n\rcom.memory.v1B\x12MemoryServiceProtoP\x01Z-memoryd.dev/memoryd/gen/go/memory/v1;memoryv1\xa2\x02\x03MXX\xaa\x02\tMemory.V1\xca\x02\tMemory\\V1\xe2\x02\x15Memory\\V1\\GPBMetadata\xea\x02\nMemory::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ememory/v1/memory_service.proto\x12\tmemory.v1\x1a\x16memory/v1/memory.proto\"m\n\x14\x41\x64\x64UserMemoryRequest\x12\x36\n\x0buser_memory\x18\x01 \x01(\x0b\x32\x15.memory.v1.UserMemoryR\nuserMemory\x12\x1d\n\nrequest_id\x18\x02 \x01(\tR\trequestId\"O\n\x15\x41\x64\x64UserMemoryResponse\x12\x36\n\x0buser_memory\x18\x01 \x01(\x0b\x32\x15.memory.v1.UserMemoryR\nuserMemory\"Z\n\x1b\x42\x61tchAddUserMemoriesRequest\x12;\n\x08requests\x18\x01 \x03(\x0b\x32\x1f.memory.v1.AddUserMemoryRequestR\x08requests\"Z\n\x1c\x42\x61tchAddUserMemoriesResponse\x12:\n\ruser_memories\x18\x01 \x03(\x0b\x32\x15.memory.v1.UserMemoryR\x0cuserMemories\"L\n\x14GetUserMemoryRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x1b\n\tmemory_id\x18\x02 \x01(\tR\x08memoryId\"O\n\x15GetUserMemoryResponse\x12\x36\n\x0buser_memory\x18\x01 \x01(\x0b\x32\x15.memory.v1.UserMemoryR\nuserMemory\"\xb2\x01\n\x17ListUserMemoriesRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\x12*\n\x05order\x18\x04 \x01(\x0e\x32\x14.memory.v1.ListOrderR\x05order\x12\x16\n\x06topics\x18\x05 \x03(\tR\x06topics\"~\n\x18ListUserMemoriesResponse\x12:\n\ruser_memories\x18\x01 \x03(\x0b\x32\x15.memory.v1.UserMemoryR\x0cuserMemories\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xde\x01\n\x19SearchUserMemoriesRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x14\n\x05query\x18\x02 \x01(\tR\x05query\x12\x16\n\x06topics\x18\x03 \x03(\tR\x06topics\x12\x45\n\x10retrieval_method\x18\x04 \x01(\x0e\x32\x1a.memory.v1.RetrievalMethodR\x0fretrievalMethod\x12\x14\n\x05limit\x18\x05 \x01(\x05R\x05limit\x12\x1d\n\npage_token\x18\x06 \x01(\tR\tpageToken\"\x80\x01\n\x1aSearchUserMemoriesResponse\x12:\n\ruser_memories\x18\x01 \x03(\x0b\x32\x15.memory.v1.UserMemoryR\x0cuserMemories\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"w\n\x18ReplaceUserMemoryRequest\x12\x36\n\x0buser_memory\x18\x01 \x01(\x0b\x32\x15.memory.v1.UserMemoryR\nuserMemory\x12#\n\rallow_missing\x18\x02 \x01(\x08R\x0c\x61llowMissing\"S\n\x19ReplaceUserMemoryResponse\x12\x36\n\x0buser_memory\x18\x01 \x01(\x0b\x32\x15.memory.v1.UserMemoryR\nuserMemory\"\x88\x01\n\x17\x44\x65leteUserMemoryRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x1b\n\tmemory_id\x18\x02 \x01(\tR\x08memoryId\x12\x12\n\x04\x65tag\x18\x03 \x01(\tR\x04\x65tag\x12#\n\rallow_missing\x18\x04 \x01(\x08R\x0c\x61llowMissing\"\x1a\n\x18\x44\x65leteUserMemoryResponse\"P\n\x18\x43learUserMemoriesRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x1b\n\tall_users\x18\x02 \x01(\x08R\x08\x61llUsers\"@\n\x19\x43learUserMemoriesResponse\x12#\n\rdeleted_count\x18\x01 \x01(\x03R\x0c\x64\x65letedCount*a\n\tListOrder\x12\x1a\n\x16LIST_ORDER_UNSPECIFIED\x10\x00\x12\x1b\n\x17LIST_ORDER_NEWEST_FIRST\x10\x01\x12\x1b\n\x17LIST_ORDER_OLDEST_FIRST\x10\x02*n\n\x0fRetrievalMethod\x12 \n\x1cRETRIEVAL_METHOD_UNSPECIFIED\x10\x00\x12\x1b\n\x17RETRIEVAL_METHOD_LAST_N\x10\x01\x12\x1c\n\x18RETRIEVAL_METHOD_FIRST_N\x10\x02\x32\xfd\x05\n\rMemoryService\x12R\n\rAddUserMemory\x12\x1f.memory.v1.AddUserMemoryRequest\x1a .memory.v1.AddUserMemoryResponse\x12g\n\x14\x42\x61tchAddUserMemories\x12&.memory.v1.BatchAddUserMemoriesRequest\x1a\'.memory.v1.BatchAddUserMemoriesResponse\x12R\n\rGetUserMemory\x12\x1f.memory.v1.GetUserMemoryRequest\x1a .memory.v1.GetUserMemoryResponse\x12[\n\x10ListUserMemories\x12\".memory.v1.ListUserMemoriesRequest\x1a#.memory.v1.ListUserMemoriesResponse\x12\x61\n\x12SearchUserMemories\x12$.memory.v1.SearchUserMemoriesRequest\x1a%.memory.v1.SearchUserMemoriesResponse\x12^\n\x11ReplaceUserMemory\x12#.memory.v1.ReplaceUserMemoryRequest\x1a$.memory.v1.ReplaceUserMemoryResponse\x12[\n\x10\x44\x65leteUserMemory\x12\".memory.v1.DeleteUserMemoryRequest\x1a#.memory.v1.DeleteUserMemoryResponse\x12^\n\x11\x43learUserMemories\x12#.memory.v1.ClearUserMemoriesRequest\x1a$.memory.v1.ClearUserMemoriesResponseB\x97\x01\n\rcom.memory.v1B\x12MemoryServiceProtoP\x01Z-memoryd.dev/memoryd/gen/go/memory/v1;memoryv1\xa2\x02\x03MXX\xaa\x02\tMemory.V1\xca\x02\tMemory\\V1\xe2\x02\x15Memory\\V1\\GPBMetadata\xea\x02\nMemory::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,10 +33,10 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'memory.v1.memory_service_pb
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\rcom.memory.v1B\022MemoryServiceProtoP\001Z-memoryd.dev/memoryd/gen/go/memory/v1;memoryv1\242\002\003MXX\252\002\tMemory.V1\312\002\tMemory\\V1\342\002\025Memory\\V1\\GPBMetadata\352\002\nMemory::V1'
-  _globals['_LISTORDER']._serialized_start=1718
-  _globals['_LISTORDER']._serialized_end=1815
-  _globals['_RETRIEVALMETHOD']._serialized_start=1817
-  _globals['_RETRIEVALMETHOD']._serialized_end=1927
+  _globals['_LISTORDER']._serialized_start=1790
+  _globals['_LISTORDER']._serialized_end=1887
+  _globals['_RETRIEVALMETHOD']._serialized_start=1889
+  _globals['_RETRIEVALMETHOD']._serialized_end=1999
   _globals['_ADDUSERMEMORYREQUEST']._serialized_start=69
   _globals['_ADDUSERMEMORYREQUEST']._serialized_end=178
   _globals['_ADDUSERMEMORYRESPONSE']._serialized_start=180
@@ -54,21 +54,21 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTUSERMEMORIESRESPONSE']._serialized_start=785
   _globals['_LISTUSERMEMORIESRESPONSE']._serialized_end=911
   _globals['_SEARCHUSERMEMORIESREQUEST']._serialized_start=914
-  _globals['_SEARCHUSERMEMORIESREQUEST']._serialized_end=1105
-  _globals['_SEARCHUSERMEMORIESRESPONSE']._serialized_start=1107
-  _globals['_SEARCHUSERMEMORIESRESPONSE']._serialized_end=1195
-  _globals['_REPLACEUSERMEMORYREQUEST']._serialized_start=1197
-  _globals['_REPLACEUSERMEMORYREQUEST']._serialized_end=1316
-  _globals['_REPLACEUSERMEMORYRESPONSE']._serialized_start=1318
-  _globals['_REPLACEUSERMEMORYRESPONSE']._serialized_end=1401
-  _globals['_DELETEUSERMEMORYREQUEST']._serialized_start=1404
-  _globals['_DELETEUSERMEMORYREQUEST']._serialized_end=1540
-  _globals['_DELETEUSERMEMORYRESPONSE']._serialized_start=1542
-  _globals['_DELETEUSERMEMORYRESPONSE']._serialized_end=1568
-  _globals['_CLEARUSERMEMORIESREQUEST']._serialized_start=1570
-  _globals['_CLEARUSERMEMORIESREQUEST']._serialized_end=1650
-  _globals['_CLEARUSERMEMORIESRESPONSE']._serialized_start=1652
-  _globals['_CLEARUSERMEMORIESRESPONSE']._serialized_end=1716
-  _globals['_MEMORYSERVICE']._serialized_start=1930
-  _globals['_MEMORYSERVICE']._serialized_end=2695
+  _globals['_SEARCHUSERMEMORIESREQUEST']._serialized_end=1136
+  _globals['_SEARCHUSERMEMORIESRESPONSE']._serialized_start=1139
+  _globals['_SEARCHUSERMEMORIESRESPONSE']._serialized_end=1267
+  _globals['_REPLACEUSERMEMORYREQUEST']._serialized_start=1269
+  _globals['_REPLACEUSERMEMORYREQUEST']._serialized_end=1388
+  _globals['_REPLACEUSERMEMORYRESPONSE']._serialized_start=1390
+  _globals['_REPLACEUSERMEMORYRESPONSE']._serialized_end=1473
+  _globals['_DELETEUSERMEMORYREQUEST']._serialized_start=1476
+  _globals['_DELETEUSERMEMORYREQUEST']._serialized_end=1612
+  _globals['_DELETEUSERMEMORYRESPONSE']._serialized_start=1614
+  _globals['_DELETEUSERMEMORYRESPONSE']._serialized_end=1640
+  _globals['_CLEARUSERMEMORIESREQUEST']._serialized_start=1642
+  _globals['_CLEARUSERMEMORIESREQUEST']._serialized_end=1722
+  _globals['_CLEARUSERMEMORIESRESPONSE']._serialized_start=1724
+  _globals['_CLEARUSERMEMORIESRESPONSE']._serialized_end=1788
+  _globals['_MEMORYSERVICE']._serialized_start=2002
+  _globals['_MEMORYSERVICE']._serialized_end=2767
 # @@protoc_insertion_point(module_scope)

@@ -89,24 +89,28 @@ class ListUserMemoriesResponse(_message.Message):
     def __init__(self, user_memories: _Optional[_Iterable[_Union[_memory_pb2.UserMemory, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class SearchUserMemoriesRequest(_message.Message):
-    __slots__ = ("user_id", "query", "topics", "retrieval_method", "limit")
+    __slots__ = ("user_id", "query", "topics", "retrieval_method", "limit", "page_token")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     QUERY_FIELD_NUMBER: _ClassVar[int]
     TOPICS_FIELD_NUMBER: _ClassVar[int]
     RETRIEVAL_METHOD_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     query: str
     topics: _containers.RepeatedScalarFieldContainer[str]
     retrieval_method: RetrievalMethod
     limit: int
-    def __init__(self, user_id: _Optional[str] = ..., query: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., retrieval_method: _Optional[_Union[RetrievalMethod, str]] = ..., limit: _Optional[int] = ...) -> None: ...
+    page_token: str
+    def __init__(self, user_id: _Optional[str] = ..., query: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., retrieval_method: _Optional[_Union[RetrievalMethod, str]] = ..., limit: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class SearchUserMemoriesResponse(_message.Message):
-    __slots__ = ("user_memories",)
+    __slots__ = ("user_memories", "next_page_token")
     USER_MEMORIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     user_memories: _containers.RepeatedCompositeFieldContainer[_memory_pb2.UserMemory]
-    def __init__(self, user_memories: _Optional[_Iterable[_Union[_memory_pb2.UserMemory, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, user_memories: _Optional[_Iterable[_Union[_memory_pb2.UserMemory, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ReplaceUserMemoryRequest(_message.Message):
     __slots__ = ("user_memory", "allow_missing")

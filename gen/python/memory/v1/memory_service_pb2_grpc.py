@@ -114,6 +114,16 @@ class MemoryServiceServicer:
         """Creates up to 500 memories in one transaction: either all are created
         or none is. Each entry follows the rules of AddUserMemory; errors name
         the entry, for example "requests[7].user_memory.memory".
+
+        The response echoes every memory, so it must fit the message size limit
+        too: a batch whose response would not is refused with INVALID_ARGUMENT
+        on "requests" before anything is written; send it in smaller parts.
+
+        On MongoDB deployments without multi-document transactions (a
+        standalone server, FerretDB) a batch is undone entry by entry when one
+        fails, so other readers can see its first entries for that moment, and
+        a server crash in that moment can leave them stored. Replica sets,
+        sharded clusters, SQLite and PostgreSQL have no such window.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -135,6 +145,11 @@ class MemoryServiceServicer:
         however deep it is, and memories added or deleted while paging neither
         repeat nor shift the pages that follow. An empty user has no memories:
         the answer is an empty page, not NOT_FOUND.
+
+        A page also stops short of page_size when its memories would make the
+        response larger than the message size limit (4 MiB by default); it then
+        carries a next_page_token like any page that is not the last. Read
+        until next_page_token is empty, never until a page is short.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -144,6 +159,11 @@ class MemoryServiceServicer:
         """Returns up to limit memories of a user chosen by retrieval_method,
         optionally only those whose text contains query (case-insensitive) and
         those carrying any of the given topics.
+
+        Like ListUserMemories, the answer is a page: next_page_token is set when
+        more matches follow, and a page stops short of limit when its memories
+        would not fit the message size limit. Callers that want at most limit
+        matches can ignore the token.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -23,12 +23,20 @@ export interface UserMemory {
   /**
    * Identifier of the memory, unique within its user (two users may hold the
    * same id). AddUserMemory generates a UUID when it is empty. 1 to 128 bytes
-   * of UTF-8 without control characters.
+   * of UTF-8; the identifier rules of user_id apply.
    */
   memoryId: string;
   /**
-   * The user the memory belongs to. Required: 1 to 256 bytes of UTF-8
-   * without control characters.
+   * The user the memory belongs to. Required: 1 to 256 bytes of UTF-8.
+   *
+   * Identifiers (user_id, memory_id, topics, request_id) are compared as
+   * Unicode text, not as bytes: the server stores and matches them in
+   * Normalization Form C, so "José" typed with a combining accent and with
+   * a precomposed é name the same user, and it refuses characters that
+   * cannot be seen: control characters, format characters (U+200B zero
+   * width space, U+FEFF, U+202E and other bidirectional controls, U+00AD),
+   * line and paragraph separators, private-use code points and
+   * noncharacters.
    */
   userId: string;
   /**
@@ -38,7 +46,7 @@ export interface UserMemory {
   memory: string;
   /**
    * Labels for the memory ("preferences", "ui"). At most 32, each 1 to 128
-   * bytes of UTF-8 without control characters; order is kept.
+   * bytes of UTF-8 under the identifier rules of user_id; order is kept.
    */
   topics: string[];
   /**

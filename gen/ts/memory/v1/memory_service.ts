@@ -207,12 +207,20 @@ export interface SearchUserMemoriesRequest {
   retrievalMethod: RetrievalMethod;
   /** Maximum number of memories returned: 0 means 10, at most 1,000. */
   limit: number;
+  /**
+   * next_page_token of the previous page of the same search; empty for the
+   * first page. Valid only with the same user_id, query, topics and
+   * retrieval_method it was issued for.
+   */
+  pageToken: string;
 }
 
 /** Response for MemoryService.SearchUserMemories. */
 export interface SearchUserMemoriesResponse {
   /** The memories found, in the order retrieval_method defines. */
   userMemories: UserMemory[];
+  /** Token for the next page of matches; empty when no more follow. */
+  nextPageToken: string;
 }
 
 /** Request for MemoryService.ReplaceUserMemory. */
@@ -992,7 +1000,7 @@ export const ListUserMemoriesResponse: MessageFns<ListUserMemoriesResponse> = {
 };
 
 function createBaseSearchUserMemoriesRequest(): SearchUserMemoriesRequest {
-  return { userId: "", query: "", topics: [], retrievalMethod: 0, limit: 0 };
+  return { userId: "", query: "", topics: [], retrievalMethod: 0, limit: 0, pageToken: "" };
 }
 
 export const SearchUserMemoriesRequest: MessageFns<SearchUserMemoriesRequest> = {
@@ -1011,6 +1019,9 @@ export const SearchUserMemoriesRequest: MessageFns<SearchUserMemoriesRequest> = 
     }
     if (message.limit !== 0) {
       writer.uint32(40).int32(message.limit);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(50).string(message.pageToken);
     }
     return writer;
   },
@@ -1068,6 +1079,14 @@ export const SearchUserMemoriesRequest: MessageFns<SearchUserMemoriesRequest> = 
             message.limit = reader.int32();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1095,6 +1114,11 @@ export const SearchUserMemoriesRequest: MessageFns<SearchUserMemoriesRequest> = 
         ? retrievalMethodFromJSON(object.retrieval_method)
         : 0,
       limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
     };
   },
 
@@ -1115,6 +1139,9 @@ export const SearchUserMemoriesRequest: MessageFns<SearchUserMemoriesRequest> = 
     if (message.limit !== 0) {
       obj.limit = Math.round(message.limit);
     }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
     return obj;
   },
 
@@ -1128,18 +1155,22 @@ export const SearchUserMemoriesRequest: MessageFns<SearchUserMemoriesRequest> = 
     message.topics = object.topics?.map((e) => e) || [];
     message.retrievalMethod = object.retrievalMethod ?? 0;
     message.limit = object.limit ?? 0;
+    message.pageToken = object.pageToken ?? "";
     return message;
   },
 };
 
 function createBaseSearchUserMemoriesResponse(): SearchUserMemoriesResponse {
-  return { userMemories: [] };
+  return { userMemories: [], nextPageToken: "" };
 }
 
 export const SearchUserMemoriesResponse: MessageFns<SearchUserMemoriesResponse> = {
   encode(message: SearchUserMemoriesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.userMemories) {
       UserMemory.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
     }
     return writer;
   },
@@ -1165,6 +1196,14 @@ export const SearchUserMemoriesResponse: MessageFns<SearchUserMemoriesResponse> 
             message.userMemories.push(UserMemory.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1184,6 +1223,11 @@ export const SearchUserMemoriesResponse: MessageFns<SearchUserMemoriesResponse> 
         : globalThis.Array.isArray(object?.user_memories)
         ? object.user_memories.map((e: any) => UserMemory.fromJSON(e))
         : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
     };
   },
 
@@ -1191,6 +1235,9 @@ export const SearchUserMemoriesResponse: MessageFns<SearchUserMemoriesResponse> 
     const obj: any = {};
     if (message.userMemories?.length) {
       obj.userMemories = message.userMemories.map((e) => UserMemory.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
     }
     return obj;
   },
@@ -1201,6 +1248,7 @@ export const SearchUserMemoriesResponse: MessageFns<SearchUserMemoriesResponse> 
   fromPartial<I extends Exact<DeepPartial<SearchUserMemoriesResponse>, I>>(object: I): SearchUserMemoriesResponse {
     const message = createBaseSearchUserMemoriesResponse();
     message.userMemories = object.userMemories?.map((e) => UserMemory.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
     return message;
   },
 };
@@ -1758,6 +1806,16 @@ export const MemoryServiceService = {
    * Creates up to 500 memories in one transaction: either all are created
    * or none is. Each entry follows the rules of AddUserMemory; errors name
    * the entry, for example "requests[7].user_memory.memory".
+   *
+   * The response echoes every memory, so it must fit the message size limit
+   * too: a batch whose response would not is refused with INVALID_ARGUMENT
+   * on "requests" before anything is written; send it in smaller parts.
+   *
+   * On MongoDB deployments without multi-document transactions (a
+   * standalone server, FerretDB) a batch is undone entry by entry when one
+   * fails, so other readers can see its first entries for that moment, and
+   * a server crash in that moment can leave them stored. Replica sets,
+   * sharded clusters, SQLite and PostgreSQL have no such window.
    */
   batchAddUserMemories: {
     path: "/memory.v1.MemoryService/BatchAddUserMemories" as const,
@@ -1792,6 +1850,11 @@ export const MemoryServiceService = {
    * however deep it is, and memories added or deleted while paging neither
    * repeat nor shift the pages that follow. An empty user has no memories:
    * the answer is an empty page, not NOT_FOUND.
+   *
+   * A page also stops short of page_size when its memories would make the
+   * response larger than the message size limit (4 MiB by default); it then
+   * carries a next_page_token like any page that is not the last. Read
+   * until next_page_token is empty, never until a page is short.
    */
   listUserMemories: {
     path: "/memory.v1.MemoryService/ListUserMemories" as const,
@@ -1808,6 +1871,11 @@ export const MemoryServiceService = {
    * Returns up to limit memories of a user chosen by retrieval_method,
    * optionally only those whose text contains query (case-insensitive) and
    * those carrying any of the given topics.
+   *
+   * Like ListUserMemories, the answer is a page: next_page_token is set when
+   * more matches follow, and a page stops short of limit when its memories
+   * would not fit the message size limit. Callers that want at most limit
+   * matches can ignore the token.
    */
   searchUserMemories: {
     path: "/memory.v1.MemoryService/SearchUserMemories" as const,
@@ -1886,6 +1954,16 @@ export interface MemoryServiceServer extends UntypedServiceImplementation {
    * Creates up to 500 memories in one transaction: either all are created
    * or none is. Each entry follows the rules of AddUserMemory; errors name
    * the entry, for example "requests[7].user_memory.memory".
+   *
+   * The response echoes every memory, so it must fit the message size limit
+   * too: a batch whose response would not is refused with INVALID_ARGUMENT
+   * on "requests" before anything is written; send it in smaller parts.
+   *
+   * On MongoDB deployments without multi-document transactions (a
+   * standalone server, FerretDB) a batch is undone entry by entry when one
+   * fails, so other readers can see its first entries for that moment, and
+   * a server crash in that moment can leave them stored. Replica sets,
+   * sharded clusters, SQLite and PostgreSQL have no such window.
    */
   batchAddUserMemories: handleUnaryCall<BatchAddUserMemoriesRequest, BatchAddUserMemoriesResponse>;
   /**
@@ -1901,12 +1979,22 @@ export interface MemoryServiceServer extends UntypedServiceImplementation {
    * however deep it is, and memories added or deleted while paging neither
    * repeat nor shift the pages that follow. An empty user has no memories:
    * the answer is an empty page, not NOT_FOUND.
+   *
+   * A page also stops short of page_size when its memories would make the
+   * response larger than the message size limit (4 MiB by default); it then
+   * carries a next_page_token like any page that is not the last. Read
+   * until next_page_token is empty, never until a page is short.
    */
   listUserMemories: handleUnaryCall<ListUserMemoriesRequest, ListUserMemoriesResponse>;
   /**
    * Returns up to limit memories of a user chosen by retrieval_method,
    * optionally only those whose text contains query (case-insensitive) and
    * those carrying any of the given topics.
+   *
+   * Like ListUserMemories, the answer is a page: next_page_token is set when
+   * more matches follow, and a page stops short of limit when its memories
+   * would not fit the message size limit. Callers that want at most limit
+   * matches can ignore the token.
    */
   searchUserMemories: handleUnaryCall<SearchUserMemoriesRequest, SearchUserMemoriesResponse>;
   /**
@@ -1959,6 +2047,16 @@ export interface MemoryServiceClient extends Client {
    * Creates up to 500 memories in one transaction: either all are created
    * or none is. Each entry follows the rules of AddUserMemory; errors name
    * the entry, for example "requests[7].user_memory.memory".
+   *
+   * The response echoes every memory, so it must fit the message size limit
+   * too: a batch whose response would not is refused with INVALID_ARGUMENT
+   * on "requests" before anything is written; send it in smaller parts.
+   *
+   * On MongoDB deployments without multi-document transactions (a
+   * standalone server, FerretDB) a batch is undone entry by entry when one
+   * fails, so other readers can see its first entries for that moment, and
+   * a server crash in that moment can leave them stored. Replica sets,
+   * sharded clusters, SQLite and PostgreSQL have no such window.
    */
   batchAddUserMemories(
     request: BatchAddUserMemoriesRequest,
@@ -2002,6 +2100,11 @@ export interface MemoryServiceClient extends Client {
    * however deep it is, and memories added or deleted while paging neither
    * repeat nor shift the pages that follow. An empty user has no memories:
    * the answer is an empty page, not NOT_FOUND.
+   *
+   * A page also stops short of page_size when its memories would make the
+   * response larger than the message size limit (4 MiB by default); it then
+   * carries a next_page_token like any page that is not the last. Read
+   * until next_page_token is empty, never until a page is short.
    */
   listUserMemories(
     request: ListUserMemoriesRequest,
@@ -2022,6 +2125,11 @@ export interface MemoryServiceClient extends Client {
    * Returns up to limit memories of a user chosen by retrieval_method,
    * optionally only those whose text contains query (case-insensitive) and
    * those carrying any of the given topics.
+   *
+   * Like ListUserMemories, the answer is a page: next_page_token is set when
+   * more matches follow, and a page stops short of limit when its memories
+   * would not fit the message size limit. Callers that want at most limit
+   * matches can ignore the token.
    */
   searchUserMemories(
     request: SearchUserMemoriesRequest,

@@ -10,6 +10,7 @@
  */
 import { type ChannelOptions, Server } from "@grpc/grpc-js";
 import type { Logger } from "pino";
+import { installCompressedFlagGuard } from "./compressed-flag-guard.js";
 import { HealthMonitor } from "./health.js";
 import type { Metrics } from "./metrics.js";
 import { callObserver } from "./observability.js";
@@ -126,6 +127,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return authenticator;
     },
   };
+  if (!installCompressedFlagGuard()) options.log.warn("this grpc-js has no decompressMessage to guard: messages flagged compressed without grpc-encoding are not refused");
   server.addService(strictMemoryServiceDefinition, memoryServiceHandlers(context));
   health.addToServer(server);
   createReflectionService().addToServer(server);

@@ -11,6 +11,7 @@
 import { type ChannelOptions, Server } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { admission, type Authenticator } from "./admission.js";
+import { installCompressedFlagGuard } from "./compressed-flag-guard.js";
 import { HealthMonitor, MEMORY_SERVICE_NAME } from "./health.js";
 import type { Metrics } from "./metrics.js";
 import { callObserver } from "./observability.js";
@@ -136,6 +137,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (health.storageUp) health.probeNow();
     },
   };
+  if (!installCompressedFlagGuard()) options.log.warn("this grpc-js has no decompressMessage to guard: messages flagged compressed without grpc-encoding are not refused");
   server.addService(strictMemoryServiceDefinition, memoryServiceHandlers(context));
   health.addToServer(server);
   createReflectionService().addToServer(server);

@@ -28,6 +28,7 @@ import { countThatFits, creationResponseBound, RESPONSE_OVERHEAD_BYTES } from ".
 import { UnavailableError } from "./storage/errors.js";
 import type { MemoryRecord, MemoryStore, OperationOptions, Page } from "./storage/store.js";
 import { listingScope, searchScope, validate, ValidationError } from "./validation.js";
+import { requestWireChecks } from "./wire-check.js";
 
 function toTimestamp(micros: number): Timestamp {
   return { seconds: Math.floor(micros / 1e6), nanos: (micros % 1e6) * 1000 };
@@ -47,6 +48,7 @@ export function toUserMemory(record: MemoryRecord): UserMemory {
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const checkWire = requestWireChecks(MemoryServiceService);
 
 /**
  * The MemoryService definition with request decoding that never throws into
@@ -55,6 +57,8 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * failed decode therefore yields a `MalformedMessageError` as the request,
  * which the handler reports. Strings are decoded strictly: proto3 requires
  * valid UTF-8, and silently storing U+FFFD instead would alter data.
+ * Before decoding, the bytes must pass the strict wire check of
+ * `wire-check.ts`: ts-proto's decode accepts malformed encodings.
  */
 export const strictMemoryServiceDefinition = Object.fromEntries(
   Object.entries(MemoryServiceService).map(([name, method]) => [
@@ -63,6 +67,7 @@ export const strictMemoryServiceDefinition = Object.fromEntries(
       ...method,
       requestDeserialize: (bytes: Buffer) => {
         try {
+          checkWire(method.path, bytes);
           // ts-proto's decode accepts a reader as well as bytes; the cast passes
           // ours, with its strict UTF-8 decoder, through requestDeserialize.
           const reader = new BinaryReader(bytes, (data) => strictUtf8.decode(data));

@@ -4,13 +4,14 @@
  * Each backend runs this suite unchanged.
  */
 import { randomUUID } from "node:crypto";
-import { type Client, Metadata, status } from "@grpc/grpc-js";
+import { type Client, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { describe, expect, it } from "vitest";
 import { ListOrder, RetrievalMethod } from "../../gen/ts/memory/v1/memory_service.js";
 import type { MemoryStore } from "../../src/storage/store.js";
 import { failure, statusDetails, violatedFields } from "../helpers/client.js";
 import { useTestServer } from "../helpers/server.js";
+import { bytes, ELEVEN_BYTE_VARINT, grpcFrame, ld, rawGrpc, tag, text, varint, wrappedLength, wrappedTag } from "../helpers/wire.js";
 
 /** Sends raw bytes to a unary method, to test what the generated client cannot produce. */
 export function rawUnary(client: Client, path: string, bytes: Buffer): Promise<Buffer> {
@@ -415,6 +416,59 @@ export function describeMemoryServiceE2E(backend: string, openStore: () => Promi
         writer.uint32((99 << 3) | 2).string("from a newer client");
         const response = await rawUnary(t.client.raw, "/memory.v1.MemoryService/GetUserMemory", Buffer.from(writer.finish()));
         expect(response.includes(Buffer.from(created.memoryId))).toBe(true);
+      });
+    });
+
+    describe("strict wire format", () => {
+      // Each encoding below was accepted before the wire check: the bytes say one
+      // thing and ts-proto's lenient decode stored another (or part of it).
+      const ADD = "/memory.v1.MemoryService/AddUserMemory";
+      const expectMalformed = async (err: ServiceError, userId: string) => {
+        expect(err.code, err.details).toBe(status.INVALID_ARGUMENT);
+        expect(statusDetails(err).errorInfo).toMatchObject({ reason: "MALFORMED_MESSAGE", domain: "memoryd.dev" });
+        expect((await t.client.list({ userId })).userMemories).toEqual([]);
+      };
+      // The fields of a UserMemory, and an AddUserMemoryRequest holding them.
+      const content = (userId: string, ...rest: Uint8Array[]) => bytes(ld(2, text(userId)), ld(3, text("remember")), ...rest);
+      const memory = (userId: string, ...rest: Uint8Array[]) => ld(1, content(userId, ...rest));
+
+      it("stores the hand-built encoding these cases break", async () => {
+        const userId = newUser();
+        await rawUnary(t.client.raw, ADD, bytes(memory(userId, ld(4, text("topic")), ld(5, text("input")))));
+        const [stored] = (await t.client.list({ userId })).userMemories;
+        expect(stored).toMatchObject({ userId, memory: "remember", topics: ["topic"], input: "input" });
+      });
+
+      const cases: [string, (userId: string) => Buffer][] = [
+        // ts-proto ended user_memory at the 0 and read topics and input as (unknown) outer fields.
+        ["a tag 0 inside user_memory, with topics after it", (u) => memory(u, bytes(0), ld(4, text("topic")), ld(5, text("input")))],
+        ["an end-group tag inside user_memory", (u) => memory(u, tag(4, 4), ld(4, text("topic")))],
+        // 2^32 + 8 wrapped to 8: "smuggled" was stored as the memory.
+        ["a length prefix above 2^32 that wraps to a valid length", (u) => ld(1, ld(2, text(u)), tag(3, 2), bytes(wrappedLength(8)), text("smuggled"))],
+        ["an 11-byte varint", (u) => bytes(memory(u), tag(99, 0), ELEVEN_BYTE_VARINT)],
+        // Field 2^29 + 1 wrapped to field 1: the memory was stored from a field no client can send.
+        ["a field number above 2^29 - 1", (u) => bytes(wrappedTag(1, 2), varint(content(u).length), content(u))],
+        ["a known field with the wrong wire type (topics as a varint)", (u) => memory(u, tag(4, 0), bytes(1))],
+        // user_memory's length cuts its memory field in two; ts-proto read the field to its end anyway.
+        ["a nested message truncated inside a field", (u) => { const head = bytes(ld(2, text(u)), tag(3, 2), 8); return bytes(tag(1, 2), head.length + 3, head, text("remember")); }],
+      ];
+      for (const [name, encode] of cases) {
+        it(`answers INVALID_ARGUMENT MALFORMED_MESSAGE and stores nothing for ${name}`, async () => {
+          const userId = newUser();
+          await expectMalformed(await failure(rawUnary(t.client.raw, ADD, encode(userId))), userId);
+        });
+      }
+
+      it("answers INVALID_ARGUMENT MALFORMED_MESSAGE and stores nothing for the compressed flag without grpc-encoding", async () => {
+        const userId = newUser();
+        const message = bytes(memory(userId));
+        const plain = await rawGrpc(t.address, ADD, grpcFrame(message, 0));
+        expect(plain.code, plain.error.details).toBe(status.OK); // the raw HTTP/2 call itself works
+        await t.client.clear({ userId });
+        for (const headers of [{}, { "grpc-encoding": "identity" }] as Record<string, string>[]) {
+          const flagged = await rawGrpc(t.address, ADD, grpcFrame(message, 1), headers);
+          await expectMalformed(flagged.error, userId);
+        }
       });
     });
 

@@ -1,8 +1,9 @@
 /**
  * Hostile input: thousands of generated requests — boundary and random
  * values in every field, injection strings, invalid UTF-8, mutated bytes,
- * malformed page tokens, unknown enum values, oversized messages — plus
- * garbage and malformed HTTP/2 on the port. The server must never crash,
+ * malformed page tokens, unknown enum values, oversized messages, wire
+ * encodings a lenient decoder would misread — plus garbage and malformed
+ * HTTP/2 on the port. The server must never crash,
  * never answer INTERNAL, never return another user's memory, store
  * injection strings verbatim, and keep answering well-formed calls.
  *
@@ -11,7 +12,8 @@
  */
 import { connect as tcpConnect } from "node:net";
 import { connect as http2Connect } from "node:http2";
-import { Metadata, status } from "@grpc/grpc-js";
+import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AddUserMemoryRequest,
@@ -27,9 +29,10 @@ import {
   SearchUserMemoriesResponse,
 } from "../../gen/ts/memory/v1/memory_service.js";
 import { identifierProblem } from "../../src/identifiers.js";
-import { failure, MemoryClient, violatedFields } from "../helpers/client.js";
+import { failure, MemoryClient, statusDetails, violatedFields } from "../helpers/client.js";
 import { HealthClient } from "../helpers/health.js";
 import { type ServerProcess, spawnServer } from "../helpers/process.js";
+import { bytes, ELEVEN_BYTE_VARINT, grpcFrame, ld, rawGrpc, tag, varint, wrappedLength, wrappedTag } from "../helpers/wire.js";
 import { type BackendName, backend } from "../support/backends.js";
 import { prng } from "../support/prng.js";
 
@@ -142,13 +145,80 @@ function generator(seed: number) {
         return Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
     }
   };
-  return { random, next: () => pick(requests)(), mutate };
+  /** How deep field 1 nests messages in a request: AddUserMemoryRequest.user_memory, BatchAdd's requests[].user_memory. */
+  const nesting: Record<string, number> = { AddUserMemory: 1, ReplaceUserMemory: 1, BatchAddUserMemories: 2 };
+  /** Applies `edit` to the request, or to a message nested in it through field 1 (`depth` levels down). */
+  const nested = (message: Uint8Array, depth: number, edit: (message: Uint8Array) => Uint8Array): Uint8Array => {
+    if (depth === 0) return edit(message);
+    const parts = fieldsOf(message);
+    const inner = parts.filter((f) => f.number === 1 && f.value);
+    if (inner.length === 0) return edit(message);
+    const target = pick(inner);
+    return bytes(...parts.map((f) => (f === target ? ld(1, nested(f.value!, depth - 1, edit)) : f.raw)));
+  };
+  /** `inserted` between two fields of `message`. */
+  const insert = (message: Uint8Array, ...inserted: (number | readonly number[] | Uint8Array)[]): Uint8Array => {
+    const boundaries = [0, ...fieldsOf(message).map((f) => f.end)];
+    const at = pick(boundaries);
+    return bytes(message.subarray(0, at), ...inserted, message.subarray(at));
+  };
+  const unknownField = () => 16 + Math.floor(random() * 1000);
+  /**
+   * Encodings that are not strictly well-formed, each of which ts-proto's
+   * decode used to accept one way or another. Every result is malformed,
+   * whatever the request it starts from.
+   */
+  const malformations: Record<string, (message: Uint8Array, depth: number) => Uint8Array> = {
+    tag0: (m, d) => nested(m, d, (n) => insert(n, 0)),
+    endGroup: (m, d) => nested(m, d, (n) => insert(n, tag(1 + Math.floor(random() * 20), 4))),
+    group: (m, d) => nested(m, d, (n) => { const f = unknownField(); return insert(n, tag(f, 3), tag(f, 4)); }),
+    wrappedLength: (m, d) =>
+      nested(m, d, (n) => {
+        const parts = fieldsOf(n);
+        const withLen = parts.filter((f) => f.value);
+        if (withLen.length === 0) return insert(n, tag(unknownField(), 2), wrappedLength(1), 0x61);
+        const target = pick(withLen);
+        return bytes(...parts.map((f) => (f === target ? bytes(tag(f.number, 2), wrappedLength(f.value!.length), f.value!) : f.raw)));
+      }),
+    elevenByteVarint: (m, d) => nested(m, d, (n) => insert(n, tag(unknownField(), 0), ELEVEN_BYTE_VARINT)),
+    varintAbove64Bits: (m, d) => nested(m, d, (n) => insert(n, tag(unknownField(), 0), [...Array(9).fill(0xff), 0x02])),
+    fieldNumberAbove2To29: (m, d) => nested(m, d, (n) => insert(n, wrappedTag(1 + Math.floor(random() * 8), 2), 0)),
+    // Field 1 is length-delimited in every request message and in UserMemory.
+    wrongWireType: (m, d) => nested(m, d, (n) => insert(n, ...pick([[tag(1, 0), 1], [tag(1, 1), new Uint8Array(8)], [tag(1, 5), new Uint8Array(4)]]))),
+    // The last byte of a message moves out of it: its last field then runs past its end.
+    truncatedNested: (m, d) =>
+      nested(m, Math.max(0, d - 1), (n) => {
+        const parts = fieldsOf(n);
+        const inner = parts.filter((f) => f.number === 1 && f.value && f.value.length > 0);
+        if (d === 0 || inner.length === 0) return n.length > 0 ? n.subarray(0, n.length - 1) : bytes(0);
+        const target = pick(inner);
+        return bytes(...parts.map((f) => (f === target ? bytes(tag(1, 2), varint(f.value!.length - 1), f.value!) : f.raw)));
+      }),
+  };
+  const malform = (path: string, message: Uint8Array): { kind: string; bytes: Uint8Array } => {
+    const kind = pick(Object.keys(malformations));
+    return { kind, bytes: malformations[kind]!(message, Math.floor(random() * ((nesting[path] ?? 0) + 1))) };
+  };
+  return { random, next: () => pick(requests)(), mutate, malform };
 }
 
-function rawCall(client: MemoryClient, path: string, bytes: Uint8Array): Promise<{ code: number; response?: Buffer }> {
+/** A message's fields: number, the field's bytes, where it ends, and a length-delimited value. */
+function fieldsOf(message: Uint8Array): { number: number; raw: Uint8Array; end: number; value?: Uint8Array }[] {
+  const reader = new BinaryReader(message);
+  const fields = [];
+  while (reader.pos < reader.len) {
+    const start = reader.pos;
+    const [number, wireType] = reader.tag();
+    const value = wireType === 2 ? reader.bytes() : (reader.skip(wireType), undefined);
+    fields.push({ number, raw: message.subarray(start, reader.pos), end: reader.pos, ...(value ? { value } : {}) });
+  }
+  return fields;
+}
+
+function rawCall(client: MemoryClient, path: string, bytes: Uint8Array): Promise<{ code: number; response?: Buffer; error?: ServiceError }> {
   return new Promise((resolve) =>
     client.raw.makeUnaryRequest(`/memory.v1.MemoryService/${path}`, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, bytes, new Metadata(), { deadline: Date.now() + 10_000 }, (err, res) =>
-      resolve(err ? { code: err.code } : { code: status.OK, response: res }),
+      resolve(err ? { code: err.code, error: err } : { code: status.OK, response: res }),
     ),
   );
 }
@@ -246,6 +316,32 @@ for (const name of ["sqlite", "postgres", "mongodb"] as BackendName[]) {
       }
       console.log(`${name}: ${REQUESTS} fuzzed requests, status codes ${JSON.stringify(Object.fromEntries(codes))}`);
       expect(server.child.exitCode).toBeNull();
+    });
+
+    it("refuses every strictly malformed encoding, and the compressed flag without grpc-encoding, with MALFORMED_MESSAGE", async () => {
+      const fuzz = generator(SEED + 7 * name.length);
+      const kinds = new Map<string, number>();
+      const count = Math.ceil(REQUESTS / 4);
+      for (let i = 0; i < count; i++) {
+        const { path, bytes: valid } = fuzz.next();
+        const { kind, bytes: malformed } = fuzz.malform(path, valid);
+        kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+        const where = `${kind} of ${path}: ${Buffer.from(malformed).toString("hex").slice(0, 400)}`;
+        const { code, error } = await rawCall(client, path, malformed);
+        expect(code, where).toBe(status.INVALID_ARGUMENT);
+        expect(statusDetails(error!).errorInfo?.reason, where).toBe("MALFORMED_MESSAGE");
+        if (i % 20 === 0) {
+          // The same request's valid bytes, flagged compressed on a call without an encoding.
+          const flag = fuzz.random() < 0.5 ? 1 : 1 + Math.floor(fuzz.random() * 255);
+          const headers: Record<string, string> = fuzz.random() < 0.5 ? {} : { "grpc-encoding": "identity" };
+          const flagged = await rawGrpc(server.address, `/memory.v1.MemoryService/${path}`, grpcFrame(valid, flag), headers);
+          expect(flagged.code, `flag ${flag} on ${path}`).toBe(status.INVALID_ARGUMENT);
+          expect(statusDetails(flagged.error).errorInfo?.reason).toBe("MALFORMED_MESSAGE");
+          kinds.set("compressedFlag", (kinds.get("compressedFlag") ?? 0) + 1);
+        }
+      }
+      console.log(`${name}: malformed encodings refused ${JSON.stringify(Object.fromEntries(kinds))}`);
+      expect((await client.list({ userId: VICTIM })).userMemories.map((m) => m.memory)).toEqual([SECRET]);
     });
 
     it("stores injection strings verbatim in every field and finds them literally", async () => {

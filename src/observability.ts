@@ -67,9 +67,12 @@ function onStatusFromBelow(call: object, listener: (code: status) => void): void
  * Observes each call once, with the code the caller saw:
  * - a status memoryd sends is recorded as sent;
  * - a status grpc-js sends by itself (see `onStatusFromBelow`) as sent;
- * - a call the client cancelled is CANCELLED (grpc-js drops the handler's
- *   late status, or, when no request message had arrived, reports
- *   UNIMPLEMENTED "no request message" for it).
+ * - a call the client cancelled is CANCELLED. While the handler runs,
+ *   grpc-js drops its late status and only tells of the cancel. Before
+ *   the request arrived, a cancelling client (grpc-js, Node's http2) ends
+ *   its stream and then resets it, and grpc-js answers the end with
+ *   UNIMPLEMENTED "no request message"; no conforming client sends a unary
+ *   call without its message, so that answer is recorded as CANCELLED.
  */
 export function callObserver(log: Logger, metrics?: Metrics): ServerInterceptor {
   return (method, call) => {
@@ -93,7 +96,6 @@ export function callObserver(log: Logger, metrics?: Metrics): ServerInterceptor 
     /** The status grpc-js sent below the interceptors, if any. */
     let statusFromBelow: status | undefined;
     onStatusFromBelow(call, (code) => (statusFromBelow ??= code));
-    const observeCancel = () => observe(statusFromBelow ?? status.CANCELLED);
     return new ServerInterceptingCall(call, {
       start(next) {
         next({
@@ -114,7 +116,7 @@ export function callObserver(log: Logger, metrics?: Metrics): ServerInterceptor 
           onCancel() {
             cancelled = true;
             // grpc-js tells of every call's end this way, also after a status was sent.
-            observeCancel();
+            observe(statusFromBelow ?? status.CANCELLED);
           },
         });
       },
@@ -123,12 +125,8 @@ export function callObserver(log: Logger, metrics?: Metrics): ServerInterceptor 
         next(metadata);
       },
       sendStatus(callStatus, next) {
-        if (cancelled) observeCancel();
-        else if (callStatus.code === status.UNIMPLEMENTED && !messageReceived) {
-          // grpc-js's answer to a stream that ended without a request: a
-          // client's cancel looks the same until its notice arrives (next tick).
-          setImmediate(() => (cancelled ? observeCancel() : observe(callStatus.code)));
-        } else observe(callStatus.code);
+        const endedWithoutRequest = callStatus.code === status.UNIMPLEMENTED && !messageReceived && !method.requestStream;
+        observe(cancelled || endedWithoutRequest ? status.CANCELLED : callStatus.code);
         next(callStatus);
       },
     });

@@ -48,14 +48,14 @@ function integerParam(params: Map<string, string>, name: string, fallback: numbe
 }
 
 /**
- * Parses `sqlite://<path>[?synchronous=normal|full&busy_timeout_ms=N&readers=N]`.
+ * Parses `sqlite://<path>[?synchronous=normal|full&busy_timeout_ms=N&readers=N&cache_kib=N]`.
  * The path is everything after `sqlite://`: `sqlite://./data/m.db` is
  * relative to the working directory, `sqlite:///var/lib/m.db` absolute, and
  * `sqlite://:memory:` a private in-memory database.
  */
 export function parseSqliteUrl(url: string): SqliteOptions {
   if (!url.startsWith("sqlite://")) throw new StorageUrlError(`storage URL "${url}" must start with sqlite://`);
-  const { url: rest, params } = takeParams(url.slice("sqlite://".length), ["synchronous", "busy_timeout_ms", "readers"]);
+  const { url: rest, params } = takeParams(url.slice("sqlite://".length), ["synchronous", "busy_timeout_ms", "readers", "cache_kib"]);
   if (rest.includes("?")) throw new StorageUrlError(`unknown parameter in sqlite URL "${url}"`);
   const path = decodeURIComponent(rest);
   if (path === "") throw new StorageUrlError(`storage URL "${url}" has no file path`);
@@ -68,6 +68,7 @@ export function parseSqliteUrl(url: string): SqliteOptions {
     synchronous,
     busyTimeoutMs: integerParam(params, "busy_timeout_ms", 5000, 0),
     readerThreads: integerParam(params, "readers", 2, 0),
+    cacheKib: integerParam(params, "cache_kib", 2000, 64),
   };
 }
 

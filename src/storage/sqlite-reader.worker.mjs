@@ -14,8 +14,8 @@ import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 
-/** @type {{ path: string, busyTimeoutMs: number, nice: number }} */
-const { path, busyTimeoutMs, nice } = workerData;
+/** @type {{ path: string, busyTimeoutMs: number, cacheKib: number, nice: number }} */
+const { path, busyTimeoutMs, cacheKib, nice } = workerData;
 
 /** Thrown inside a statement (through `memoryd_before_deadline`) once the call's deadline passed. */
 class DeadlinePassed extends Error {}
@@ -26,6 +26,7 @@ if (nice > 0) setPriority(nice);
 
 const db = new Database(path, { timeout: busyTimeoutMs, fileMustExist: true });
 db.pragma("query_only = 1");
+db.pragma(`cache_size = ${-cacheKib}`);
 let deadline = Number.POSITIVE_INFINITY;
 let rowsSinceCheck = 0;
 // Called for every row a statement examines: the one way to stop a

@@ -27,6 +27,7 @@ export interface ReaderOptions {
   readonly path: string;
   readonly threads: number;
   readonly busyTimeoutMs: number;
+  readonly cacheKib: number;
   /** Nice value of the reader threads (0 to 19; higher yields more). */
   readonly nice: number;
 }
@@ -82,8 +83,8 @@ export class SqliteReaders {
   }
 
   #spawn(): Reader {
-    const { path, busyTimeoutMs, nice } = this.#options;
-    const reader: Reader = { worker: new Worker(WORKER_URL, { workerData: { path, busyTimeoutMs, nice } }), job: undefined };
+    const { path, busyTimeoutMs, cacheKib, nice } = this.#options;
+    const reader: Reader = { worker: new Worker(WORKER_URL, { workerData: { path, busyTimeoutMs, cacheKib, nice } }), job: undefined };
     reader.worker.on("message", (reply: WorkerReply) => this.#settle(reader, reply));
     reader.worker.on("error", (err) => this.#lost(reader, err));
     reader.worker.on("exit", (code) => this.#lost(reader, new Error(`reader thread exited with code ${code}`)));

@@ -72,6 +72,8 @@ export interface SqliteOptions {
    * event loop (always so for ":memory:", which other connections cannot open).
    */
   readonly readerThreads: number;
+  /** SQLite's page cache per connection, in KiB (SQLite's default: 2,000). */
+  readonly cacheKib: number;
 }
 
 /** Nice value of the reader threads: under CPU contention the event loop (gets, writes, health) goes first. */
@@ -338,7 +340,8 @@ export class SqliteStore implements MemoryStore {
       const path = resolve(options.path);
       this.#file = { path, db: identity(path), wal: identity(`${path}-wal`) };
       if (options.readerThreads > 0) {
-        this.#readers = new SqliteReaders({ path, threads: options.readerThreads, busyTimeoutMs: options.busyTimeoutMs, nice: READER_NICE });
+        const { readerThreads: threads, busyTimeoutMs, cacheKib } = options;
+        this.#readers = new SqliteReaders({ path, threads, busyTimeoutMs, cacheKib, nice: READER_NICE });
       }
     }
     const prepare = (sql: string) => db.prepare(sql);
@@ -394,6 +397,7 @@ export class SqliteStore implements MemoryStore {
       if (options.path !== ":memory:" && statSync(options.path).size === 0) chmodSync(options.path, 0o600);
       db.pragma("journal_mode = WAL");
       db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
+      db.pragma(`cache_size = ${-options.cacheKib}`);
       migrate(db);
       return new SqliteStore(db, options);
     } catch (err) {
@@ -703,6 +707,7 @@ function migrate(db: Database.Database): void {
         `database schema version ${version} is newer than this memoryd knows (${MIGRATIONS.length}); upgrade memoryd`,
       );
     }
+    if (version === MIGRATIONS.length) return; // nothing to write: a full disk must not stop a start
     for (const migration of MIGRATIONS.slice(version)) db.exec(migration);
     db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();

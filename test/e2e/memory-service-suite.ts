@@ -314,6 +314,98 @@ export function describeMemoryServiceE2E(backend: string, openStore: () => Promi
       });
     });
 
+    describe("responses within the message size limit", () => {
+      // 240 memories of ~46 KB: 11 MB, far over the 4 MiB a response may carry.
+      const large = (i: number) => ({ memory: `${i} ${"a long memory ".repeat(1170)}`.slice(0, 16_384), input: "i".repeat(30_000) });
+
+      it("cuts list and search pages by bytes and reads every memory exactly once through the tokens", async () => {
+        const userId = newUser();
+        for (let from = 0; from < 240; from += 60) {
+          const requests = Array.from({ length: 60 }, (_, i) => ({ userMemory: { userId, topics: ["big"], ...large(from + i) } }));
+          await t.client.batchAdd({ requests });
+        }
+        const expected = (await t.client.listAll({ userId, pageSize: 20, order: ListOrder.LIST_ORDER_OLDEST_FIRST })).map((m) => m.memoryId);
+        expect(expected).toHaveLength(240);
+        for (const read of [
+          (pageToken: string) => t.client.list({ userId, pageSize: 1000, order: ListOrder.LIST_ORDER_OLDEST_FIRST, pageToken }),
+          (pageToken: string) => t.client.search({ userId, limit: 1000, query: "long memory", retrievalMethod: RetrievalMethod.RETRIEVAL_METHOD_FIRST_N, pageToken }),
+        ]) {
+          const seen: string[] = [];
+          const pageSizes: number[] = [];
+          let pageToken = "";
+          do {
+            const page = await read(pageToken);
+            pageSizes.push(page.userMemories.length);
+            seen.push(...page.userMemories.map((m) => m.memoryId));
+            pageToken = page.nextPageToken;
+          } while (pageToken !== "" && pageSizes.length < 50);
+          expect(pageSizes.length).toBeGreaterThan(2); // cut by bytes, not by count
+          expect(seen).toEqual(expected);
+        }
+      });
+
+      it("refuses a batch whose response would not fit, before writing anything", async () => {
+        const userId = newUser();
+        // The request stays under 4 MiB; the response would add ids, times and etags to every entry.
+        const requests = Array.from({ length: 500 }, (_, i) => ({ userMemory: { userId, memory: `${i} ${"x".repeat(8290)}` } }));
+        const err = await failure(t.client.batchAdd({ requests }));
+        expect(err.code).toBe(status.INVALID_ARGUMENT);
+        expect(violatedFields(err)).toEqual(["requests"]);
+        expect((await t.client.list({ userId })).userMemories).toEqual([]);
+        expect((await t.client.batchAdd({ requests: requests.slice(0, 250) })).userMemories).toHaveLength(250);
+      });
+    });
+
+    describe("search pages", () => {
+      it("pages with tokens bound to the query, and none after the last match", async () => {
+        const userId = newUser();
+        for (let i = 0; i < 5; i++) await add(userId, `tea ${i}`);
+        await add(userId, "coffee");
+        const first = await t.client.search({ userId, query: "tea", limit: 2 });
+        expect(first.userMemories.map((m) => m.memory)).toEqual(["tea 4", "tea 3"]);
+        const second = await t.client.search({ userId, query: "tea", limit: 2, pageToken: first.nextPageToken });
+        expect(second.userMemories.map((m) => m.memory)).toEqual(["tea 2", "tea 1"]);
+        const last = await t.client.search({ userId, query: "tea", limit: 2, pageToken: second.nextPageToken });
+        expect(last.userMemories.map((m) => m.memory)).toEqual(["tea 0"]);
+        expect(last.nextPageToken).toBe("");
+        for (const request of [
+          { userId, query: "coffee", pageToken: first.nextPageToken },
+          { userId, query: "tea", retrievalMethod: RetrievalMethod.RETRIEVAL_METHOD_FIRST_N, pageToken: first.nextPageToken },
+          { userId, pageToken: (await t.client.list({ userId, pageSize: 1 })).nextPageToken }, // a list token
+        ]) {
+          expect(violatedFields(await failure(t.client.search(request)))).toEqual(["page_token"]);
+        }
+      });
+    });
+
+    describe("identifiers", () => {
+      it("stores ids and topics in Unicode NFC, so composed and decomposed spellings name the same user", async () => {
+        const suffix = randomUUID();
+        const decomposed = `Jose\u0301-${suffix}`;
+        const composed = `Jos\u00e9-${suffix}`;
+        const { userMemory } = await t.client.add({ userMemory: { userId: decomposed, memoryId: "cafe\u0301", memory: "m", topics: ["re\u0301sume\u0301"] } });
+        expect(userMemory).toMatchObject({ userId: composed, memoryId: "caf\u00e9", topics: ["r\u00e9sum\u00e9"] });
+        expect((await t.client.get({ userId: composed, memoryId: "caf\u00e9" })).userMemory).toEqual(userMemory);
+        expect((await t.client.get({ userId: decomposed, memoryId: "cafe\u0301" })).userMemory).toEqual(userMemory);
+        expect((await t.client.list({ userId: decomposed, topics: ["r\u00e9sum\u00e9"] })).userMemories).toEqual([userMemory]);
+        const again = await failure(t.client.add({ userMemory: { userId: composed, memoryId: "caf\u00e9", memory: "m" } }));
+        expect(again.code).toBe(status.ALREADY_EXISTS);
+      });
+
+      it("refuses invisible characters in ids and topics, and keeps them verbatim in text", async () => {
+        const userId = newUser();
+        for (const invisible of ["\u200b", "\ufeff", "\u202e", "\u2028", "\u00ad", "\ue000", "\ufdd0"]) {
+          const err = await failure(
+            t.client.add({ userMemory: { userId: `${userId}${invisible}`, memoryId: `m${invisible}`, memory: `text${invisible}`, topics: [`t${invisible}`] } }),
+          );
+          expect(violatedFields(err).sort(), JSON.stringify(invisible)).toEqual(["user_memory.memory_id", "user_memory.topics[0]", "user_memory.user_id"]);
+          const { userMemory } = await t.client.add({ userMemory: { userId, memory: `text${invisible}`, input: `in${invisible}` } });
+          expect(userMemory).toMatchObject({ memory: `text${invisible}`, input: `in${invisible}` });
+        }
+        expect(violatedFields(await failure(t.client.get({ userId: `${userId}\u200b`, memoryId: "m" })))).toEqual(["user_id"]);
+      });
+    });
+
     describe("ReplaceUserMemory", () => {
       it("replaces text, topics and input and returns a new etag", async () => {
         const created = await add(newUser());

@@ -4,11 +4,15 @@
  * each sees what the others write.
  */
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
+import { ListOrder, RetrievalMethod } from "../../gen/ts/memory/v1/memory_service.js";
 import { failure, MemoryClient } from "../helpers/client.js";
 import { type ServerProcess, spawnServer } from "../helpers/process.js";
 import { type BackendName, backend } from "../support/backends.js";
+
+const CLOCK_SKEW = join(import.meta.dirname, "..", "support", "clock-skew.mjs");
 
 for (const name of ["postgres", "mongodb"] as BackendName[]) {
   const shared = backend(name);
@@ -22,8 +26,17 @@ for (const name of ["postgres", "mongodb"] as BackendName[]) {
 
     it("reads through one replica what another wrote, with etags and pages that work across them", async () => {
       const storage = shared.storageUrl();
+      // Replica B's clock runs 200 ms behind A's, as clocks of different hosts may.
+      const skews = [0, -200];
       replicas.push(
-        ...(await Promise.all([0, 1].map(() => spawnServer({ args: ["--listen", "127.0.0.1:0", "--storage", storage] })))),
+        ...(await Promise.all(
+          skews.map((skew) =>
+            spawnServer({
+              args: ["--listen", "127.0.0.1:0", "--storage", storage],
+              env: { NODE_OPTIONS: `--import ${CLOCK_SKEW}`, MEMORYD_TEST_CLOCK_SKEW_MS: String(skew) },
+            }),
+          ),
+        )),
       );
       const [a, b] = replicas.map((replica) => new MemoryClient(replica.address));
       clients.push(a!, b!);
@@ -48,6 +61,28 @@ for (const name of ["postgres", "mongodb"] as BackendName[]) {
         "replaced through replica B",
       ]);
       expect(second.nextPageToken).toBe("");
+    });
+
+    it("orders a user's memories by the order of writes, whichever replica took them, whatever its clock says", async () => {
+      const [a, b] = clients;
+      const userId = `order-${randomUUID()}`;
+      // Alternating replicas whose clocks are 200 ms apart, with client-chosen ids that sort
+      // against the order of writing (so that equal times would come out wrong too).
+      const written: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        const memoryId = `m-${String(999 - i).padStart(3, "0")}`;
+        await (i % 2 ? a! : b!).add({ userMemory: { userId, memoryId, memory: `write ${i}` } });
+        written.push(memoryId);
+      }
+      const listed = await a!.listAll({ userId, order: ListOrder.LIST_ORDER_OLDEST_FIRST });
+      expect(listed.map((m) => m.memoryId)).toEqual(written);
+      // Replaces through alternating replicas: the most recently replaced comes first in LAST_N.
+      const replacedOrder = [...written].reverse().slice(0, 20);
+      for (const [i, memoryId] of replacedOrder.entries()) {
+        await (i % 2 ? b! : a!).replace({ userMemory: { userId, memoryId, memory: `replaced ${i}` } });
+      }
+      const lastN = await b!.search({ userId, limit: 20, retrievalMethod: RetrievalMethod.RETRIEVAL_METHOD_LAST_N });
+      expect(lastN.userMemories.map((m) => m.memoryId)).toEqual([...replacedOrder].reverse());
     });
   });
 }

@@ -12,12 +12,13 @@ describeStoreConformance("sqlite", () => openStore(`sqlite://${join(dir, "confor
 
 describe("sqlite backend", () => {
   it("parses relative, absolute and in-memory URLs with options", () => {
-    expect(parseSqliteUrl("sqlite://./data/memoryd.db")).toEqual({ path: "./data/memoryd.db", synchronous: "normal", busyTimeoutMs: 5000, readerThreads: 2 });
+    expect(parseSqliteUrl("sqlite://./data/memoryd.db")).toEqual({ path: "./data/memoryd.db", synchronous: "normal", busyTimeoutMs: 5000, readerThreads: 2, cacheKib: 2000 });
     expect(parseSqliteUrl("sqlite:///var/lib/memoryd/m%20d.db?synchronous=full&busy_timeout_ms=100")).toEqual({
       path: "/var/lib/memoryd/m d.db",
       synchronous: "full",
       busyTimeoutMs: 100,
       readerThreads: 2,
+      cacheKib: 2000,
     });
     expect(parseSqliteUrl("sqlite://:memory:").path).toBe(":memory:");
     expect(() => parseSqliteUrl("sqlite://x.db?synchronous=off")).toThrow(StorageUrlError);
@@ -52,7 +53,7 @@ describe("sqlite backend", () => {
 
   it("answers per-user reads from an index, never a table scan", () => {
     const path = join(dir, "plans.db");
-    SqliteStore.open({ path, synchronous: "normal", busyTimeoutMs: 0, readerThreads: 0 }).close();
+    SqliteStore.open({ path, synchronous: "normal", busyTimeoutMs: 0, readerThreads: 0, cacheKib: 2000 }).close();
     const raw = new Database(path);
     raw.function("memoryd_before_deadline", () => 1);
     // The statements exactly as the store prepares them.

@@ -26,6 +26,18 @@ export interface SpawnOptions {
   until?: "listening" | "serving";
   /** Keep the per-call log lines (default); long runs drop them to stay small. */
   keepCallLogs?: boolean;
+  /** Node flags before the script, e.g. `--expose-gc`, `--import <module>` (none by default). */
+  nodeArgs?: string[];
+  /** Open an IPC channel to the child (`child.send`, `child.on("message")`); off by default. */
+  ipc?: boolean;
+}
+
+function spawnChild(options: SpawnOptions): ChildProcess {
+  return spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN, ...(options.args ?? [])], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: options.ipc ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", "pipe", "pipe"],
+  });
 }
 
 /**
@@ -34,11 +46,7 @@ export interface SpawnOptions {
  * `--listen 127.0.0.1:0` (or MEMORYD_LISTEN) to get a free port.
  */
 export function spawnServer(options: SpawnOptions = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [MAIN, ...(options.args ?? [])], {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawnChild(options);
   const logs: Record<string, unknown>[] = [];
   let stderr = "";
   let buffered = "";
@@ -99,13 +107,9 @@ export function spawnServer(options: SpawnOptions = {}): Promise<ServerProcess> 
 
 /** Runs the server expecting it to fail at start; resolves with its exit code and output. */
 export function runToExit(options: SpawnOptions): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [MAIN, ...(options.args ?? [])], {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawnChild(options);
   let output = "";
-  child.stdout.on("data", (c: Buffer) => (output += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+  child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
+  child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
   return new Promise((resolve) => child.on("exit", (code) => resolve({ code, output })));
 }

@@ -3,28 +3,64 @@
  *
  * One line per call makes synchronous writes a syscall per RPC, a visible
  * share of a call's cost; batching them (flushed at least every 200 ms, and
- * synchronously before the process exits) keeps logging off the hot path.
+ * before the process exits) keeps logging off the hot path.
+ *
+ * The destination is a SonicBoom of our own rather than `pino.destination`:
+ * that one flushes synchronously when the process exits, and a synchronous
+ * write to a pipe whose reader has gone (EPIPE) or stopped reading is
+ * retried forever, so a memoryd whose log collector died could not stop on
+ * SIGTERM. Here the last flush is asynchronous and time-limited, and a
+ * destination that failed is written no more.
  *
  * @module
  */
 import { type Logger, pino } from "pino";
+import sonicBoom from "sonic-boom";
 
 export interface ProcessLogger {
   readonly log: Logger;
-  /** Writes out everything buffered; call before `process.exit`. */
-  flush(): void;
+  /**
+   * Writes out everything buffered; await it before `process.exit`. Resolves
+   * after at most `FINAL_FLUSH_MS`, whoever reads stdout or not.
+   */
+  flush(): Promise<void>;
 }
 
 const FLUSH_INTERVAL_MS = 200;
 
+/** The longest an exit waits for log lines to drain. */
+const FINAL_FLUSH_MS = 2000;
+
 export function createProcessLogger(level: string): ProcessLogger {
   // maxLength: a reader that stops reading costs log lines, not unbounded memory.
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 8 * 1024, maxLength: 16 * 1024 * 1024 });
-  // A failing stdout (a full disk, say) must not take the service down; closed pipes are handled by sonic-boom.
-  destination.on("error", () => {});
-  setInterval(() => destination.flush(), FLUSH_INTERVAL_MS).unref();
+  const destination = new sonicBoom.SonicBoom({ dest: 1, sync: false, minLength: 8 * 1024, maxLength: 16 * 1024 * 1024 });
+  let failed = false;
+  // A failing stdout (a closed pipe, a full disk) must not take the service down: logging stops instead.
+  destination.on("error", () => {
+    failed = true;
+  });
+  setInterval(() => {
+    if (!failed) destination.flush();
+  }, FLUSH_INTERVAL_MS).unref();
+  const log = pino({ level, base: { service: "memoryd" } }, {
+    write: (line: string) => {
+      if (!failed) destination.write(line);
+    },
+  });
   return {
-    log: pino({ level, base: { service: "memoryd" } }, destination),
-    flush: () => destination.flushSync(),
+    log,
+    flush: () =>
+      new Promise<void>((resolve) => {
+        if (failed) return resolve();
+        const timer = setTimeout(resolve, FINAL_FLUSH_MS);
+        destination.flush(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        destination.once("error", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
   };
 }

@@ -29,9 +29,9 @@ if (process.argv[2] === "import") {
 
 const config = parseConfig(process.argv.slice(2));
 const { log, flush } = createProcessLogger(config.logLevel);
-/** Exits once the buffered log lines are out. */
-const exit = (code: number): never => {
-  flush();
+/** Exits once the buffered log lines are out (or could not be written). */
+const exit = async (code: number): Promise<never> => {
+  await flush();
   process.exit(code);
 };
 
@@ -89,7 +89,7 @@ try {
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping.signal.aborted) {
       log.warn({ signal }, "second signal: exiting without waiting for in-flight calls");
-      exit(1);
+      await exit(1);
     }
     stopping.abort();
     log.info({ signal, delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs }, "shutting down");
@@ -97,7 +97,7 @@ try {
     metricsServer?.close();
     await store?.close();
     log.info("stopped");
-    exit(0);
+    await exit(0);
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
@@ -119,5 +119,5 @@ try {
   }
 } catch (err) {
   log.fatal({ err }, "memoryd failed to start");
-  exit(1);
+  await exit(1);
 }

@@ -37,6 +37,17 @@ describe("the memoryd process", () => {
     expect(existsSync(fromEnv)).toBe(false);
   });
 
+  it("stops on SIGTERM even when nobody reads its log any more", async () => {
+    const server = await spawnServer({ args: ["--listen", "127.0.0.1:0", "--storage", `sqlite://${join(dir, "closed-stdout.db")}`] });
+    server.child.stdout!.destroy(); // the log collector went away
+    const client = new MemoryClient(server.address);
+    await client.add({ userMemory: { userId: "u", memory: "a call, and so a log line nobody will read" } });
+    client.close();
+    const exit = await Promise.race([server.stop("SIGTERM"), new Promise((resolve) => setTimeout(() => resolve("still running"), 8000))]);
+    if (exit === "still running") server.child.kill("SIGKILL");
+    expect(exit).toBe(0);
+  });
+
   it("exits non-zero with a clear message on bad configuration", async () => {
     const badUrl = await runToExit({ args: ["--listen", "127.0.0.1:0", "--storage", "redis://localhost"] });
     expect(badUrl.code).toBe(1);

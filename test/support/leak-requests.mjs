@@ -14,13 +14,14 @@ const retained = [];
 Object.assign(globalThis, { __memorydLeakedRequests: retained });
 
 const addService = grpc.Server.prototype.addService;
+/** @type {typeof addService} */
 grpc.Server.prototype.addService = function (service, implementation) {
   /** @type {Record<string, Function>} */
   const leaking = {};
   for (const [name, handler] of Object.entries(implementation)) {
     leaking[name] = function (/** @type {any} */ call, /** @type {unknown[]} */ ...rest) {
       retained.push(call.request);
-      return handler.call(this, call, ...rest);
+      return /** @type {Function} */ (handler).apply(this, [call, ...rest]);
     };
   }
   return addService.call(this, service, /** @type {any} */ (leaking));

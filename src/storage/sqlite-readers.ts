@@ -84,7 +84,9 @@ export class SqliteReaders {
 
   #spawn(): Reader {
     const { path, busyTimeoutMs, cacheKib, nice } = this.#options;
-    const reader: Reader = { worker: new Worker(WORKER_URL, { workerData: { path, busyTimeoutMs, cacheKib, nice } }), job: undefined };
+    // execArgv: none of the process's preloads (--import, --require): a reader thread runs SQL, nothing else.
+    const worker = new Worker(WORKER_URL, { workerData: { path, busyTimeoutMs, cacheKib, nice }, execArgv: [] });
+    const reader: Reader = { worker, job: undefined };
     reader.worker.on("message", (reply: WorkerReply) => this.#settle(reader, reply));
     reader.worker.on("error", (err) => this.#lost(reader, err));
     reader.worker.on("exit", (code) => this.#lost(reader, new Error(`reader thread exited with code ${code}`)));

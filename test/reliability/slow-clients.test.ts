@@ -38,7 +38,8 @@ afterAll(async () => {
 });
 
 function session(): ClientHttp2Session {
-  const opened = connect(`http://${server.address}`);
+  // Room for the client's own queued writes (Node's default is 10 MB a session).
+  const opened = connect(`http://${server.address}`, { maxSessionMemory: 10_000 });
   opened.on("error", () => {});
   sessions.push(opened);
   return opened;

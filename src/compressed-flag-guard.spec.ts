@@ -35,6 +35,12 @@ describe("compressed flag guard", () => {
     }
   });
 
+  it("refuses bytes that do not decompress with the declared encoding as a malformed message, not INTERNAL", async () => {
+    const refusal = (await decompress(grpcFrame(Buffer.from("not gzip at all"), 1), "gzip").catch((e: unknown) => e)) as StatusObject;
+    expect(refusal.code).toBe(status.INVALID_ARGUMENT);
+    expect(statusDetails({ ...refusal, name: "", message: "" }).errorInfo?.reason).toBe("MALFORMED_MESSAGE");
+  });
+
   it("leaves plain messages and declared encodings to grpc-js", async () => {
     expect(await decompress(grpcFrame(message, 0), "identity")).toEqual(message);
     expect(await decompress(grpcFrame(gzipSync(message), 1), "gzip")).toEqual(message);

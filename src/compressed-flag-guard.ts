@@ -20,6 +20,7 @@
  * @module
  */
 import { createRequire } from "node:module";
+import { status } from "@grpc/grpc-js";
 import { MalformedMessageError, toStatusError } from "./errors.js";
 
 type Decompress = (this: unknown, message: Buffer, encoding: string) => Buffer | Promise<Buffer>;
@@ -48,6 +49,12 @@ function compressedWithoutEncoding(flag: number) {
   return toStatusError(new MalformedMessageError({ cause }))!;
 }
 
+/** The status a call gets for a message that does not decompress with its grpc-encoding. */
+function undecompressable(encoding: string) {
+  const cause = new Error(`the message is flagged compressed but does not decompress with grpc-encoding ${encoding}`);
+  return toStatusError(new MalformedMessageError({ cause }))!;
+}
+
 /**
  * Makes every grpc-js server in this process refuse a message whose flag
  * byte is not 0 when the call has no encoding, with INVALID_ARGUMENT and
@@ -62,7 +69,10 @@ export function installCompressedFlagGuard(): boolean {
   const guarded: Decompress = function (this: unknown, message, encoding) {
     // grpc-js passes "identity" when the flag is not 1 or the call has no grpc-encoding: a flag other than 0 is then malformed.
     if (encoding === "identity" && message[0] !== 0) return Promise.reject(compressedWithoutEncoding(message[0]!));
-    return decompress.call(this, message, encoding);
+    const result = decompress.call(this, message, encoding);
+    // grpc-js answers bytes that do not inflate with INTERNAL; they are the caller's fault, like any malformed message.
+    if (!(result instanceof Promise)) return result;
+    return result.catch((err: { code?: number }) => Promise.reject(err?.code === status.INTERNAL ? undecompressable(encoding) : err));
   };
   prototype.decompressMessage = guarded;
   prototype[GUARDED] = true;

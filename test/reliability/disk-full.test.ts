@@ -77,6 +77,7 @@ describe.skipIf("unavailable" in storeFs)(`SQLite on a full disk (${"unavailable
       }
       await Promise.all(writes);
     }
+    console.log(`full disk, store: ${acknowledged.length} writes acknowledged, ${refused.length} refused (STORAGE_FULL), ${unexpected.length} other outcomes`);
     expect(unexpected).toEqual([]);
     expect(refused.length, "the disk never filled up").toBeGreaterThan(0);
     expect(acknowledged.length).toBeGreaterThan(0);
@@ -135,6 +136,7 @@ describe.skipIf("unavailable" in serverFs)(`memoryd on a full disk (${"unavailab
       );
       for (const code of await Promise.all(calls)) codes.set(code, (codes.get(code) ?? 0) + 1);
     }
+    console.log(`full disk, server: 5 s of writes answered ${JSON.stringify(Object.fromEntries(codes))}; health statuses seen: ${watch.seen.join(", ")}`);
     expect([...codes.keys()].sort()).toEqual(["OK", "RESOURCE_EXHAUSTED"]);
     expect(codes.get("RESOURCE_EXHAUSTED")).toBeGreaterThan(10);
     // A full disk does not make the database unreachable: reads go on, health stays SERVING.

@@ -16,7 +16,7 @@
 import { type ChildProcess, execFileSync, fork, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { credentials, Client, Metadata } from "@grpc/grpc-js";
 import { Command, Option } from "commander";
@@ -35,7 +35,7 @@ import { goTool } from "../test/support/tools.js";
 import { cleanUpOnInterrupt, RESULTS_DIR, ROOT, rssBytes } from "./process.js";
 import { benchStorage } from "./storage.js";
 import { longMemoryText, MAX_QUERY_BYTES, worstQueries } from "./noisy.js";
-import type { CallResult, WorkerResult, WorkerTask } from "./worker.js";
+import type { CallResult, WorkerCalls, WorkerResult, WorkerTask } from "./worker.js";
 import { prng } from "../test/support/prng.js";
 
 // add comes last: it grows the target user the others read.
@@ -43,10 +43,13 @@ const RPCS = ["get", "list", "list-deep", "search", "search-rare", "add"] as con
 type Rpc = (typeof RPCS)[number];
 /** Scenarios that `--rpcs` selects besides the RPCs, run after them; not in the default selection. */
 const SCENARIOS = ["noisy"] as const;
+/** The other tenants' calls in the noisy-neighbour scenario, made in turn. */
+const MIX = ["get", "list", "add"] as const;
 
 interface Options {
   backend: "sqlite" | "postgres" | "mongodb";
   storage?: string;
+  storageParams?: string;
   duration: number;
   warmup: number;
   concurrency: number;
@@ -64,6 +67,7 @@ interface Options {
   noisyMemoryBytes: number;
   noisyClients: number;
   mixInFlight: number;
+  mix: string;
 }
 
 /** A descriptor set of bench/proto with proto/, built by buf into a temporary directory. */
@@ -80,6 +84,7 @@ const program = new Command("bench")
   .description("measure memoryd's RPCs against a no-op handler on the same server")
   .addOption(new Option("--backend <name>", "storage backend").choices(["sqlite", "postgres", "mongodb"]).default("sqlite"))
   .option("--storage <url>", "storage URL instead of a fresh database (POSTGRES_URL / MONGODB_URL are honoured too)")
+  .option("--storage-params <params>", "URL parameters added to the storage URL, fresh or given: readers=0 runs SQLite's searches on the event loop")
   .option("--duration <s>", "measured seconds per round, for the RPC and for its ceiling each", Number, 5)
   .option("--warmup <s>", "unmeasured seconds before each measurement", Number, 2)
   .option("--concurrency <n>", "calls in flight, over all client processes", Number, 64)
@@ -97,12 +102,15 @@ const program = new Command("bench")
   .option("--noisy-memory-bytes <n>", "noisy: average size of the noisy user's memories (each ±25%)", Number, 4000)
   .option("--noisy-clients <n>", "noisy: worst-case searches in flight on the noisy user", Number, 4)
   .option("--mix-in-flight <n>", "noisy: the other tenants' Get/List/Add calls in flight (--concurrency is not used)", Number, 4)
+  .option("--mix <list>", `noisy: the other tenants' calls, comma-separated, of ${MIX.join(", ")}`, MIX.join(","))
   .parse();
 const options = program.opts<Options>();
 const selected = options.rpcs.split(",").map((r) => r.trim());
 for (const rpc of selected) if (!(RPCS as readonly string[]).includes(rpc) && !(SCENARIOS as readonly string[]).includes(rpc)) program.error(`unknown RPC ${rpc}`);
 const rpcs = selected.filter((r): r is Rpc => (RPCS as readonly string[]).includes(r));
 const noisy = selected.includes("noisy");
+const mixLabels = options.mix.split(",").map((m) => m.trim());
+for (const label of mixLabels) if (!(MIX as readonly string[]).includes(label)) program.error(`unknown --mix call ${label}`);
 
 const cleanups: (() => Promise<void> | void)[] = [];
 cleanUpOnInterrupt(cleanups);
@@ -133,7 +141,10 @@ function topics(random: () => number): string[] {
 
 // ---------------------------------------------------------------- processes
 
-const startStorage = () => benchStorage(options.backend, options.storage, cleanups);
+async function startStorage(): Promise<string> {
+  const url = await benchStorage(options.backend, options.storage, cleanups);
+  return options.storageParams ? `${url}${url.includes("?") ? "&" : "?"}${options.storageParams}` : url;
+}
 
 interface BenchServer {
   child: ChildProcess;
@@ -141,6 +152,8 @@ interface BenchServer {
   rss(): number;
   /** CPU time the server process has used, in milliseconds (user + system). */
   cpuMs(): number;
+  /** The main thread's (the event loop's) CPU time and time spent runnable but waiting for a CPU, milliseconds (Linux schedstat). */
+  eventLoop(): { cpuMs: number; waitMs: number };
 }
 
 async function startServer(storage: string): Promise<BenchServer> {
@@ -170,6 +183,10 @@ async function startServer(storage: string): Promise<BenchServer> {
       // Fields 14 and 15 of /proc/<pid>/stat: utime and stime in clock ticks (100 per second on Linux).
       const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
       return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
+    eventLoop: () => {
+      const [cpuNs, waitNs] = readFileSync(`/proc/${child.pid}/task/${child.pid}/schedstat`, "utf8").split(" ").map(Number);
+      return { cpuMs: cpuNs! / 1e6, waitMs: waitNs! / 1e6 };
     },
   };
 }
@@ -238,6 +255,14 @@ interface Window {
   cpuMs: number;
 }
 
+interface WorkersWindow {
+  results: WorkerResult[];
+  /** Server CPU time over the measured part, all threads. */
+  cpuMs: number;
+  /** The server's main thread over the measured part: CPU time, and time runnable but not running. */
+  eventLoop: { cpuMs: number; waitMs: number };
+}
+
 /** A client process's task, less what every window shares. */
 type Task = Omit<WorkerTask, "address" | "warmupMs" | "durationMs">;
 
@@ -245,9 +270,15 @@ type Task = Omit<WorkerTask, "address" | "warmupMs" | "durationMs">;
  * One warm-up plus one measured window: each task in a client process of
  * its own, all at once; with the server's CPU time over the measured part.
  */
-async function workersWindow(server: BenchServer, tasks: Task[]): Promise<{ results: WorkerResult[]; cpuMs: number }> {
+async function workersWindow(server: BenchServer, tasks: Task[]): Promise<WorkersWindow> {
   const cpu: number[] = [];
-  const window = [options.warmup * 1000, (options.warmup + options.duration) * 1000].map((at) => setTimeout(() => cpu.push(server.cpuMs()), at));
+  const loop: { cpuMs: number; waitMs: number }[] = [];
+  const window = [options.warmup * 1000, (options.warmup + options.duration) * 1000].map((at) =>
+    setTimeout(() => {
+      cpu.push(server.cpuMs());
+      loop.push(server.eventLoop());
+    }, at),
+  );
   const results = await Promise.all(
     tasks.map((task) => {
       const worker = fork(join(ROOT, "dist", "bench", "worker.js"), { serialization: "advanced" });
@@ -259,7 +290,12 @@ async function workersWindow(server: BenchServer, tasks: Task[]): Promise<{ resu
     }),
   );
   for (const timer of window) clearTimeout(timer);
-  return { results, cpuMs: cpu.length === 2 ? cpu[1]! - cpu[0]! : Number.NaN };
+  const measured = cpu.length === 2;
+  return {
+    results,
+    cpuMs: measured ? cpu[1]! - cpu[0]! : Number.NaN,
+    eventLoop: measured ? { cpuMs: loop[1]!.cpuMs - loop[0]!.cpuMs, waitMs: loop[1]!.waitMs - loop[0]!.waitMs } : { cpuMs: Number.NaN, waitMs: Number.NaN },
+  };
 }
 
 /** One warm-up plus one measured window of load on `path`. */
@@ -372,7 +408,7 @@ const base64 = (r: Uint8Array) => Buffer.from(r).toString("base64");
  * and are pooled. The noisy clients set no deadline: the server's own call
  * limit applies, and DEADLINE_EXCEEDED from it is counted, not an error.
  */
-async function noisyNeighbours(server: BenchServer, client: Client, others: { id: string; memoryIds: string[] }[]) {
+async function noisyNeighbours(benchServer: BenchServer, client: Client, others: { id: string; memoryIds: string[] }[]) {
   const random = prng(11);
   const noisyUser = `noisy-${randomUUID().slice(0, 8)}`;
   const texts = Array.from({ length: options.noisyMemories }, () => longMemoryText(random, options.noisyMemoryBytes));
@@ -394,6 +430,7 @@ async function noisyNeighbours(server: BenchServer, client: Client, others: { id
     exampleQuery: worst.queries[0]!,
     noisyClients: options.noisyClients,
     mixInFlight: options.mixInFlight,
+    mix: mixLabels,
     othersUsers: others.length,
   };
   console.log(
@@ -408,8 +445,7 @@ async function noisyNeighbours(server: BenchServer, client: Client, others: { id
   const pickOther = () => others[Math.floor(random() * others.length)]!;
   const withIds = others.filter((o) => o.memoryIds.length > 0);
   if (withIds.length === 0) throw new Error("noisy: the other tenants have no memories to get (--memories-per-user 0?)");
-  const mix: Task = {
-    calls: [
+  const mixCalls: WorkerCalls[] = [
       {
         label: "get",
         path: method("GetUserMemory"),
@@ -430,36 +466,44 @@ async function noisyNeighbours(server: BenchServer, client: Client, others: { id
           base64(AddUserMemoryRequest.encode(AddUserMemoryRequest.fromPartial({ userMemory: { userId: pickOther().id, memory: memoryText(random), topics: topics(random) } })).finish()),
         ),
       },
-    ],
-    inFlight: options.mixInFlight,
-  };
+  ];
+  const mix: Task = { calls: mixCalls.filter((c) => mixLabels.includes(c.label)), inFlight: options.mixInFlight };
   const health: Task = { calls: [{ label: "health", path: HEALTH_CHECK, requests: [""] }], inFlight: 1, pauseMs: HEALTH_PAUSE_MS };
   const noisyTask = (inFlight: number): Task => ({ calls: [{ label: "search", path: method("SearchUserMemories"), requests: searches }], inFlight });
 
   // A worst search with nothing else running: what one call costs.
-  const alone = latency((await workersWindow(server, [noisyTask(1)])).results, 1);
+  const alone = latency((await workersWindow(benchServer, [noisyTask(1)])).results, 1);
   console.log(`  a worst search alone: p50 ${alone.p50} ms, p99 ${alone.p99} ms (${alone.callsPerSecond} calls/s, one in flight)`);
 
   // Other work on the machine shares its cores with the server: say how much there was.
   const loadBefore = loadavg()[0]!;
-  const idle: { results: WorkerResult[]; cpuMs: number }[] = [];
-  const loaded: { results: WorkerResult[]; cpuMs: number }[] = [];
+  const idle: WorkersWindow[] = [];
+  const loaded: WorkersWindow[] = [];
   for (let round = 0; round < options.rounds; round++) {
     const order: [Task[], typeof idle][] = [
       [[mix, health], idle],
       [[mix, health, noisyTask(options.noisyClients)], loaded],
     ];
     if (round % 2) order.reverse();
-    for (const [tasks, windows] of order) windows.push(await workersWindow(server, tasks));
+    for (const [tasks, windows] of order) windows.push(await workersWindow(benchServer, tasks));
   }
   const pooled = (windows: typeof idle, label: string) =>
     latency(
       windows.flatMap((w) => w.results.map((r) => r.byLabel[label]).filter((r): r is CallResult => r !== undefined)),
       windows.length,
     );
-  const cores = (windows: typeof idle) => Math.round((windows.reduce((ms, w) => ms + w.cpuMs, 0) / (windows.length * options.duration * 1000)) * 100) / 100;
+  // Milliseconds per second of the measured windows, i.e. thousandths of a core.
+  const perSecond = (windows: WorkersWindow[], ms: (w: WorkersWindow) => number) =>
+    Math.round(windows.reduce((sum, w) => sum + ms(w), 0) / (windows.length * options.duration));
+  const server = (windows: WorkersWindow[]) => ({
+    cpuMsPerSecond: perSecond(windows, (w) => w.cpuMs),
+    eventLoopCpuMsPerSecond: perSecond(windows, (w) => w.eventLoop.cpuMs),
+    eventLoopWaitMsPerSecond: perSecond(windows, (w) => w.eventLoop.waitMs),
+    // The mix's client process is the first of each window's tasks.
+    mixClientWaitMsPerSecond: perSecond(windows, (w) => w.results[0]!.thread?.waitMs ?? Number.NaN),
+  });
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
-  const labels = ["get", "list", "add", "health"];
+  const labels = [...mixLabels, "health"];
   const tenants: Record<string, { idle: Latency; loaded: Latency; p50Ratio: number; p99Ratio: number }> = {};
   for (const label of labels) {
     const i = pooled(idle, label);
@@ -468,8 +512,9 @@ async function noisyNeighbours(server: BenchServer, client: Client, others: { id
   }
   const search = pooled(loaded, "search");
   const statuses: Record<string, number> = { OK: search.calls - search.errors, ...search.errorCodes };
-  const mixLabels = ["get", "list", "add"];
-  const withinTwiceIdle = mixLabels.every((l) => tenants[l]!.p50Ratio <= 2 && tenants[l]!.p99Ratio <= 2);
+  const ratios = mixLabels.flatMap((l) => [tenants[l]!.p50Ratio, tenants[l]!.p99Ratio]);
+  // null: some kind of call finished no call in a window, so there is no ratio to judge by.
+  const withinTwiceIdle = ratios.some((r) => !Number.isFinite(r)) ? null : ratios.every((r) => r <= 2);
   const unexpectedErrors =
     mixLabels.reduce((n, l) => n + tenants[l]!.idle.errors + tenants[l]!.loaded.errors, 0) +
     tenants.health!.idle.errors +
@@ -493,12 +538,16 @@ async function noisyNeighbours(server: BenchServer, client: Client, others: { id
     `noisy searches: ${search.callsPerSecond} calls/s, p50 ${search.p50} ms, p99 ${search.p99} ms, statuses ${JSON.stringify(statuses)} (DEADLINE_EXCEEDED: the server's call limit, not an error)`,
   );
   const loadAverage = { before: Math.round(loadBefore * 100) / 100, after: Math.round(loadavg()[0]! * 100) / 100 };
+  const serverIdle = server(idle);
+  const serverLoaded = server(loaded);
+  const serverLine = (s: ReturnType<typeof server>) =>
+    `CPU ${s.cpuMsPerSecond} ms/s (event loop ${s.eventLoopCpuMsPerSecond}, other threads ${s.cpuMsPerSecond - s.eventLoopCpuMsPerSecond}), event loop waiting for a core ${s.eventLoopWaitMsPerSecond} ms/s; the mix's client process waiting for a core ${s.mixClientWaitMsPerSecond} ms/s`;
+  console.log(`server idle: ${serverLine(serverIdle)}`);
+  console.log(`server loaded: ${serverLine(serverLoaded)}`);
+  console.log(`machine load average: ${loadAverage.before} before, ${loadAverage.after} after (${cpus().length} cores, shared with anything else running)`);
   console.log(
-    `server CPU: ${cores(idle)} cores idle, ${cores(loaded)} cores with the noisy searches; machine load average ${loadAverage.before} before, ${loadAverage.after} after`,
-  );
-  console.log(
-    `others within 2× of idle (p50 and p99 of get, list, add): ${withinTwiceIdle ? "yes" : "NO"}` +
-      (withinTwiceIdle ? "" : ` (worst ×${Math.max(...mixLabels.flatMap((l) => [tenants[l]!.p50Ratio, tenants[l]!.p99Ratio]))})`),
+    `others within 2× of idle (p50 and p99 of ${mixLabels.join(", ")}): ` +
+      (withinTwiceIdle === null ? "no figures (some calls did not finish within a window)" : withinTwiceIdle ? "yes" : `NO (worst ×${Math.max(...ratios)})`),
   );
   if (unexpectedErrors) console.log(`unexpected errors: ${unexpectedErrors}`);
   return {
@@ -506,7 +555,7 @@ async function noisyNeighbours(server: BenchServer, client: Client, others: { id
     alone,
     others: tenants,
     noisySearches: { ...search, statuses },
-    serverCores: { idle: cores(idle), loaded: cores(loaded) },
+    server: { idle: serverIdle, loaded: serverLoaded },
     loadAverage,
     withinTwiceIdle,
     unexpectedErrors,
@@ -517,6 +566,7 @@ async function noisyNeighbours(server: BenchServer, client: Client, others: { id
 
 async function main() {
   const storage = await startStorage();
+  if (options.storageParams) console.log(`storage parameters: ${options.storageParams}`);
   const server = await startServer(storage);
   const client = new Client(server.address, credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * 1024 * 1024 });
   const target = `target-${randomUUID().slice(0, 8)}`;

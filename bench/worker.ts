@@ -10,6 +10,7 @@
  *
  * Protocol (IPC): receives one `WorkerTask`, answers with one `WorkerResult`.
  */
+import { readFileSync } from "node:fs";
 import { credentials, Client, Metadata, status } from "@grpc/grpc-js";
 
 export interface WorkerCalls {
@@ -43,6 +44,18 @@ export interface CallResult {
 export interface WorkerResult extends CallResult {
   /** The same per label of `WorkerTask.calls`; the fields above sum them. */
   byLabel: Record<string, CallResult>;
+  /** This process's main thread over the measured window: CPU time and time runnable but waiting for a core, ms (Linux). */
+  thread?: { cpuMs: number; waitMs: number };
+}
+
+/** CPU and run-queue wait of this process's main thread so far, ms; undefined where /proc has no schedstat. */
+function schedstat(): { cpuMs: number; waitMs: number } | undefined {
+  try {
+    const [cpuNs, waitNs] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ").map(Number);
+    return { cpuMs: cpuNs! / 1e6, waitMs: waitNs! / 1e6 };
+  } catch {
+    return undefined;
+  }
 }
 
 const empty = (): CallResult => ({ calls: 0, errors: 0, errorCodes: {}, latencies: [] });
@@ -64,6 +77,8 @@ async function run(task: WorkerTask): Promise<WorkerResult> {
   const start = performance.now();
   const measureFrom = start + task.warmupMs;
   const stopAt = measureFrom + task.durationMs;
+  const samples: ({ cpuMs: number; waitMs: number } | undefined)[] = [];
+  const timers = [task.warmupMs, task.warmupMs + task.durationMs].map((at) => setTimeout(() => samples.push(schedstat()), at));
 
   const loop = (offset: number) =>
     new Promise<void>((resolve) => {
@@ -98,7 +113,11 @@ async function run(task: WorkerTask): Promise<WorkerResult> {
   // Loops start at different points of the mix, so each method has calls in flight from the start.
   await Promise.all(Array.from({ length: task.inFlight }, (_, i) => loop(i)));
   client.close();
-  return { ...total, byLabel };
+  for (const timer of timers) clearTimeout(timer);
+  // The last calls may end before the closing sample's timer fires: take it now.
+  if (samples.length === 1) samples.push(schedstat());
+  const [from, to] = samples;
+  return { ...total, byLabel, ...(from && to && { thread: { cpuMs: to.cpuMs - from.cpuMs, waitMs: to.waitMs - from.waitMs } }) };
 }
 
 process.once("message", (task: WorkerTask) => {

@@ -35,7 +35,7 @@ for (const name of ["sqlite", "postgres", "mongodb"] as BackendName[]) {
         expect(results.results[rpc].ratio, rpc).toBeGreaterThanOrEqual(0);
       }
       // Figures, not gates: the scenario runs and reports, whatever the ratios.
-      expect(run.stdout).toMatch(/^others within 2× of idle .*: (yes|NO)/m);
+      expect(run.stdout).toMatch(/^others within 2× of idle .*: (yes|NO|no figures)/m);
       const { noisy } = results;
       for (const phase of ["idle", "loaded"]) {
         for (const label of ["get", "list", "add", "health"]) expect(noisy.others[label][phase].calls, `${label} ${phase}`).toBeTypeOf("number");
@@ -49,7 +49,7 @@ for (const name of ["sqlite", "postgres", "mongodb"] as BackendName[]) {
       expect(noisy.noisySearches.statuses).toBeTypeOf("object");
       expect(noisy.setup.queryBytes.max).toBeLessThanOrEqual(256);
       expect(noisy.unexpectedErrors, JSON.stringify(noisy.noisySearches.statuses)).toBe(0);
-      expect(typeof noisy.withinTwiceIdle).toBe("boolean");
+      expect([true, false, null]).toContain(noisy.withinTwiceIdle);
     });
   });
 }

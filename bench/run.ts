@@ -99,7 +99,7 @@ const program = new Command("bench")
   .option("--cpu-prof", "write a V8 CPU profile of the server (node --cpu-prof) into bench/results", false)
   .option("--ghz", "also drive GetUserMemory with ghz (same concurrency and duration) to compare load generators", false)
   .option("--noisy-memories <n>", "noisy: memories of the noisy user", Number, 10_000)
-  .option("--noisy-memory-bytes <n>", "noisy: average size of the noisy user's memories (each ±25%)", Number, 4000)
+  .option("--noisy-memory-bytes <n>", "noisy: average size of the noisy user's memories (each ±25%)", Number, 8000)
   .option("--noisy-clients <n>", "noisy: worst-case searches in flight on the noisy user", Number, 4)
   .option("--mix-in-flight <n>", "noisy: the other tenants' Get/List/Add calls in flight (--concurrency is not used)", Number, 4)
   .option("--mix <list>", `noisy: the other tenants' calls, comma-separated, of ${MIX.join(", ")}`, MIX.join(","))
@@ -407,6 +407,11 @@ const base64 = (r: Uint8Array) => Buffer.from(r).toString("base64");
  * limit 1000. Idle and loaded windows alternate (ABBA...) over `--rounds`
  * and are pooled. The noisy clients set no deadline: the server's own call
  * limit applies, and DEADLINE_EXCEEDED from it is counted, not an error.
+ *
+ * The defaults, 10,000 memories of about 8,000 bytes (half the API's
+ * limit), make one worst search take about 200 ms of SQLite's time on the
+ * 2-core VM of the README's figures (`readers=0`; 4,000 bytes gave ~120 ms,
+ * near the bottom of the range the issue reports stalls in).
  */
 async function noisyNeighbours(benchServer: BenchServer, client: Client, others: { id: string; memoryIds: string[] }[]) {
   const random = prng(11);

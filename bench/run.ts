@@ -518,7 +518,7 @@ async function noisyNeighbours(benchServer: BenchServer, client: Client, others:
   const search = pooled(loaded, "search");
   const statuses: Record<string, number> = { OK: search.calls - search.errors, ...search.errorCodes };
   const ratios = mixLabels.flatMap((l) => [tenants[l]!.p50Ratio, tenants[l]!.p99Ratio]);
-  // null: some kind of call finished no call in a window, so there is no ratio to judge by.
+  // null: no call of some kind finished in the idle or the loaded windows, so there is no ratio to judge by.
   const withinTwiceIdle = ratios.some((r) => !Number.isFinite(r)) ? null : ratios.every((r) => r <= 2);
   const unexpectedErrors =
     mixLabels.reduce((n, l) => n + tenants[l]!.idle.errors + tenants[l]!.loaded.errors, 0) +

@@ -315,7 +315,7 @@ function summarize(windows: Window[]): Measurement {
   for (const r of results) for (const [code, n] of Object.entries(r.errorCodes)) errorCodes[code] = (errorCodes[code] ?? 0) + n;
   const round = (n: number) => Math.round(n * 1000) / 1000;
   return {
-    callsPerSecond: Math.round(calls / (options.duration * windows.length)),
+    callsPerSecond: Math.round((calls / (options.duration * windows.length)) * 10) / 10,
     serverCpuUsPerCall: Math.round((windows.reduce((ms, w) => ms + w.cpuMs, 0) * 1000) / calls),
     p50: round(percentile(latencies, 50)),
     p95: round(percentile(latencies, 95)),
@@ -631,7 +631,9 @@ async function main() {
   );
   for (const rpc of rpcs) {
     const { real, ceiling } = await measure(server, method(rpcMethod[rpc]), `/${NOOP_SERVICE}/${rpcMethod[rpc]}`, requests[rpc]);
-    const ratio = Math.round((real.callsPerSecond / ceiling.callsPerSecond) * 100) / 100;
+    // Kept to 4 significant digits, not rounded to 2 decimals: a slow backend's ratio (FerretDB, under
+    // 0.005) must not read as 0.
+    const ratio = Number((real.callsPerSecond / ceiling.callsPerSecond).toPrecision(4));
     results[rpc] = { rpc: real, ceiling, ratio };
     const errors = real.errors ? `${real.errors} ${JSON.stringify(real.errorCodes)}` : "0";
     console.log(

@@ -58,6 +58,16 @@ def test_list_pages_to_the_end_and_search(client, user_id):
     assert list(client.iter_memories(user_id)) == []
 
 
+def test_reads_a_user_whose_memories_exceed_one_message(client, user_id):
+    # 250 memories with 20 kB inputs: 5 MB, more than one 4 MiB response carries.
+    for start in range(0, 250, 50):
+        client.batch_add(memory_pb2.UserMemory(user_id=user_id, memory=f"big {i}", input="x" * 20_000) for i in range(start, start + 50))
+    assert len(list(client.iter_memories(user_id))) == 250
+    found = client.search(user_id, query="big", limit=1000)
+    assert len(found) == 250 and len({m.memory_id for m in found}) == 250
+    assert [m.memory for m in client.search(user_id, first_n=True, limit=240)][-1] == "big 239"
+
+
 def test_invalid_request_names_the_fields(client, server):
     with pytest.raises(grpc.RpcError) as invalid:
         client.add("", "", topics=["ok", ""])

@@ -119,11 +119,22 @@ class MemoryClient:
         first_n: bool = False,
         limit: int = 0,
     ) -> list[UserMemory]:
+        """Up to `limit` matches (the server's default when 0). A page may stop short to stay
+        under the message size limit; the following pages are read until `limit` is reached."""
         method = memory_service_pb2.RETRIEVAL_METHOD_FIRST_N if first_n else memory_service_pb2.RETRIEVAL_METHOD_LAST_N
-        request = memory_service_pb2.SearchUserMemoriesRequest(
-            user_id=user_id, query=query, topics=topics, retrieval_method=method, limit=limit
-        )
-        return list(self._call(self.stub.SearchUserMemories, request).user_memories)
+        found: list[UserMemory] = []
+        token = ""
+        while True:
+            wanted = limit - len(found) if limit else 0
+            request = memory_service_pb2.SearchUserMemoriesRequest(
+                user_id=user_id, query=query, topics=topics, retrieval_method=method, limit=wanted, page_token=token
+            )
+            page = self._call(self.stub.SearchUserMemories, request)
+            found.extend(page.user_memories)
+            token = page.next_page_token
+            # Without a limit, the server's default page is the answer.
+            if not token or not limit or len(found) >= limit:
+                return found
 
     def replace(
         self,

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnServer } from "../test/helpers/process.js";
+import { spawnServer } from "../testkit/server-process.js";
 import { ROOT } from "./process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "memoryd-bench-agno-"));

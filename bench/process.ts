@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repositoryRoot } from "../test/support/paths.js";
+import { repositoryRoot } from "../testkit/paths.js";
 
 export const ROOT = repositoryRoot();
 export const RESULTS_DIR = join(ROOT, "bench", "results");

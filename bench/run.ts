@@ -20,6 +20,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { credentials, Client, Metadata } from "@grpc/grpc-js";
 import { Command, Option } from "commander";
+import { type BackendName, TEST_BACKENDS } from "../testkit/backends.js";
 import {
   AddUserMemoryRequest,
   BatchAddUserMemoriesRequest,
@@ -31,12 +32,12 @@ import {
   SearchUserMemoriesRequest,
 } from "../gen/ts/memory/v1/memory_service.js";
 import { NOOP_SERVICE } from "./noop.js";
-import { goTool } from "../test/support/tools.js";
+import { goTool } from "../testkit/tools.js";
 import { cleanUpOnInterrupt, RESULTS_DIR, ROOT, rssBytes } from "./process.js";
 import { benchStorage } from "./storage.js";
 import { longMemoryText, MAX_QUERY_BYTES, worstQueries } from "./noisy.js";
 import type { CallResult, WorkerCalls, WorkerResult, WorkerTask } from "./worker.js";
-import { prng } from "../test/support/prng.js";
+import { prng } from "../testkit/prng.js";
 
 // add comes last: it grows the target user the others read.
 const RPCS = ["get", "list", "list-deep", "search", "search-rare", "add"] as const;
@@ -47,7 +48,7 @@ const SCENARIOS = ["noisy"] as const;
 const MIX = ["get", "list", "add"] as const;
 
 interface Options {
-  backend: "sqlite" | "postgres" | "mongodb";
+  backend: BackendName;
   storage?: string;
   storageParams?: string;
   duration: number;
@@ -82,7 +83,7 @@ function noopProtoset(): string {
 
 const program = new Command("bench")
   .description("measure memoryd's RPCs against a no-op handler on the same server")
-  .addOption(new Option("--backend <name>", "storage backend").choices(["sqlite", "postgres", "mongodb"]).default("sqlite"))
+  .addOption(new Option("--backend <name>", "storage backend").choices(TEST_BACKENDS.map((b) => b.name)).default("sqlite"))
   .option("--storage <url>", "storage URL instead of a fresh database (POSTGRES_URL / MONGODB_URL are honoured too)")
   .option("--storage-params <params>", "URL parameters added to the storage URL, fresh or given: readers=0 runs SQLite's searches on the event loop")
   .option("--duration <s>", "measured seconds per round, for the RPC and for its ceiling each", Number, 5)

@@ -48,9 +48,9 @@ import { pathToFileURL } from "node:url";
 import type { HeapCodeStatistics } from "node:v8";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import pg from "pg";
-import { MemoryClient } from "../test/helpers/client.js";
-import { type ServerProcess, spawnServer } from "../test/helpers/process.js";
-import { repositoryRoot } from "../test/support/paths.js";
+import { MemoryClient } from "../testkit/client.js";
+import { type ServerProcess, spawnServer } from "../testkit/server-process.js";
+import { repositoryRoot } from "../testkit/paths.js";
 import { rssBytes } from "./process.js";
 import type { BackendName } from "./storage.js";
 

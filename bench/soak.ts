@@ -14,12 +14,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
+import { TEST_BACKENDS } from "../testkit/backends.js";
 import { cleanUpOnInterrupt, RESULTS_DIR } from "./process.js";
 import { formatSoak, runSoak } from "./soak-run.js";
 import { type BackendName, benchStorage } from "./storage.js";
 
 const options = new Command("soak")
-  .addOption(new Option("--backend <name>", "storage backend").choices(["sqlite", "postgres", "mongodb"]).default("sqlite"))
+  .addOption(new Option("--backend <name>", "storage backend").choices(TEST_BACKENDS.map((b) => b.name)).default("sqlite"))
   .option("--storage <url>", "storage URL instead of a fresh database")
   .option("--calls <n>", "calls in all, warm-up included", Number, 100_000)
   .option("--warmup-calls <n>", "calls before the first checkpoint (default: a quarter of --calls)", Number)

@@ -16,7 +16,7 @@
  */
 import { type Metadata, type ServerInterceptor, ServerInterceptingCall, status } from "@grpc/grpc-js";
 import { type Principal, UNRESTRICTED } from "./auth.js";
-import { requestTimeout, toStatusError } from "./errors.js";
+import { requestTimeout, toStatusError } from "./status.js";
 
 export interface Authenticator {
   /** The principal behind the call's credentials; throws `UnauthenticatedError`. */

@@ -33,10 +33,20 @@ export interface Principal {
 }
 
 /** No credentials, or credentials no token matches. */
-export class UnauthenticatedError extends Error {}
+export class UnauthenticatedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnauthenticatedError";
+  }
+}
 
 /** Authenticated, but the request names a user outside the token's scope. */
-export class PermissionDeniedError extends Error {}
+export class PermissionDeniedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PermissionDeniedError";
+  }
+}
 
 /** The principal when authentication is off: everything is allowed. */
 export const UNRESTRICTED: Principal = {

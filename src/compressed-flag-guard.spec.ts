@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import { gzipSync } from "node:zlib";
 import { status, type StatusObject } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { statusDetails } from "../test/helpers/client.js";
+import { statusDetails } from "../testkit/client.js";
 import { grpcFrame } from "../test/helpers/wire.js";
 import { installCompressedFlagGuard } from "./compressed-flag-guard.js";
 

@@ -21,7 +21,8 @@
  */
 import { createRequire } from "node:module";
 import { status } from "@grpc/grpc-js";
-import { MalformedMessageError, toStatusError } from "./errors.js";
+import { MalformedMessageError } from "./malformed-message-error.js";
+import { toStatusError } from "./status.js";
 
 type Decompress = (this: unknown, message: Buffer, encoding: string) => Buffer | Promise<Buffer>;
 

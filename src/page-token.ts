@@ -50,7 +50,12 @@ export function encodePageToken(cursor: Cursor, scope: ListingScope): string {
   return Buffer.from(JSON.stringify(payload)).toString("base64url");
 }
 
-export class InvalidPageTokenError extends Error {}
+export class InvalidPageTokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidPageTokenError";
+  }
+}
 
 /** Returns the cursor in `token`, or throws `InvalidPageTokenError`. */
 export function decodePageToken(token: string, scope: ListingScope): Cursor {

@@ -18,21 +18,19 @@ import { BinaryReader } from "@bufbuild/protobuf/wire";
 import type { Logger } from "pino";
 import { principalOf } from "./admission.js";
 import type { Principal } from "./auth.js";
-import type { Timestamp } from "../gen/ts/google/protobuf/timestamp.js";
 import type { UserMemory } from "../gen/ts/memory/v1/memory.js";
 import { MemoryServiceService, type MemoryServiceServer } from "../gen/ts/memory/v1/memory_service.js";
-import { batchCreate, type CreatePath, INTERNAL_ERROR, MalformedMessageError, toStatusError } from "./errors.js";
+import { MalformedMessageError } from "./malformed-message-error.js";
+import { batchCreate, type CreatePath, INTERNAL_ERROR, toStatusError } from "./status.js";
 import { annotateCall } from "./observability.js";
 import { encodePageToken, type ListingScope } from "./page-token.js";
 import { countThatFits, creationResponseBound, RESPONSE_OVERHEAD_BYTES } from "./response-size.js";
+import { secondsAndNanos } from "./storage/clock.js";
 import { UnavailableError } from "./storage/errors.js";
 import type { MemoryRecord, MemoryStore, OperationOptions, Page } from "./storage/store.js";
 import { listingScope, searchScope, validate, ValidationError } from "./validation.js";
 import { requestWireChecks } from "./wire-check.js";
 
-function toTimestamp(micros: number): Timestamp {
-  return { seconds: Math.floor(micros / 1e6), nanos: (micros % 1e6) * 1000 };
-}
 
 export function toUserMemory(record: MemoryRecord): UserMemory {
   return {
@@ -41,8 +39,8 @@ export function toUserMemory(record: MemoryRecord): UserMemory {
     memory: record.memory,
     topics: [...record.topics],
     input: record.input,
-    createTime: toTimestamp(record.createTime),
-    updateTime: toTimestamp(record.updateTime),
+    createTime: secondsAndNanos(record.createTime),
+    updateTime: secondsAndNanos(record.updateTime),
     etag: record.etag,
   };
 }

@@ -20,7 +20,7 @@ import {
   SearchUserMemoriesRequest,
 } from "../gen/ts/memory/v1/memory_service.js";
 import { bytes, ELEVEN_BYTE_VARINT, ld, tag, text, varint, wrappedLength, wrappedTag } from "../test/helpers/wire.js";
-import { prng } from "../test/support/prng.js";
+import { prng } from "../testkit/prng.js";
 import { DESCRIPTOR_SET_PATH } from "./reflection.js";
 import { compileWireChecks, MAX_DEPTH, requestWireChecks, WireFormatError } from "./wire-check.js";
 

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "./helpers/temp.js";
-import { type BackendName, backend } from "./support/backends.js";
+import { allBackends } from "./support/backends.js";
 
 const root = join(import.meta.dirname, "..");
 const dir = tempDir();
@@ -16,8 +16,8 @@ beforeAll(() => {
   execFileSync("npx", ["tsc", "-p", "tsconfig.bench.json"], { cwd: root, stdio: "inherit" });
 }, 120_000);
 
-for (const name of ["sqlite", "postgres", "mongodb"] as BackendName[]) {
-  describe.skipIf(backend(name).unavailable)(`npm run bench on ${name}`, () => {
+for (const { name, unavailable } of allBackends()) {
+  describe.skipIf(unavailable)(`npm run bench on ${name}`, () => {
     it("measures RPCs against the no-op ceiling and the noisy-neighbour scenario, and writes JSON results", () => {
       const out = join(dir, `${name}.json`);
       const args = ["--backend", name, "--duration", "1", "--warmup", "0", "--rounds", "1", "--users", "3", "--memories-per-user", "20"];

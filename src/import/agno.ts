@@ -21,9 +21,12 @@
 import Database from "better-sqlite3";
 import { MongoClient } from "mongodb";
 import pg from "pg";
-import { parseMongoUrl, parsePostgresUrl, parseSqliteUrl, redactUrl } from "../storage/open.js";
+import { microsFromDate, nowMicros } from "../storage/clock.js";
+import { parseMongoDbUrl } from "../storage/mongodb/url.js";
+import { parsePostgresUrl } from "../storage/postgres/url.js";
+import { parseSqliteUrl } from "../storage/sqlite/url.js";
 import type { MemoryRecord, MemoryStore } from "../storage/store.js";
-import { nowMicros } from "../storage/records.js";
+import { redactUrl } from "../storage/url.js";
 import { validate, ValidationError } from "../validation.js";
 import { parsePythonLiteral } from "./python-literal.js";
 
@@ -117,7 +120,7 @@ async function* readPostgres(source: ImportSource): AsyncGenerator<AgnoRow> {
 }
 
 async function* readMongo(source: ImportSource): AsyncGenerator<AgnoRow> {
-  const { connectionString, database } = parseMongoUrl(source.url, "agno");
+  const { connectionString, database } = parseMongoDbUrl(source.url, "agno");
   const client = new MongoClient(connectionString, { serverSelectionTimeoutMS: 5000 });
   await client.connect();
   try {
@@ -137,8 +140,6 @@ export function readAgnoMemories(source: ImportSource): AsyncGenerator<AgnoRow> 
   if (scheme === "mongodb" || scheme === "mongodb+srv") return readMongo(source);
   throw new Error(`unsupported Agno source "${redactUrl(source.url)}": expected sqlite://, postgres:// or mongodb://`);
 }
-
-const micros = (date: Date) => date.getTime() * 1000;
 
 /**
  * A memoryd record for an Agno row, validated like an API write; throws
@@ -166,12 +167,12 @@ export function toRecord(row: AgnoRow): MemoryRecord {
     if (err instanceof ValidationError) throw new Error(err.message);
     throw err;
   }
-  const createTime = row.createdAt ? micros(row.createdAt) : nowMicros();
+  const createTime = row.createdAt ? microsFromDate(row.createdAt) : nowMicros();
   // Agno's PostgresMemoryDb never writes updated_at; the memory's own
   // last_updated (naive local time, as Agno writes it) stands in for it.
   const lastUpdated = typeof fields.last_updated === "string" ? new Date(fields.last_updated) : undefined;
   const updatedAt = row.updatedAt ?? (lastUpdated && !Number.isNaN(lastUpdated.getTime()) ? lastUpdated : undefined);
-  const updateTime = Math.max(createTime, updatedAt ? micros(updatedAt) : createTime);
+  const updateTime = Math.max(createTime, updatedAt ? microsFromDate(updatedAt) : createTime);
   return {
     userId: checked.userId,
     memoryId: checked.memoryId,

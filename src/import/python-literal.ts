@@ -10,7 +10,13 @@
  * @module
  */
 
-export class PythonLiteralError extends Error {}
+/** Text that is not a Python literal of the kinds Agno stores. */
+export class PythonLiteralError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PythonLiteralError";
+  }
+}
 
 const SIMPLE_ESCAPES: Record<string, string> = {
   "\\": "\\",

@@ -1,16 +1,49 @@
 /**
- * The storage contract every memoryd backend implements.
+ * The storage contract every memoryd backend implements, and what a store
+ * may take for granted.
  *
- * The gRPC layer validates requests before they get here, so a store may
- * assume well-formed input (non-empty ids, bounded sizes, no NUL
- * characters). What a store must guarantee instead is atomicity and
- * isolation: each method is one atomic operation, concurrent callers never
- * see half-applied writes, and every failure is reported as one of the typed
- * errors in `./errors.ts`, never swallowed. The shared conformance suite in
- * `test/conformance/` is the executable form of this contract.
+ * **A store may assume** its input passed `src/validation.ts`: ids, user
+ * ids and topics are non-empty, in Unicode NFC, free of invisible
+ * characters and within their byte limits; text holds no NUL; page sizes and
+ * limits are 1 to 1,000; batches hold 1 to 500 entries with no id or
+ * request id twice; cursors come from pages this store returned. It may
+ * assume nothing about the content of strings (quotes, `%`, `$`, regex
+ * syntax are data).
+ *
+ * **A store guarantees:**
+ * - each method is one atomic operation: concurrent callers never see half
+ *   of it, and a method that fails wrote nothing (a batch: none of its
+ *   entries) — across a crash of memoryd or the database too, unless
+ *   `capabilities.atomicBatch` is false (then only while both keep running);
+ * - a write that resolved is durable (it survives memoryd being killed);
+ * - every read is scoped to one user: no call reaches another user's
+ *   memories, and a memory of another user is indistinguishable from a
+ *   missing one;
+ * - times are microseconds, strictly increasing per user in the order of
+ *   writes (see `clock.ts`), and listings order by time then memory id;
+ * - failures are the typed errors of `./errors.ts` that each method names,
+ *   never swallowed; an unreachable database is `UnavailableError`, a full
+ *   disk `StorageFullError`, a passed deadline `DeadlineExceededError`.
+ *
+ * The conformance suite in `test/conformance/` is the executable form of
+ * this contract, split by topic.
  *
  * @module
  */
+
+/**
+ * What a backend cannot always promise. The conformance suite runs the
+ * categories that depend on one only where the store declares it.
+ */
+export interface StoreCapabilities {
+  /**
+   * A batch is all or nothing even across a crash, and no reader sees part
+   * of it: true where the database has transactions (SQLite, PostgreSQL,
+   * a MongoDB replica set), false for MongoDB without them (FerretDB, a
+   * standalone mongod), which undoes a failed batch entry by entry.
+   */
+  readonly atomicBatch: boolean;
+}
 
 /** A stored memory. Times are microseconds since the Unix epoch (UTC). */
 export interface MemoryRecord {
@@ -128,12 +161,14 @@ export interface PoolStats {
 export type ClearScope = { readonly userId: string } | { readonly allUsers: true };
 
 /**
- * A memory store. Implementations live next to this file, one per backend,
- * and are opened through `openStore` in `./open.ts`.
+ * A memory store. Implementations live in the folders next to this file,
+ * one per backend, and are opened through `openStore` in `./open.ts`.
  */
 export interface MemoryStore {
   /** Backend name for logs and metrics: "sqlite", "postgres", "mongodb". */
   readonly backend: string;
+
+  readonly capabilities: StoreCapabilities;
 
   /**
    * Creates all the given memories in one transaction, or none of them.
@@ -161,12 +196,14 @@ export interface MemoryStore {
   search(query: SearchQuery, options?: OperationOptions): Promise<Page>;
 
   /**
-   * Replaces content, keeping the id and create time. Fails with
-   * `NotFoundError` (unless `allowMissing`) or `EtagMismatchError`.
+   * Replaces content, keeping the id and create time; with `allowMissing`
+   * and no etag, creates the memory when it is missing (an upsert). Fails
+   * with `NotFoundError` (unless `allowMissing`) or `EtagMismatchError`
+   * (see `missed-write.ts`).
    */
   replace(replacement: MemoryReplacement, options?: OperationOptions): Promise<MemoryRecord>;
 
-  /** Fails with `NotFoundError` (unless `allowMissing`) or `EtagMismatchError`. */
+  /** Fails with `NotFoundError` (unless `allowMissing`) or `EtagMismatchError` (see `missed-write.ts`). */
   delete(deletion: MemoryDeletion, options?: OperationOptions): Promise<void>;
 
   /** Deletes in one operation; returns how many memories went. */

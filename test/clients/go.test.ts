@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { spawnServer } from "../helpers/process.js";
+import { spawnServer } from "../../testkit/server-process.js";
 import { backend } from "../support/backends.js";
 
 const root = join(import.meta.dirname, "..", "..");

@@ -13,7 +13,7 @@ import { AddUserMemoryRequest } from "../../gen/ts/memory/v1/memory_service.js";
 import { type ConnectionOptions, type RunningServer, startServer } from "../../src/server.js";
 import { openStore } from "../../src/storage/open.js";
 import type { MemoryStore } from "../../src/storage/store.js";
-import { failure, MemoryClient } from "../helpers/client.js";
+import { failure, MemoryClient } from "../../testkit/client.js";
 import { captureLogger } from "../helpers/logs.js";
 import { backend } from "../support/backends.js";
 

@@ -8,12 +8,12 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ServerProcess, spawnServer } from "../helpers/process.js";
+import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
 import { tempDir } from "../helpers/temp.js";
 import { backend } from "../support/backends.js";
 import { createCertificateAuthority } from "../support/certs.js";
-import { freePort } from "../support/processes.js";
-import { goToolOrReason } from "../support/tools.js";
+import { freePort } from "../../testkit/processes.js";
+import { goToolOrReason } from "../../testkit/tools.js";
 
 const grpcurl = goToolOrReason("grpcurl");
 const probe = goToolOrReason("grpc-health-probe");

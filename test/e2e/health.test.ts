@@ -4,10 +4,10 @@
  */
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { failure, MemoryClient } from "../helpers/client.js";
+import { failure, MemoryClient } from "../../testkit/client.js";
 import { HealthClient } from "../helpers/health.js";
-import { type ServerProcess, spawnServer } from "../helpers/process.js";
-import { findPostgresBin, PostgresCluster } from "../support/postgres.js";
+import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
+import { findPostgresBin, PostgresCluster } from "../../testkit/postgres.js";
 
 const bin = await findPostgresBin();
 

@@ -5,8 +5,8 @@ import { randomUUID } from "node:crypto";
 import { Metadata } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AddUserMemoryRequest } from "../../gen/ts/memory/v1/memory_service.js";
-import { failure, MemoryClient } from "../helpers/client.js";
-import { type ServerProcess, spawnServer } from "../helpers/process.js";
+import { failure, MemoryClient } from "../../testkit/client.js";
+import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
 import { backend } from "../support/backends.js";
 
 const postgres = backend("postgres");

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MemoryClient } from "../helpers/client.js";
-import { runToExit, spawnServer } from "../helpers/process.js";
+import { MemoryClient } from "../../testkit/client.js";
+import { runToExit, spawnServer } from "../../testkit/server-process.js";
 import { tempDir } from "../helpers/temp.js";
 
 describe("the memoryd process", () => {

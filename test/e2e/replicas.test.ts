@@ -8,14 +8,15 @@ import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
 import { ListOrder, RetrievalMethod } from "../../gen/ts/memory/v1/memory_service.js";
-import { failure, MemoryClient } from "../helpers/client.js";
-import { type ServerProcess, spawnServer } from "../helpers/process.js";
-import { type BackendName, backend } from "../support/backends.js";
+import { failure, MemoryClient } from "../../testkit/client.js";
+import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
+import { allBackends } from "../support/backends.js";
 
 const CLOCK_SKEW = join(import.meta.dirname, "..", "support", "clock-skew.mjs");
 
-for (const name of ["postgres", "mongodb"] as BackendName[]) {
-  const shared = backend(name);
+// Replicas share a database server (concurrency.test.ts runs two processes on one SQLite file).
+for (const shared of allBackends().filter((b) => b.name !== "sqlite")) {
+  const { name } = shared;
   describe.skipIf(shared.unavailable)(`two memoryd replicas on one ${name} database`, () => {
     const replicas: ServerProcess[] = [];
     const clients: MemoryClient[] = [];

@@ -6,8 +6,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { openStore, parsePostgresUrl } from "../../src/storage/open.js";
-import { MAIN } from "../helpers/process.js";
+import { openStore } from "../../src/storage/open.js";
+import { parsePostgresUrl } from "../../src/storage/postgres/url.js";
+import { MAIN } from "../../testkit/server-process.js";
 import { tempDir } from "../helpers/temp.js";
 import { backend } from "../support/backends.js";
 

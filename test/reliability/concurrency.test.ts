@@ -6,14 +6,14 @@
 import { randomUUID } from "node:crypto";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryClient } from "../helpers/client.js";
-import { type ServerProcess, spawnServer } from "../helpers/process.js";
-import { type BackendName, backend } from "../support/backends.js";
+import { MemoryClient } from "../../testkit/client.js";
+import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
+import { allBackends } from "../support/backends.js";
 
 const CLIENTS = 16;
 
-for (const name of ["sqlite", "postgres", "mongodb"] as BackendName[]) {
-  const storage = backend(name);
+for (const storage of allBackends()) {
+  const { name } = storage;
   describe.skipIf(storage.unavailable)(`concurrency on ${name}, two replicas`, () => {
     const servers: ServerProcess[] = [];
     const clients: MemoryClient[] = [];

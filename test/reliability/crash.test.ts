@@ -8,11 +8,11 @@
 import { randomUUID } from "node:crypto";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { parseSqliteUrl } from "../../src/storage/open.js";
-import { trigramTokens } from "../../src/storage/sqlite.js";
-import { MemoryClient } from "../helpers/client.js";
-import { type ServerProcess, spawnServer } from "../helpers/process.js";
-import { type BackendName, backend } from "../support/backends.js";
+import { parseSqliteUrl } from "../../src/storage/sqlite/url.js";
+import { trigramTokens } from "../../src/storage/sqlite/trigram-index.js";
+import { MemoryClient } from "../../testkit/client.js";
+import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
+import { allBackends } from "../support/backends.js";
 
 const CYCLES = 10;
 const WRITERS = 4;
@@ -93,8 +93,8 @@ async function write(client: MemoryClient, userId: string, known: Map<string, Kn
   return acknowledged;
 }
 
-for (const name of ["sqlite", "postgres", "mongodb"] as BackendName[]) {
-  const storage = backend(name);
+for (const storage of allBackends()) {
+  const { name } = storage;
   describe.skipIf(storage.unavailable)(`crash durability on ${name}`, () => {
     it(`keeps every acknowledged write through ${CYCLES} SIGKILLs at random moments`, async () => {
       const url = storage.storageUrl();

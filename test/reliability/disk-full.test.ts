@@ -18,9 +18,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NotFoundError, StorageFullError } from "../../src/storage/errors.js";
 import { openStore } from "../../src/storage/open.js";
 import type { MemoryRecord } from "../../src/storage/store.js";
-import { failure, MemoryClient, statusDetails } from "../helpers/client.js";
+import { failure, MemoryClient, statusDetails } from "../../testkit/client.js";
 import { HealthClient } from "../helpers/health.js";
-import { type ServerProcess, spawnServer } from "../helpers/process.js";
+import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
 import { tempDir } from "../helpers/temp.js";
 
 const root = tempDir("memoryd-diskfull-");

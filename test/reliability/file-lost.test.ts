@@ -8,9 +8,9 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { afterAll, expect, it } from "vitest";
-import { failure, MemoryClient, statusDetails } from "../helpers/client.js";
+import { failure, MemoryClient, statusDetails } from "../../testkit/client.js";
 import { HealthClient } from "../helpers/health.js";
-import { type ServerProcess, spawnServer } from "../helpers/process.js";
+import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
 import { tempDir } from "../helpers/temp.js";
 
 const dir = tempDir();

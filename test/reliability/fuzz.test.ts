@@ -29,12 +29,12 @@ import {
   SearchUserMemoriesResponse,
 } from "../../gen/ts/memory/v1/memory_service.js";
 import { identifierProblem } from "../../src/identifiers.js";
-import { failure, MemoryClient, statusDetails, violatedFields } from "../helpers/client.js";
+import { failure, MemoryClient, statusDetails, violatedFields } from "../../testkit/client.js";
 import { HealthClient } from "../helpers/health.js";
-import { type ServerProcess, spawnServer } from "../helpers/process.js";
+import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
 import { bytes, ELEVEN_BYTE_VARINT, grpcFrame, ld, rawGrpc, tag, varint, wrappedLength, wrappedTag } from "../helpers/wire.js";
-import { type BackendName, backend } from "../support/backends.js";
-import { prng } from "../support/prng.js";
+import { allBackends } from "../support/backends.js";
+import { prng } from "../../testkit/prng.js";
 
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
@@ -277,8 +277,8 @@ async function garbageOnThePort(port: number): Promise<void> {
   });
 }
 
-for (const name of ["sqlite", "postgres", "mongodb"] as BackendName[]) {
-  const storage = backend(name);
+for (const storage of allBackends()) {
+  const { name } = storage;
   describe.skipIf(storage.unavailable)(`fuzzing with hostile input on ${name}`, () => {
     let server: ServerProcess;
     let client: MemoryClient;

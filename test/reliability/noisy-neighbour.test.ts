@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../../src/server.js";
 import { openStore } from "../../src/storage/open.js";
 import type { MemoryStore } from "../../src/storage/store.js";
-import { failure, MemoryClient, statusDetails } from "../helpers/client.js";
+import { failure, MemoryClient, statusDetails } from "../../testkit/client.js";
 import { HealthClient } from "../helpers/health.js";
 import { tempDir } from "../helpers/temp.js";
 

@@ -8,12 +8,12 @@
 import { randomUUID } from "node:crypto";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
-import { MemoryClient } from "../helpers/client.js";
+import { MemoryClient } from "../../testkit/client.js";
 import { HealthClient } from "../helpers/health.js";
-import { spawnServer } from "../helpers/process.js";
-import { FerretDbServer } from "../support/ferretdb.js";
-import { findPostgresBin, PostgresCluster } from "../support/postgres.js";
-import { goToolOrReason } from "../support/tools.js";
+import { spawnServer } from "../../testkit/server-process.js";
+import { FerretDbServer } from "../../testkit/ferretdb.js";
+import { findPostgresBin, PostgresCluster } from "../../testkit/postgres.js";
+import { goToolOrReason } from "../../testkit/tools.js";
 
 interface Database {
   url: string;

@@ -10,9 +10,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryClient } from "../helpers/client.js";
+import { MemoryClient } from "../../testkit/client.js";
 import { HealthClient } from "../helpers/health.js";
-import { type ServerProcess, spawnServer } from "../helpers/process.js";
+import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
 import { tempDir } from "../helpers/temp.js";
 import { rssBytes } from "../../bench/process.js";
 

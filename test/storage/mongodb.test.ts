@@ -1,24 +1,13 @@
+/** What is MongoDB's own (documents, indexes, reopening); the contract every backend shares is in test/conformance/. */
 import { MongoClient } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { openStore, parseMongoUrl } from "../../src/storage/open.js";
-import { describeStoreConformance } from "../conformance/store-conformance.js";
+import { parseMongoDbUrl } from "../../src/storage/mongodb/url.js";
+import { openStore } from "../../src/storage/open.js";
 import { backend } from "../support/backends.js";
 
 const mongodb = backend("mongodb");
 
-it("parses the database and memoryd's collection parameter off a MongoDB URL", () => {
-  expect(parseMongoUrl("mongodb://a:1,b:2/agents?replicaSet=rs&collection=mem&maxPoolSize=5")).toEqual({
-    connectionString: "mongodb://a:1,b:2/agents?replicaSet=rs&maxPoolSize=5",
-    database: "agents",
-    collection: "mem",
-  });
-  expect(parseMongoUrl("mongodb://localhost")).toMatchObject({ database: "memoryd", collection: "memories" });
-  expect(parseMongoUrl("mongodb+srv://u:p@cluster.example/?retryWrites=true").database).toBe("memoryd");
-});
-
 describe.skipIf(mongodb.unavailable)(`mongodb backend (${mongodb.unavailable ?? "available"})`, () => {
-  describeStoreConformance("mongodb", () => openStore(mongodb.storageUrl()));
-
   it("reopens a database it created before, as every restart does", async () => {
     const url = mongodb.storageUrl();
     const first = await openStore(url);
@@ -33,7 +22,7 @@ describe.skipIf(mongodb.unavailable)(`mongodb backend (${mongodb.unavailable ?? 
     const url = mongodb.storageUrl();
     const store = await openStore(url);
     const [created] = await store.add([{ userId: "u", memory: "stored as a document", topics: ["a"] }]);
-    const { database, connectionString } = parseMongoUrl(url);
+    const { database, connectionString } = parseMongoDbUrl(url);
     const client = new MongoClient(connectionString);
     try {
       const collection = client.db(database).collection("memories");

@@ -1,24 +1,14 @@
+/** What is PostgreSQL's own (migrations, plans, cancelling at deadlines); the contract every backend shares is in test/conformance/. */
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { DeadlineExceededError, StorageError, UnavailableError } from "../../src/storage/errors.js";
-import { openStore, parsePostgresUrl } from "../../src/storage/open.js";
-import { statements } from "../../src/storage/postgres.js";
-import { describeStoreConformance } from "../conformance/store-conformance.js";
+import { openStore } from "../../src/storage/open.js";
+import { statements } from "../../src/storage/postgres/statements.js";
+import { parsePostgresUrl } from "../../src/storage/postgres/url.js";
 import { backend } from "../support/backends.js";
-import { freePort } from "../support/processes.js";
+import { freePort } from "../../testkit/processes.js";
 
 const postgres = backend("postgres");
-
-it("parses memoryd's parameters off a PostgreSQL URL and leaves the rest to pg", () => {
-  expect(parsePostgresUrl("postgres://u:p@db:5432/app?sslmode=require&schema=mem&pool_max=4&application_name=a%20b")).toEqual({
-    connectionString: "postgres://u:p@db:5432/app?sslmode=require&application_name=a%20b",
-    schema: "mem",
-    poolMax: 4,
-    connectTimeoutMs: 5000,
-  });
-  expect(parsePostgresUrl("postgresql:///app").schema).toBe("memoryd");
-  expect(() => parsePostgresUrl("postgres://h/db?pool_max=0")).toThrow(/pool_max/);
-});
 
 it("reports an unreachable server as UnavailableError", async () => {
   const port = await freePort();
@@ -26,8 +16,6 @@ it("reports an unreachable server as UnavailableError", async () => {
 });
 
 describe.skipIf(postgres.unavailable)(`postgres backend (${postgres.unavailable ?? "available"})`, () => {
-  describeStoreConformance("postgres", () => openStore(postgres.storageUrl()));
-
   /** Runs `fn` with a plain pg client on the schema of `url`. */
   async function withClient<T>(url: string, fn: (client: pg.Client, schema: string) => Promise<T>): Promise<T> {
     const { connectionString, schema } = parsePostgresUrl(url);

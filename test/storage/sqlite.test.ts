@@ -1,34 +1,15 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { openStore, parseSqliteUrl, StorageUrlError } from "../../src/storage/open.js";
-import { listSql, SqliteStore, searchSql } from "../../src/storage/sqlite.js";
-import { describeStoreConformance } from "../conformance/store-conformance.js";
+import { openStore } from "../../src/storage/open.js";
+import { listSql, searchSql } from "../../src/storage/sqlite/statements.js";
+import { SqliteStore } from "../../src/storage/sqlite/store.js";
 import { tempDir } from "../helpers/temp.js";
 
+/** What is SQLite's own (files, WAL, migrations, plans); the contract every backend shares is in test/conformance/. */
 const dir = tempDir();
 
-describeStoreConformance("sqlite", () => openStore(`sqlite://${join(dir, "conformance.db")}`));
-
 describe("sqlite backend", () => {
-  it("parses relative, absolute and in-memory URLs with options", () => {
-    expect(parseSqliteUrl("sqlite://./data/memoryd.db")).toEqual({ path: "./data/memoryd.db", synchronous: "normal", busyTimeoutMs: 5000, readerThreads: 2, cacheKib: 2000 });
-    expect(parseSqliteUrl("sqlite:///var/lib/memoryd/m%20d.db?synchronous=full&busy_timeout_ms=100")).toEqual({
-      path: "/var/lib/memoryd/m d.db",
-      synchronous: "full",
-      busyTimeoutMs: 100,
-      readerThreads: 2,
-      cacheKib: 2000,
-    });
-    expect(parseSqliteUrl("sqlite://:memory:").path).toBe(":memory:");
-    expect(() => parseSqliteUrl("sqlite://x.db?synchronous=off")).toThrow(StorageUrlError);
-    expect(() => parseSqliteUrl("sqlite://")).toThrow(StorageUrlError);
-  });
-
-  it("refuses unknown storage URL schemes", async () => {
-    await expect(openStore("redis://localhost")).rejects.toBeInstanceOf(StorageUrlError);
-  });
-
   it("creates missing directories, uses WAL, and keeps data across reopen", async () => {
     const path = join(dir, "nested", "deeper", "persist.db");
     const first = await openStore(`sqlite://${path}`);
@@ -51,9 +32,9 @@ describe("sqlite backend", () => {
     await expect(openStore(`sqlite://${path}`)).rejects.toThrow(/schema version 99 is newer/);
   });
 
-  it("answers per-user reads from an index, never a table scan", () => {
+  it("answers per-user reads from an index, never a table scan", async () => {
     const path = join(dir, "plans.db");
-    SqliteStore.open({ path, synchronous: "normal", busyTimeoutMs: 0, readerThreads: 0, cacheKib: 2000 }).close();
+    (await SqliteStore.open({ path, synchronous: "normal", busyTimeoutMs: 0, readerThreads: 0, cacheKib: 2000 })).close();
     const raw = new Database(path);
     raw.function("memoryd_before_deadline", () => 1);
     // The statements exactly as the store prepares them.

@@ -1,82 +1,41 @@
 /**
- * Per-test-file stores for each backend. Every test file gets its own
- * SQLite file, PostgreSQL schema or MongoDB database, so files running in
- * parallel never see each other's data (some cases clear every user).
+ * The backends of testkit/backends.ts as a test file sees them: whether
+ * each is available in this run, and a database private to the calling
+ * test file (a SQLite file, a PostgreSQL schema, a MongoDB database),
+ * removed when the file finishes, so files running in parallel never see
+ * each other's data (some cases clear every user).
  */
-import { randomBytes } from "node:crypto";
-import { join } from "node:path";
-import { MongoClient } from "mongodb";
-import pg from "pg";
 import { afterAll, inject } from "vitest";
-import { tempDir } from "../helpers/temp.js";
+import { type BackendName, TEST_BACKENDS, testBackend } from "../../testkit/backends.js";
 
-export type BackendName = "sqlite" | "postgres" | "mongodb";
+export type { BackendName };
 
 export interface Backend {
   readonly name: BackendName;
   /** Why this backend's tests are skipped; undefined when it is available. */
   readonly unavailable: string | undefined;
+  /** Conformance categories this deployment cannot run (see testkit/backends.ts). */
+  readonly exceptions: readonly string[];
   /** A storage URL private to the calling test file. */
   storageUrl(): string;
 }
 
-const uniqueName = () => `memoryd_test_${randomBytes(6).toString("hex")}`;
-
-function withParam(url: string, param: string): string {
-  return `${url}${url.includes("?") ? "&" : "?"}${param}`;
-}
-
-/** `url` with its database path replaced (hosts and options kept). */
-function withDatabase(url: string, database: string): string {
-  const hostsStart = url.indexOf("://") + 3;
-  const slash = url.indexOf("/", hostsStart);
-  const query = url.indexOf("?");
-  const hostsEnd = slash >= 0 ? slash : query >= 0 ? query : url.length;
-  return `${url.slice(0, hostsEnd)}/${database}${query >= 0 ? url.slice(query) : ""}`;
-}
-
 export function backend(name: BackendName): Backend {
-  switch (name) {
-    case "sqlite": {
-      let dir: string | undefined;
-      return {
-        name,
-        unavailable: undefined,
-        storageUrl: () => `sqlite://${join((dir ??= tempDir()), `${uniqueName()}.db`)}`,
-      };
-    }
-    case "postgres": {
-      const { url, description } = inject("postgres");
-      return {
-        name,
-        unavailable: url ? undefined : description,
-        storageUrl() {
-          const schema = uniqueName();
-          afterAll(async () => {
-            const client = new pg.Client({ connectionString: url });
-            await client.connect();
-            await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-            await client.end();
-          });
-          return withParam(url!, `schema=${schema}`);
-        },
-      };
-    }
-    case "mongodb": {
-      const { url, description } = inject("mongodb");
-      return {
-        name,
-        unavailable: url ? undefined : description,
-        storageUrl() {
-          const database = uniqueName();
-          afterAll(async () => {
-            const client = new MongoClient(url!, { serverSelectionTimeoutMS: 5000 });
-            await client.db(database).dropDatabase();
-            await client.close();
-          });
-          return withDatabase(url!, database);
-        },
-      };
-    }
-  }
+  const provisioned = inject("backends")[name];
+  const { url } = provisioned;
+  return {
+    name,
+    unavailable: url ? undefined : provisioned.description,
+    exceptions: provisioned.exceptions,
+    storageUrl() {
+      const isolated = testBackend(name).isolate({ ...provisioned, url: url! });
+      afterAll(() => isolated.drop());
+      return isolated.url;
+    },
+  };
+}
+
+/** Every backend, for test loops. */
+export function allBackends(): Backend[] {
+  return TEST_BACKENDS.map(({ name }) => backend(name));
 }

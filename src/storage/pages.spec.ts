@@ -1,0 +1,29 @@
+import { expect, it } from "vitest";
+import { byUpdateTime, startCursor, toPage } from "./pages.js";
+import type { MemoryRecord } from "./store.js";
+
+const record = (i: number): MemoryRecord => ({
+  userId: "u",
+  memoryId: `m${i}`,
+  memory: "x",
+  topics: [],
+  input: undefined,
+  createTime: 1000 + i,
+  updateTime: 5000 - i,
+  etag: "e",
+});
+
+it("takes one row more than the page only to know that another page follows", () => {
+  const rows = [1, 2, 3].map(record);
+  expect(toPage(rows, 3, (r) => r)).toEqual({ memories: rows, next: undefined });
+  const page = toPage([...rows, record(4)], 3, (r) => r);
+  expect(page.memories).toEqual(rows);
+  expect(page.next).toEqual({ time: 1003, memoryId: "m3" });
+  expect(toPage([...rows, record(4)], 3, (r) => r, byUpdateTime).next).toEqual({ time: 4997, memoryId: "m3" });
+  expect(toPage([], 3, (r) => r)).toEqual({ memories: [], next: undefined });
+});
+
+it("starts every listing before any real key", () => {
+  expect(startCursor("newest")).toEqual({ time: Number.MAX_SAFE_INTEGER, memoryId: "" });
+  expect(startCursor("oldest")).toEqual({ time: -1, memoryId: "" });
+});

@@ -11,8 +11,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Metadata } from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
-import { MemoryClient } from "./helpers/client.js";
-import { type ServerProcess, spawnServer } from "./helpers/process.js";
+import { MemoryClient } from "../testkit/client.js";
+import { type ServerProcess, spawnServer } from "../testkit/server-process.js";
 import { tempDir } from "./helpers/temp.js";
 
 const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");

@@ -57,3 +57,32 @@ export function replacedRecord(replacement: MemoryReplacement, updateTime: numbe
     etag: newEtag(),
   };
 }
+
+/**
+ * A memory as the document stores (PostgreSQL rows, MongoDB documents) hold
+ * it: snake_case fields, times in microseconds (PostgreSQL's int8 arrives
+ * as a string).
+ */
+export interface MemoryColumns {
+  user_id: string;
+  memory_id: string;
+  memory: string;
+  topics: string[];
+  input?: string | null;
+  create_us: number | string;
+  update_us: number | string;
+  etag: string;
+}
+
+export function recordFromColumns(columns: MemoryColumns): MemoryRecord {
+  return {
+    userId: columns.user_id,
+    memoryId: columns.memory_id,
+    memory: columns.memory,
+    topics: columns.topics,
+    input: columns.input ?? undefined,
+    createTime: Number(columns.create_us),
+    updateTime: Number(columns.update_us),
+    etag: columns.etag,
+  };
+}

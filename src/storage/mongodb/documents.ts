@@ -44,19 +44,6 @@ export const INDEXES: IndexDescription[] = [
   { key: { user_id: 1, request_key: 1 }, name: "memories_by_request_id", unique: true },
 ];
 
-export function toRecord(doc: MemoryDocument): MemoryRecord {
-  return {
-    userId: doc.user_id,
-    memoryId: doc.memory_id,
-    memory: doc.memory,
-    topics: doc.topics,
-    input: doc.input ?? undefined,
-    createTime: doc.create_us,
-    updateTime: doc.update_us,
-    etag: doc.etag,
-  };
-}
-
 /** The content fields of a document, as `$set` writes them. */
 export function contentFields(record: MemoryRecord) {
   return {

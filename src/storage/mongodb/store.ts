@@ -28,34 +28,21 @@ import { remainingMs } from "../deadline.js";
 import { AlreadyExistsError, NotFoundError, RequestIdReusedError, UnavailableError } from "../errors.js";
 import { missedWriteError } from "../missed-write.js";
 import { byUpdateTime, toPage } from "../pages.js";
-import { newEtag, newRecord, replacedRecord, requestFingerprint } from "../records.js";
-import type {
-  ClearScope,
-  ListQuery,
-  MemoryDeletion,
-  MemoryRecord,
-  MemoryReplacement,
-  MemoryStore,
-  NewMemory,
-  OperationOptions,
-  Page,
-  PoolStats,
-  SearchQuery,
-  StoreCapabilities,
-} from "../store.js";
+import { newEtag, newRecord, recordFromColumns, replacedRecord, requestFingerprint } from "../records.js";
+import type * as Store from "../store.js";
 import { foldForSearch } from "../text-search.js";
 import { type Connection, Connections } from "./connection.js";
-import { after, contentFields, escapeRegex, INDEXES, type MemoryDocument, toDocument, toRecord } from "./documents.js";
+import { after, contentFields, escapeRegex, INDEXES, type MemoryDocument, toDocument } from "./documents.js";
 import { isDuplicateKey, translate } from "./errors.js";
 import type { MongoDbOptions } from "./url.js";
 
 /** The driver's per-operation timeout (client-side operation timeout) from the caller's deadline. */
-function timeout(options: OperationOptions | undefined): { timeoutMS?: number } {
+function timeout(options: Store.OperationOptions | undefined): { timeoutMS?: number } {
   const left = remainingMs(options);
   return left === undefined ? {} : { timeoutMS: left };
 }
 
-export class MongoDbStore implements MemoryStore {
+export class MongoDbStore implements Store.MemoryStore {
   readonly backend = "mongodb";
   readonly #connections: Connections;
 
@@ -63,7 +50,7 @@ export class MongoDbStore implements MemoryStore {
     this.#connections = connections;
   }
 
-  get capabilities(): StoreCapabilities {
+  get capabilities(): Store.StoreCapabilities {
     return { atomicBatch: this.#connections.current.transactions };
   }
 
@@ -83,14 +70,14 @@ export class MongoDbStore implements MemoryStore {
     }
   }
 
-  async add(memories: readonly NewMemory[], options?: OperationOptions): Promise<MemoryRecord[]> {
+  async add(memories: readonly Store.NewMemory[], options?: Store.OperationOptions): Promise<Store.MemoryRecord[]> {
     return this.#connections.run(async (connection) => {
       if (memories.length > 1 && connection.transactions) return this.#addInTransaction(connection, memories, options);
       if (memories.length > 1) await this.#checkIdsFree(connection, memories, options);
       const latest = await this.#latestUpdates(connection, memories, options);
       const created: MemoryDocument[] = [];
       try {
-        const results: MemoryRecord[] = [];
+        const results: Store.MemoryRecord[] = [];
         for (const [index, memory] of memories.entries()) {
           const { record, inserted } = await this.#addOne(connection, memory, index, latest.get(memory.userId), options);
           if (inserted) created.push(inserted);
@@ -113,13 +100,13 @@ export class MongoDbStore implements MemoryStore {
    * return their memory, ids are checked, then every new memory is
    * inserted; a crash at any point leaves all or none of them.
    */
-  async #addInTransaction(connection: Connection, memories: readonly NewMemory[], options: OperationOptions | undefined): Promise<MemoryRecord[]> {
+  async #addInTransaction(connection: Connection, memories: readonly Store.NewMemory[], options: Store.OperationOptions | undefined): Promise<Store.MemoryRecord[]> {
     const session = connection.client.startSession();
     try {
       return await session.withTransaction(async () => {
         await this.#checkIdsFree(connection, memories, options, session);
         const latest = await this.#latestUpdates(connection, memories, options, session);
-        const results: MemoryRecord[] = [];
+        const results: Store.MemoryRecord[] = [];
         const inserts: MemoryDocument[] = [];
         for (const [index, memory] of memories.entries()) {
           const earlier = await this.#earlierRequest(connection, memory, index, options, session);
@@ -143,20 +130,20 @@ export class MongoDbStore implements MemoryStore {
   /** The memory an earlier creation with this request id made, when there was one; `RequestIdReusedError` for other content. */
   async #earlierRequest(
     connection: Connection,
-    memory: NewMemory,
+    memory: Store.NewMemory,
     index: number,
-    options: OperationOptions | undefined,
+    options: Store.OperationOptions | undefined,
     session?: ClientSession,
-  ): Promise<MemoryRecord | undefined> {
+  ): Promise<Store.MemoryRecord | undefined> {
     if (memory.requestId === undefined) return undefined;
     const earlier = await connection.memories.findOne({ user_id: memory.userId, request_key: memory.requestId }, { session, ...timeout(options) });
     if (!earlier) return undefined;
     if (earlier.request_fingerprint !== requestFingerprint(memory)) throw new RequestIdReusedError(memory.requestId, index);
-    return toRecord(earlier);
+    return recordFromColumns(earlier);
   }
 
   /** The newest update time among the user's memories (see `timeAfter`). */
-  async #latestUpdate(connection: Connection, userId: string, options: OperationOptions | undefined, session?: ClientSession): Promise<number | undefined> {
+  async #latestUpdate(connection: Connection, userId: string, options: Store.OperationOptions | undefined, session?: ClientSession): Promise<number | undefined> {
     const latest = await connection.memories.findOne(
       { user_id: userId },
       { sort: { update_us: -1 }, projection: { update_us: 1 }, session, ...timeout(options) },
@@ -168,7 +155,7 @@ export class MongoDbStore implements MemoryStore {
    * The latest update time of each user a batch writes to, read once per
    * user: within the batch the process clock keeps the entries in order.
    */
-  async #latestUpdates(connection: Connection, memories: readonly NewMemory[], options: OperationOptions | undefined, session?: ClientSession) {
+  async #latestUpdates(connection: Connection, memories: readonly Store.NewMemory[], options: Store.OperationOptions | undefined, session?: ClientSession) {
     const latest = new Map<string, number | undefined>();
     for (const { userId } of memories) {
       if (!latest.has(userId)) latest.set(userId, await this.#latestUpdate(connection, userId, options, session));
@@ -177,7 +164,7 @@ export class MongoDbStore implements MemoryStore {
   }
 
   /** Refuses a batch whose client-chosen ids exist before inserting anything. */
-  async #checkIdsFree(connection: Connection, memories: readonly NewMemory[], options: OperationOptions | undefined, session?: ClientSession): Promise<void> {
+  async #checkIdsFree(connection: Connection, memories: readonly Store.NewMemory[], options: Store.OperationOptions | undefined, session?: ClientSession): Promise<void> {
     const wanted = memories.flatMap((m, index) => (m.memoryId === undefined ? [] : [{ index, userId: m.userId, memoryId: m.memoryId }]));
     if (wanted.length === 0) return;
     const taken = await connection.memories
@@ -195,11 +182,11 @@ export class MongoDbStore implements MemoryStore {
 
   async #addOne(
     connection: Connection,
-    memory: NewMemory,
+    memory: Store.NewMemory,
     index: number,
     latest: number | undefined,
-    options: OperationOptions | undefined,
-  ): Promise<{ record: MemoryRecord; inserted?: MemoryDocument }> {
+    options: Store.OperationOptions | undefined,
+  ): Promise<{ record: Store.MemoryRecord; inserted?: MemoryDocument }> {
     const record = newRecord(memory, timeAfter(latest));
     const fingerprint = memory.requestId === undefined ? undefined : requestFingerprint(memory);
     const doc = toDocument(record, memory.requestId, fingerprint);
@@ -215,7 +202,7 @@ export class MongoDbStore implements MemoryStore {
     }
   }
 
-  async importMemories(records: readonly MemoryRecord[], options?: OperationOptions): Promise<number> {
+  async importMemories(records: readonly Store.MemoryRecord[], options?: Store.OperationOptions): Promise<number> {
     if (records.length === 0) return 0;
     const operations = records.map((record) => {
       const doc = toDocument({ ...record, etag: newEtag() }, undefined, undefined);
@@ -226,13 +213,13 @@ export class MongoDbStore implements MemoryStore {
     return result.upsertedCount;
   }
 
-  async get(userId: string, memoryId: string, options?: OperationOptions): Promise<MemoryRecord> {
+  async get(userId: string, memoryId: string, options?: Store.OperationOptions): Promise<Store.MemoryRecord> {
     const doc = await this.#connections.run(({ memories }) => memories.findOne({ user_id: userId, memory_id: memoryId }, timeout(options)));
     if (!doc) throw new NotFoundError(userId, memoryId);
-    return toRecord(doc);
+    return recordFromColumns(doc);
   }
 
-  async list(query: ListQuery, options?: OperationOptions): Promise<Page> {
+  async list(query: Store.ListQuery, options?: Store.OperationOptions): Promise<Store.Page> {
     const newest = query.direction === "newest";
     const filter: Filter<MemoryDocument> = { user_id: query.userId };
     if (query.after) filter.$or = after("create_us", newest, query.after);
@@ -245,10 +232,10 @@ export class MongoDbStore implements MemoryStore {
         .limit(query.pageSize + 1)
         .toArray(),
     );
-    return toPage(docs, query.pageSize, toRecord);
+    return toPage(docs, query.pageSize, recordFromColumns);
   }
 
-  async search(query: SearchQuery, options?: OperationOptions): Promise<Page> {
+  async search(query: Store.SearchQuery, options?: Store.OperationOptions): Promise<Store.Page> {
     const filter: Filter<MemoryDocument> = { user_id: query.userId };
     if (query.text !== "") filter.memory_folded = { $regex: escapeRegex(foldForSearch(query.text)) };
     if (query.anyTopics.length) filter.topics = { $in: [...query.anyTopics] };
@@ -261,10 +248,10 @@ export class MongoDbStore implements MemoryStore {
         .limit(query.limit + 1)
         .toArray(),
     );
-    return toPage(docs, query.limit, toRecord, byUpdateTime);
+    return toPage(docs, query.limit, recordFromColumns, byUpdateTime);
   }
 
-  async replace(replacement: MemoryReplacement, options?: OperationOptions): Promise<MemoryRecord> {
+  async replace(replacement: Store.MemoryReplacement, options?: Store.OperationOptions): Promise<Store.MemoryRecord> {
     const { userId, memoryId, allowMissing, etag } = replacement;
     return this.#connections.run(async (connection) => {
       const record = replacedRecord(replacement, timeAfter(await this.#latestUpdate(connection, userId, options)));
@@ -283,13 +270,13 @@ export class MongoDbStore implements MemoryStore {
         // Two concurrent upserts of a missing memory: one inserts, the other hits
         // the unique index and, retried, updates.
         const doc = await write().catch((err) => (upsert && isDuplicateKey(err) ? write() : Promise.reject(err)));
-        if (doc) return toRecord(doc);
+        if (doc) return recordFromColumns(doc);
         throw missedWriteError({ operation: "replace", userId, memoryId, allowMissing, exists: await this.#exists(connection, userId, memoryId, options) });
       });
     });
   }
 
-  async delete(deletion: MemoryDeletion, options?: OperationOptions): Promise<void> {
+  async delete(deletion: Store.MemoryDeletion, options?: Store.OperationOptions): Promise<void> {
     const { userId, memoryId, allowMissing, etag } = deletion;
     const filter: Filter<MemoryDocument> = { user_id: userId, memory_id: memoryId };
     if (etag !== undefined) filter.etag = etag;
@@ -310,24 +297,24 @@ export class MongoDbStore implements MemoryStore {
     userId: string,
     memoryId: string,
     etag: string | undefined,
-    options: OperationOptions | undefined,
+    options: Store.OperationOptions | undefined,
     write: () => Promise<T>,
   ): Promise<T> {
     if (!connection.claims || etag === undefined) return write();
     return connection.claims.conditionally(userId, memoryId, etag, () => timeout(options), write);
   }
 
-  async #exists(connection: Connection, userId: string, memoryId: string, options: OperationOptions | undefined): Promise<boolean> {
+  async #exists(connection: Connection, userId: string, memoryId: string, options: Store.OperationOptions | undefined): Promise<boolean> {
     return (await connection.memories.countDocuments({ user_id: userId, memory_id: memoryId }, { limit: 1, ...timeout(options) })) > 0;
   }
 
-  async clear(scope: ClearScope, options?: OperationOptions): Promise<number> {
+  async clear(scope: Store.ClearScope, options?: Store.OperationOptions): Promise<number> {
     const filter = "allUsers" in scope ? {} : { user_id: scope.userId };
     const { deletedCount } = await this.#connections.run(({ memories }) => memories.deleteMany(filter, timeout(options)));
     return deletedCount;
   }
 
-  async ping(options?: OperationOptions): Promise<void> {
+  async ping(options?: Store.OperationOptions): Promise<void> {
     remainingMs(options);
     try {
       await this.#connections.run(({ memories }) => memories.db.command({ ping: 1 }));
@@ -338,7 +325,7 @@ export class MongoDbStore implements MemoryStore {
     }
   }
 
-  poolStats(): PoolStats {
+  poolStats(): Store.PoolStats {
     return { ...this.#connections.current.pool };
   }
 

@@ -3,36 +3,16 @@
  *
  * @module
  */
+import type { MemoryColumns } from "../records.js";
 import type { MemoryRecord, SortDirection } from "../store.js";
 
 const micros = (column: string) => `(extract(epoch FROM ${column}) * 1000000)::int8`;
 const fromMicros = (param: string) => `(timestamptz 'epoch' + ${param}::int8 * interval '1 microsecond')`;
 
-const COLUMNS = `user_id, memory_id, memory, topics, input, ${micros("create_time")} AS create_time, ${micros("update_time")} AS update_time, etag`;
+const COLUMNS = `user_id, memory_id, memory, topics, input, ${micros("create_time")} AS create_us, ${micros("update_time")} AS update_us, etag`;
 
-export interface Row {
-  user_id: string;
-  memory_id: string;
-  memory: string;
-  topics: string[];
-  input: string | null;
-  create_time: string;
-  update_time: string;
-  etag: string;
-}
-
-export function toRecord(row: Row): MemoryRecord {
-  return {
-    userId: row.user_id,
-    memoryId: row.memory_id,
-    memory: row.memory,
-    topics: row.topics,
-    input: row.input ?? undefined,
-    createTime: Number(row.create_time),
-    updateTime: Number(row.update_time),
-    etag: row.etag,
-  };
-}
+/** A row as read (the columns of every memory store, see `MemoryColumns`). */
+export type Row = MemoryColumns;
 
 /** The times a write's RETURNING clause reads back. */
 export interface WrittenTimes {

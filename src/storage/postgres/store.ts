@@ -19,25 +19,13 @@ import { nowMicros } from "../clock.js";
 import { AlreadyExistsError, ConflictError, NotFoundError, RequestIdReusedError } from "../errors.js";
 import { missedWriteError } from "../missed-write.js";
 import { byUpdateTime, startCursor, toPage } from "../pages.js";
-import { newEtag, newRecord, replacedRecord, requestFingerprint } from "../records.js";
-import type {
-  ClearScope,
-  ListQuery,
-  MemoryDeletion,
-  MemoryRecord,
-  MemoryReplacement,
-  MemoryStore,
-  NewMemory,
-  OperationOptions,
-  Page,
-  PoolStats,
-  SearchQuery,
-} from "../store.js";
+import { newEtag, newRecord, recordFromColumns, replacedRecord, requestFingerprint } from "../records.js";
+import type * as Store from "../store.js";
 import { foldForSearch, SEARCH_WINDOW, trigramSearchable } from "../text-search.js";
 import { isUniqueViolation, translate } from "./errors.js";
 import { assertSchemaName, migrate } from "./schema.js";
 import { PostgresSessions, type Query } from "./sessions.js";
-import { containsPattern, type Row, type Statements, statements, toRecord, withTimes, type WrittenTimes } from "./statements.js";
+import { containsPattern, type Row, type Statements, statements, withTimes, type WrittenTimes } from "./statements.js";
 import type { PostgresOptions } from "./url.js";
 
 /**
@@ -45,7 +33,7 @@ import type { PostgresOptions } from "./url.js";
  * write asks for; the statement keeps it after the user's newest (see
  * `writeTime` in statements.ts).
  */
-function contentParams(record: MemoryRecord): unknown[] {
+function contentParams(record: Store.MemoryRecord): unknown[] {
   return [record.userId, record.memoryId, record.memory, foldForSearch(record.memory), record.topics, record.input ?? null, record.updateTime, record.etag];
 }
 
@@ -56,7 +44,7 @@ async function sequentially<T, R>(items: readonly T[], run: (item: T, index: num
   return results;
 }
 
-export class PostgresStore implements MemoryStore {
+export class PostgresStore implements Store.MemoryStore {
   readonly backend = "postgres";
   readonly capabilities = { atomicBatch: true };
   readonly #sessions: PostgresSessions;
@@ -80,12 +68,12 @@ export class PostgresStore implements MemoryStore {
     }
   }
 
-  async add(memories: readonly NewMemory[], options?: OperationOptions): Promise<MemoryRecord[]> {
+  async add(memories: readonly Store.NewMemory[], options?: Store.OperationOptions): Promise<Store.MemoryRecord[]> {
     if (memories.length === 1) return [await this.#sessions.run(options, (query) => this.#addOne(query, memories[0]!, 0))];
     return this.#sessions.transaction(options, (query) => sequentially(memories, (memory, index) => this.#addOne(query, memory, index)));
   }
 
-  async #addOne(query: Query, memory: NewMemory, index: number): Promise<MemoryRecord> {
+  async #addOne(query: Query, memory: Store.NewMemory, index: number): Promise<Store.MemoryRecord> {
     const record = newRecord(memory, nowMicros());
     const fingerprint = memory.requestId === undefined ? null : requestFingerprint(memory);
     let inserted;
@@ -101,10 +89,10 @@ export class PostgresStore implements MemoryStore {
     const row = earlier.rows[0];
     if (!row) throw new ConflictError(`request_id "${memory.requestId}" was deleted concurrently`);
     if (row.request_fingerprint !== fingerprint) throw new RequestIdReusedError(memory.requestId!, index);
-    return toRecord(row);
+    return recordFromColumns(row);
   }
 
-  async importMemories(records: readonly MemoryRecord[], options?: OperationOptions): Promise<number> {
+  async importMemories(records: readonly Store.MemoryRecord[], options?: Store.OperationOptions): Promise<number> {
     return this.#sessions.transaction(options, async (query) => {
       let written = 0;
       for (const record of records) {
@@ -115,22 +103,22 @@ export class PostgresStore implements MemoryStore {
     });
   }
 
-  async get(userId: string, memoryId: string, options?: OperationOptions): Promise<MemoryRecord> {
+  async get(userId: string, memoryId: string, options?: Store.OperationOptions): Promise<Store.MemoryRecord> {
     const { rows } = await this.#sessions.run(options, (query) => query<Row>(this.#sql.get, [userId, memoryId]));
     if (!rows[0]) throw new NotFoundError(userId, memoryId);
-    return toRecord(rows[0]);
+    return recordFromColumns(rows[0]);
   }
 
-  async list(query: ListQuery, options?: OperationOptions): Promise<Page> {
+  async list(query: Store.ListQuery, options?: Store.OperationOptions): Promise<Store.Page> {
     const after = query.after ?? startCursor(query.direction);
     const topics = query.anyTopics.length ? query.anyTopics : null;
     const { rows } = await this.#sessions.run(options, (run) =>
       run<Row>(this.#sql.list[query.direction], [query.userId, after.time, after.memoryId, topics, query.pageSize + 1]),
     );
-    return toPage(rows, query.pageSize, toRecord);
+    return toPage(rows, query.pageSize, recordFromColumns);
   }
 
-  async search(query: SearchQuery, options?: OperationOptions): Promise<Page> {
+  async search(query: Store.SearchQuery, options?: Store.OperationOptions): Promise<Store.Page> {
     const sql = this.#sql.search[query.direction];
     const after = query.after ?? startCursor(query.direction);
     const limit = query.limit + 1; // one more says whether another page follows
@@ -144,10 +132,10 @@ export class PostgresStore implements MemoryStore {
       if (recent.length >= limit) return recent;
       return (await run<Row>(sql.index, params)).rows;
     });
-    return toPage(rows, query.limit, toRecord, byUpdateTime);
+    return toPage(rows, query.limit, recordFromColumns, byUpdateTime);
   }
 
-  async replace(replacement: MemoryReplacement, options?: OperationOptions): Promise<MemoryRecord> {
+  async replace(replacement: Store.MemoryReplacement, options?: Store.OperationOptions): Promise<Store.MemoryRecord> {
     const { userId, memoryId, allowMissing } = replacement;
     const record = replacedRecord(replacement, nowMicros());
     return this.#sessions.run(options, async (query) => {
@@ -162,7 +150,7 @@ export class PostgresStore implements MemoryStore {
     });
   }
 
-  async delete(deletion: MemoryDeletion, options?: OperationOptions): Promise<void> {
+  async delete(deletion: Store.MemoryDeletion, options?: Store.OperationOptions): Promise<void> {
     const { userId, memoryId, allowMissing } = deletion;
     await this.#sessions.run(options, async (query) => {
       const { rowCount } = await query(this.#sql.delete, [userId, memoryId, deletion.etag ?? null]);
@@ -172,18 +160,18 @@ export class PostgresStore implements MemoryStore {
     });
   }
 
-  async clear(scope: ClearScope, options?: OperationOptions): Promise<number> {
+  async clear(scope: Store.ClearScope, options?: Store.OperationOptions): Promise<number> {
     const { rowCount } = await this.#sessions.run(options, (query) =>
       "allUsers" in scope ? query(this.#sql.clearAll) : query(this.#sql.clearUser, [scope.userId]),
     );
     return rowCount ?? 0;
   }
 
-  async ping(options?: OperationOptions): Promise<void> {
+  async ping(options?: Store.OperationOptions): Promise<void> {
     await this.#sessions.run(options, (query) => query("SELECT 1"));
   }
 
-  poolStats(): PoolStats {
+  poolStats(): Store.PoolStats {
     return this.#sessions.stats();
   }
 

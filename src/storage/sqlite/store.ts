@@ -21,18 +21,7 @@ import { AlreadyExistsError, NotFoundError, RequestIdReusedError } from "../erro
 import { missedWriteError } from "../missed-write.js";
 import { byUpdateTime, startCursor, toPage } from "../pages.js";
 import { newEtag, newRecord, replacedRecord, requestFingerprint } from "../records.js";
-import type {
-  ClearScope,
-  ListQuery,
-  MemoryDeletion,
-  MemoryRecord,
-  MemoryReplacement,
-  MemoryStore,
-  NewMemory,
-  OperationOptions,
-  Page,
-  SearchQuery,
-} from "../store.js";
+import type * as Store from "../store.js";
 import { foldForSearch, SEARCH_WINDOW, trigramSearchable } from "../text-search.js";
 import { DatabaseFile } from "./database-file.js";
 import { DeadlinePassed, isDuplicateMemoryId, translate } from "./errors.js";
@@ -46,7 +35,7 @@ import type { SqliteOptions } from "./url.js";
 /** Nice value of the reader threads: under CPU contention the event loop (gets, writes, health) goes first. */
 const READER_NICE = 10;
 
-export class SqliteStore implements MemoryStore {
+export class SqliteStore implements Store.MemoryStore {
   readonly backend = "sqlite";
   readonly capabilities = { atomicBatch: true };
   readonly #db: Database.Database;
@@ -98,11 +87,11 @@ export class SqliteStore implements MemoryStore {
     }
   }
 
-  async add(memories: readonly NewMemory[], options?: OperationOptions): Promise<MemoryRecord[]> {
+  async add(memories: readonly Store.NewMemory[], options?: Store.OperationOptions): Promise<Store.MemoryRecord[]> {
     return this.#writes.write(options, () => memories.map((memory, index) => this.#addOne(memory, index)));
   }
 
-  #addOne(memory: NewMemory, index: number): MemoryRecord {
+  #addOne(memory: Store.NewMemory, index: number): Store.MemoryRecord {
     let fingerprint: string | null = null;
     if (memory.requestId !== undefined) {
       fingerprint = requestFingerprint(memory);
@@ -122,19 +111,19 @@ export class SqliteStore implements MemoryStore {
     return record;
   }
 
-  async importMemories(records: readonly MemoryRecord[], options?: OperationOptions): Promise<number> {
+  async importMemories(records: readonly Store.MemoryRecord[], options?: Store.OperationOptions): Promise<number> {
     return this.#writes.write(options, () =>
       records.reduce((written, record) => written + this.#statements.importOne.run(this.#rowParams({ ...record, etag: newEtag() })).changes, 0),
     );
   }
 
-  async get(userId: string, memoryId: string, options?: OperationOptions): Promise<MemoryRecord> {
+  async get(userId: string, memoryId: string, options?: Store.OperationOptions): Promise<Store.MemoryRecord> {
     const row = this.#read(options, () => this.#statements.get.get(userId, memoryId) as Row | undefined);
     if (!row) throw new NotFoundError(userId, memoryId);
     return toRecord(row);
   }
 
-  async list(query: ListQuery, options?: OperationOptions): Promise<Page> {
+  async list(query: Store.ListQuery, options?: Store.OperationOptions): Promise<Store.Page> {
     const after = query.after ?? startCursor(query.direction); // one statement serves every page
     const params = {
       userId: query.userId,
@@ -150,7 +139,7 @@ export class SqliteStore implements MemoryStore {
     return toPage(rows as Row[], query.pageSize, toRecord);
   }
 
-  async search(query: SearchQuery, options?: OperationOptions): Promise<Page> {
+  async search(query: Store.SearchQuery, options?: Store.OperationOptions): Promise<Store.Page> {
     const sql = searchSql(query.direction);
     const text = foldForSearch(query.text);
     const after = query.after ?? startCursor(query.direction);
@@ -166,7 +155,7 @@ export class SqliteStore implements MemoryStore {
     return toPage(rows as Row[], query.limit, toRecord, byUpdateTime);
   }
 
-  async replace(replacement: MemoryReplacement, options?: OperationOptions): Promise<MemoryRecord> {
+  async replace(replacement: Store.MemoryReplacement, options?: Store.OperationOptions): Promise<Store.MemoryRecord> {
     return this.#writes.write(options, () => {
       const { userId, memoryId, allowMissing } = replacement;
       const record = replacedRecord(replacement, this.#nextTime(userId));
@@ -180,7 +169,7 @@ export class SqliteStore implements MemoryStore {
     });
   }
 
-  async delete(deletion: MemoryDeletion, options?: OperationOptions): Promise<void> {
+  async delete(deletion: Store.MemoryDeletion, options?: Store.OperationOptions): Promise<void> {
     await this.#writes.write(options, () => {
       const { userId, memoryId, allowMissing } = deletion;
       if (this.#statements.delete.run({ userId, memoryId, etag: deletion.etag ?? null }).changes > 0) return;
@@ -189,13 +178,13 @@ export class SqliteStore implements MemoryStore {
     });
   }
 
-  async clear(scope: ClearScope, options?: OperationOptions): Promise<number> {
+  async clear(scope: Store.ClearScope, options?: Store.OperationOptions): Promise<number> {
     return this.#writes.write(options, () =>
       "allUsers" in scope ? this.#statements.clearAll.run().changes : this.#statements.clearUser.run(scope.userId).changes,
     );
   }
 
-  async ping(options?: OperationOptions): Promise<void> {
+  async ping(options?: Store.OperationOptions): Promise<void> {
     this.#read(options, () => {
       this.#file?.check();
       this.#statements.ping.get();
@@ -218,7 +207,7 @@ export class SqliteStore implements MemoryStore {
   }
 
   /** Named parameters of a record's row. */
-  #rowParams(record: MemoryRecord) {
+  #rowParams(record: Store.MemoryRecord) {
     return {
       userId: record.userId,
       memoryId: record.memoryId,
@@ -233,7 +222,7 @@ export class SqliteStore implements MemoryStore {
   }
 
   /** Runs read steps on a reader thread, or on the event loop when the store has none. */
-  async #readElsewhere(userId: string, steps: ReadStep[], options: OperationOptions | undefined): Promise<unknown[]> {
+  async #readElsewhere(userId: string, steps: ReadStep[], options: Store.OperationOptions | undefined): Promise<unknown[]> {
     if (!this.#readers) return this.#read(options, () => this.#runSteps(steps));
     try {
       remainingMs(options);
@@ -254,7 +243,7 @@ export class SqliteStore implements MemoryStore {
   }
 
   /** Runs a read on the event loop's connection, under the call's deadline. */
-  #read<T>(options: OperationOptions | undefined, operation: () => T): T {
+  #read<T>(options: Store.OperationOptions | undefined, operation: () => T): T {
     try {
       remainingMs(options);
       this.#deadline = options?.deadline ?? Number.POSITIVE_INFINITY;

@@ -48,6 +48,20 @@ describe("the memoryd process", () => {
     expect(exit).toBe(0);
   });
 
+  it("refuses a SQLite path that cannot hold a database at once, saying why, instead of hanging or retrying", async () => {
+    for (const [path, reason] of [
+      ["/proc/nope/x.db", "cannot create the directory /proc/nope"],
+      ["/etc/hostname/x.db", "/etc/hostname: it is not a directory"],
+      ["/proc/x.db", "cannot open the database /proc/x.db"],
+    ]) {
+      const started = Date.now();
+      const run = await runToExit({ args: ["--listen", "127.0.0.1:0", "--storage", `sqlite://${path}`] });
+      expect(run.code, path).toBe(1);
+      expect(run.output).toContain(reason);
+      expect(Date.now() - started, path).toBeLessThan(10_000); // not the 30 s an unreachable database is waited for
+    }
+  });
+
   it("exits non-zero with a clear message on bad configuration", async () => {
     const badUrl = await runToExit({ args: ["--listen", "127.0.0.1:0", "--storage", "redis://localhost"] });
     expect(badUrl.code).toBe(1);

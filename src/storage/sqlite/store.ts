@@ -12,18 +12,18 @@
  *
  * @module
  */
-import { chmodSync, mkdirSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { chmodSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import Database from "better-sqlite3";
 import { timeAfter } from "../clock.js";
 import { remainingMs } from "../deadline.js";
-import { AlreadyExistsError, NotFoundError, RequestIdReusedError } from "../errors.js";
+import { AlreadyExistsError, NotFoundError, RequestIdReusedError, StorageError } from "../errors.js";
 import { missedWriteError } from "../missed-write.js";
 import { byUpdateTime, startCursor, toPage } from "../pages.js";
 import { newEtag, newRecord, replacedRecord, requestFingerprint } from "../records.js";
 import type * as Store from "../store.js";
 import { foldForSearch, SEARCH_WINDOW, trigramSearchable } from "../text-search.js";
-import { DatabaseFile } from "./database-file.js";
+import { DatabaseFile, prepareDirectory } from "./database-file.js";
 import { DeadlinePassed, isDuplicateMemoryId, translate } from "./errors.js";
 import { GroupCommit } from "./group-commit.js";
 import { type ReadStep, SqliteReaders } from "./readers.js";
@@ -68,8 +68,7 @@ export class SqliteStore implements Store.MemoryStore {
 
   /** Opens (creating if needed) the database file and brings its schema up to date. */
   static async open(options: SqliteOptions): Promise<SqliteStore> {
-    // Memories are personal data: a directory memoryd creates is private to its user.
-    if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
+    if (options.path !== ":memory:") prepareDirectory(options.path);
     let db: Database.Database | undefined;
     try {
       db = new Database(options.path, { timeout: options.busyTimeoutMs });
@@ -83,6 +82,10 @@ export class SqliteStore implements Store.MemoryStore {
       return new SqliteStore(db, options);
     } catch (err) {
       db?.close();
+      // A file that cannot be opened at start is a configuration error, not an outage to wait out.
+      if (err instanceof Database.SqliteError && err.code.startsWith("SQLITE_CANTOPEN")) {
+        throw new StorageError(`cannot open the database ${resolve(options.path)}`, { cause: err });
+      }
       throw translate(err);
     }
   }

@@ -133,7 +133,7 @@ function memoryText(random: () => number): string {
   const words = Array.from({ length: 8 + Math.floor(random() * 22) }, () => WORDS[Math.floor(random() * WORDS.length)]!);
   if (random() < 0.0001) words.splice(Math.floor(random() * words.length), 0, RARE_WORD);
   const text = words.join(" ");
-  return text[0]!.toUpperCase() + text.slice(1) + ".";
+  return `${text[0]!.toUpperCase() + text.slice(1)}.`;
 }
 
 function topics(random: () => number): string[] {

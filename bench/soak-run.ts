@@ -228,7 +228,7 @@ export function formatSoak(result: SoakResult): string[] {
   const lines = [
     `soak ${options.backend}: ${calls} calls (${options.warmupCalls} warm-up) in ${seconds.toFixed(1)} s (${Math.round(calls / seconds)}/s), ` +
       `${options.concurrency} in flight ${JSON.stringify(result.counts)}`,
-    "    calls   after full GC: heap + external - code = retained    rss         fds  pool" + (result.checkpoints.some((c) => c.dbConnections !== undefined) ? "  db" : ""),
+    `    calls   after full GC: heap + external - code = retained    rss         fds  pool${result.checkpoints.some((c) => c.dbConnections !== undefined) ? "  db" : ""}`,
   ];
   for (const c of result.checkpoints) {
     lines.push(
@@ -352,7 +352,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const counts: Record<string, number> = {};
   const unexpected: string[] = [];
   const clients = Array.from({ length: 4 }, () => new MemoryClient(server.address));
-  cleanups.unshift(() => clients.forEach((c) => c.close()));
+  cleanups.unshift(() => {
+    for (const c of clients) c.close();
+  });
   let issued = 0;
 
   // Each worker owns one user, so its etags never race: any error is unexpected.

@@ -2,7 +2,7 @@ import { expect, it } from "vitest";
 import { decodePageToken, encodePageToken, InvalidPageTokenError, type ListingScope, MAX_PAGE_TOKEN_LENGTH } from "./page-token.js";
 
 const scope: ListingScope = { method: "list", userId: "ada", direction: "newest", anyTopics: ["ui"], text: "" };
-const cursor = { time: 1_700_000_000_123_456, memoryId: "m-" + "x".repeat(126) };
+const cursor = { time: 1_700_000_000_123_456, memoryId: `m-${"x".repeat(126)}` };
 
 it("carries the cursor, opaque and within the length validation allows", () => {
   const token = encodePageToken(cursor, scope);

@@ -8,7 +8,6 @@
  */
 import {
   type handleUnaryCall,
-  type Metadata,
   type sendUnaryData,
   type ServerUnaryCall,
   status,

@@ -51,7 +51,7 @@ export class ValidationError extends Error {
   }
 }
 
-const NUL = /\u0000/;
+const NUL = "\u0000";
 
 function maxBytes(limit: number) {
   return [(s: string) => Buffer.byteLength(s, "utf8") <= limit, `must be at most ${limit} bytes of UTF-8`] as const;
@@ -79,7 +79,7 @@ function text(limit: number) {
   return z
     .string()
     .refine(...maxBytes(limit))
-    .refine((s) => !NUL.test(s), "must not contain NUL characters");
+    .refine((s) => !s.includes(NUL), "must not contain NUL characters");
 }
 
 /** An empty string means "not set" for optional scalar fields in proto3. */

@@ -217,7 +217,8 @@ describe("Dockerfile", () => {
 interface Manifest {
   kind: string;
   metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: any; // checked field by field below
+  // biome-ignore lint/suspicious/noExplicitAny: parsed YAML, checked field by field below
+  spec?: any;
   stringData?: Record<string, string>;
   resources?: string[];
 }

@@ -67,8 +67,7 @@ export function spawnServer(options: SpawnOptions = {}): Promise<ServerProcess> 
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout!.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();
-      let newline;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
+      for (let newline = buffered.indexOf("\n"); newline >= 0; newline = buffered.indexOf("\n")) {
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
         if (options.keepCallLogs === false && line.includes('"msg":"call"')) continue;

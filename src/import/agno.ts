@@ -25,7 +25,7 @@ import { microsFromDate, nowMicros } from "../storage/clock.js";
 import { parseMongoDbUrl } from "../storage/mongodb/url.js";
 import { parsePostgresUrl } from "../storage/postgres/url.js";
 import { parseSqliteUrl } from "../storage/sqlite/url.js";
-import type { MemoryRecord, MemoryStore } from "../storage/store.js";
+import type { MemoryRecord, MemoryReplacement, MemoryStore } from "../storage/store.js";
 import { redactUrl } from "../storage/url.js";
 import { validate, ValidationError } from "../validation.js";
 import { parsePythonLiteral } from "./python-literal.js";
@@ -160,7 +160,7 @@ export function toRecord(row: AgnoRow): MemoryRecord {
     },
     allowMissing: true,
   };
-  let checked;
+  let checked: MemoryReplacement;
   try {
     checked = validate.replace(request);
   } catch (err) {

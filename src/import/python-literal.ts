@@ -59,19 +59,19 @@ export function parsePythonLiteral(text: string): unknown {
         out += char;
         continue;
       }
-      const escape = text[pos++] ?? fail("unterminated escape");
-      if (escape in SIMPLE_ESCAPES) out += SIMPLE_ESCAPES[escape];
-      else if (escape === "x" || escape === "u" || escape === "U") {
-        const length = escape === "x" ? 2 : escape === "u" ? 4 : 8;
+      const escaped = text[pos++] ?? fail("unterminated escaped");
+      if (escaped in SIMPLE_ESCAPES) out += SIMPLE_ESCAPES[escaped];
+      else if (escaped === "x" || escaped === "u" || escaped === "U") {
+        const length = escaped === "x" ? 2 : escaped === "u" ? 4 : 8;
         const hex = text.slice(pos, pos + length);
-        if (!new RegExp(`^[0-9a-fA-F]{${length}}$`).test(hex)) fail(`bad \\${escape} escape`);
+        if (!new RegExp(`^[0-9a-fA-F]{${length}}$`).test(hex)) fail(`bad \\${escaped} escaped`);
         out += String.fromCodePoint(Number.parseInt(hex, 16));
         pos += length;
-      } else if (/[0-7]/.test(escape)) {
+      } else if (/[0-7]/.test(escaped)) {
         const octal = /^[0-7]{1,3}/.exec(text.slice(pos - 1))![0];
         out += String.fromCodePoint(Number.parseInt(octal, 8));
         pos += octal.length - 1;
-      } else out += `\\${escape}`; // Python keeps unknown escapes as written
+      } else out += `\\${escaped}`; // Python keeps unknown escapes as written
     }
   }
 
@@ -111,9 +111,10 @@ export function parsePythonLiteral(text: string): unknown {
   function value(): unknown {
     skipSpace();
     const char = text[pos];
-    if (char === "{") return pos++, dict();
-    if (char === "[") return pos++, sequence("]");
-    if (char === "(") return pos++, sequence(")");
+    if (char === "{" || char === "[" || char === "(") {
+      pos++;
+      return char === "{" ? dict() : sequence(char === "[" ? "]" : ")");
+    }
     if (char === "'" || char === '"') return string();
     for (const [word, result] of [
       ["None", null],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AlreadyExistsError, NotFoundError, RequestIdReusedError } from "../../src/storage/errors.js";
-import { type Conformance } from "./context.js";
+import type { Conformance } from "./context.js";
 
 /** add with several entries: all or nothing. */
 export function describeBatch(t: Conformance): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Conformance } from "./context.js";
+import type { Conformance } from "./context.js";
 
 /** clear: one user or all. */
 export function describeClear(t: Conformance): void {

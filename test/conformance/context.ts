@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
-import type { MemoryRecord, MemoryStore, NewMemory, OperationOptions, SearchQuery, SortDirection } from "../../src/storage/store.js";
+import type { Cursor, MemoryRecord, MemoryStore, NewMemory, OperationOptions, SearchQuery, SortDirection } from "../../src/storage/store.js";
 
 /** Strings that break naive query building; they must round-trip verbatim. */
 export const HOSTILE_STRINGS = [
@@ -67,7 +67,7 @@ export class Conformance {
   /** Every page of a listing, checking each holds at most `pageSize`. */
   async listAll(userId: string, direction: SortDirection, pageSize: number, anyTopics: string[] = []): Promise<MemoryRecord[][]> {
     const pages: MemoryRecord[][] = [];
-    let after;
+    let after: Cursor | undefined;
     do {
       const page = await this.store.list({ userId, direction, pageSize, anyTopics, after });
       expect(page.memories.length).toBeLessThanOrEqual(pageSize);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DeadlineExceededError, NotFoundError } from "../../src/storage/errors.js";
-import { type Conformance } from "./context.js";
+import type { Conformance } from "./context.js";
 
 /** deadlines and ping. */
 export function describeDeadlines(t: Conformance): void {

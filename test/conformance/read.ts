@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NotFoundError } from "../../src/storage/errors.js";
-import { type Conformance } from "./context.js";
+import type { Conformance } from "./context.js";
 
 /** get. */
 export function describeRead(t: Conformance): void {

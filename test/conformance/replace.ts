@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EtagMismatchError, NotFoundError } from "../../src/storage/errors.js";
-import { type Conformance } from "./context.js";
+import type { Conformance } from "./context.js";
 
 /** replace: conditional writes and upserts. */
 export function describeReplace(t: Conformance): void {

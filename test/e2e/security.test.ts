@@ -37,7 +37,7 @@ afterAll(async () => {
 
 async function serve(options: { tls?: TlsOptions; tokens?: TokenFile }) {
   const store: MemoryStore = await openStore(sqlite.storageUrl());
-  let authenticator;
+  let authenticator: TokenAuthenticator | undefined;
   if (options.tokens) {
     const file = join(dir, `tokens-${Math.random()}.json`);
     writeFileSync(file, JSON.stringify(options.tokens));

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { type Client, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { describe, expect, it } from "vitest";
-import { ListOrder, RetrievalMethod } from "../../gen/ts/memory/v1/memory_service.js";
+import { ListOrder, type RetrievalMethod } from "../../gen/ts/memory/v1/memory_service.js";
 import { openStore } from "../../src/storage/open.js";
 import { failure, statusDetails, violatedFields } from "../../testkit/client.js";
 import { useTestServer } from "../helpers/server.js";
@@ -17,7 +17,7 @@ import { bytes, ELEVEN_BYTE_VARINT, grpcFrame, ld, rawGrpc, tag, text, varint, w
 import { backend } from "../support/backends.js";
 
 /** Sends raw bytes to a unary method, to test what the generated client cannot produce. */
-export function rawUnary(client: Client, path: string, bytes: Buffer): Promise<Buffer> {
+function rawUnary(client: Client, path: string, bytes: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) =>
     client.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, bytes, new Metadata(), { deadline: Date.now() + 5000 }, (err, res) =>
       err ? reject(err) : resolve(res!),

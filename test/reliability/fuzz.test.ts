@@ -60,7 +60,7 @@ export const INJECTIONS = [
   "NULL",
   "../../etc/passwd",
   "<script>alert(1)</script>",
-  "${jndi:ldap://x}",
+  "$" + "{jndi:ldap://x}", // a Log4Shell lookup, as data
   "\u202e\u202d",
   "🧠💾",
   "ÉCOLE zürich",
@@ -209,7 +209,9 @@ function fieldsOf(message: Uint8Array): { number: number; raw: Uint8Array; end: 
   while (reader.pos < reader.len) {
     const start = reader.pos;
     const [number, wireType] = reader.tag();
-    const value = wireType === 2 ? reader.bytes() : (reader.skip(wireType), undefined);
+    let value: Uint8Array | undefined;
+    if (wireType === 2) value = reader.bytes();
+    else reader.skip(wireType);
     fields.push({ number, raw: message.subarray(start, reader.pos), end: reader.pos, ...(value ? { value } : {}) });
   }
   return fields;

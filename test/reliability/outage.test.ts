@@ -70,7 +70,9 @@ for (const database of databases) {
       let calls = 0;
       let running = true;
       const clients = Array.from({ length: 4 }, () => new MemoryClient(server.address));
-      cleanups.push(async () => clients.forEach((c) => c.close()));
+      cleanups.push(async () => {
+        for (const c of clients) c.close();
+      });
       const workers = clients.map(async (client) => {
         while (running) {
           const memoryId = randomUUID();

@@ -56,11 +56,20 @@ async function connect(options: MongoDbOptions): Promise<Connection> {
 /** Pool occupancy, counted from the driver's connection-pool (CMAP) events: it has no public gauge. */
 function countPoolEvents(client: MongoClient): PoolStats {
   const pool = { open: 0, idle: 0, waiting: 0 };
-  client.on("connectionCreated", () => (pool.open++, pool.idle++));
-  client.on("connectionClosed", () => (pool.open--, (pool.idle = Math.max(0, pool.idle - 1))));
+  client.on("connectionCreated", () => {
+    pool.open++;
+    pool.idle++;
+  });
+  client.on("connectionClosed", () => {
+    pool.open--;
+    pool.idle = Math.max(0, pool.idle - 1);
+  });
   client.on("connectionCheckOutStarted", () => pool.waiting++);
   client.on("connectionCheckOutFailed", () => pool.waiting--);
-  client.on("connectionCheckedOut", () => (pool.waiting--, pool.idle--));
+  client.on("connectionCheckedOut", () => {
+    pool.waiting--;
+    pool.idle--;
+  });
   client.on("connectionCheckedIn", () => pool.idle++);
   return pool;
 }

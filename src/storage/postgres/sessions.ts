@@ -27,7 +27,10 @@ const statementNames = new Map<string, string>();
 function prepared(text: string, values: unknown[] | undefined): pg.QueryConfig {
   if (text.includes("memory_folded LIKE")) return { text, values };
   let name = statementNames.get(text);
-  if (name === undefined) statementNames.set(text, (name = `memoryd_${statementNames.size}`));
+  if (name === undefined) {
+    name = `memoryd_${statementNames.size}`;
+    statementNames.set(text, name);
+  }
   return { name, text, values };
 }
 

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import type pg from "pg";
 import { nowMicros } from "../clock.js";
 import { AlreadyExistsError, ConflictError, NotFoundError, RequestIdReusedError } from "../errors.js";
 import { missedWriteError } from "../missed-write.js";
@@ -76,7 +77,7 @@ export class PostgresStore implements Store.MemoryStore {
   async #addOne(query: Query, memory: Store.NewMemory, index: number): Promise<Store.MemoryRecord> {
     const record = newRecord(memory, nowMicros());
     const fingerprint = memory.requestId === undefined ? null : requestFingerprint(memory);
-    let inserted;
+    let inserted: pg.QueryResult<WrittenTimes>;
     try {
       inserted = await query<WrittenTimes>(this.#sql.insert, [...contentParams(record), memory.requestId ?? null, fingerprint]);
     } catch (err) {

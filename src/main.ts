@@ -58,6 +58,14 @@ function loadTokens(): TokenAuthenticator | undefined {
   return config.authTokenFile ? TokenAuthenticator.load(config.authTokenFile) : undefined;
 }
 
+/**
+ * A repeat of the first shutdown signal this soon after it is the same
+ * request, not a second one: Ctrl-C in a terminal reaches both `npm start`
+ * and memoryd, and npm passes its copy on (so does a signal sent to the
+ * process group).
+ */
+const REPEATED_SIGNAL_MS = 500;
+
 try {
   const metrics = new Metrics();
   const server = await startServer({
@@ -86,11 +94,14 @@ try {
 
   const stopping = new AbortController();
   let store: MemoryStore | undefined;
+  let firstSignal: { signal: NodeJS.Signals; at: number } | undefined;
   const stop = async (signal: NodeJS.Signals) => {
-    if (stopping.signal.aborted) {
+    if (firstSignal) {
+      if (signal === firstSignal.signal && performance.now() - firstSignal.at < REPEATED_SIGNAL_MS) return;
       log.warn({ signal }, "second signal: exiting without waiting for in-flight calls");
       await exit(1);
     }
+    firstSignal = { signal, at: performance.now() };
     stopping.abort();
     log.info({ signal, delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs }, "shutting down");
     await server.drain({ delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs });

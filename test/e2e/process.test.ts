@@ -48,6 +48,23 @@ describe("the memoryd process", () => {
     expect(exit).toBe(0);
   });
 
+  it("takes a repeat of the shutdown signal within 500 ms as the same request, and a later one as 'stop now'", async () => {
+    const args = (delayMs: number) => ["--listen", "127.0.0.1:0", "--storage", `sqlite://${join(dir, "signals.db")}`, "--shutdown-delay-ms", String(delayMs)];
+    const repeated = await spawnServer({ args: args(1000) });
+    repeated.child.kill("SIGTERM");
+    repeated.child.kill("SIGTERM"); // as when npm passes on a signal the process group also got
+    expect(await repeated.exited).toBe(0);
+    expect(repeated.logs.map((l) => l.msg)).toContain("stopped");
+    expect(repeated.logs.map((l) => l.msg)).not.toContain("second signal: exiting without waiting for in-flight calls");
+
+    const second = await spawnServer({ args: args(5000) });
+    second.child.kill("SIGINT");
+    await second.waitForLog((l) => l.msg === "shutting down");
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await second.stop("SIGINT")).toBe(1);
+    expect(second.logs.map((l) => l.msg)).toContain("second signal: exiting without waiting for in-flight calls");
+  });
+
   it("exits non-zero with a clear message on bad configuration", async () => {
     const badUrl = await runToExit({ args: ["--listen", "127.0.0.1:0", "--storage", "redis://localhost"] });
     expect(badUrl.code).toBe(1);

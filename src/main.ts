@@ -14,6 +14,7 @@ import { runImport } from "./import/cli.js";
 import { createProcessLogger } from "./logging.js";
 import { Metrics, boundPort } from "./metrics.js";
 import { startServer } from "./server.js";
+import { storageLocation } from "./storage-location.js";
 import { UnavailableError } from "./storage/errors.js";
 import { openStore } from "./storage/open.js";
 import type { MemoryStore } from "./storage/store.js";
@@ -68,6 +69,7 @@ const REPEATED_SIGNAL_MS = 500;
 
 try {
   const metrics = new Metrics();
+  const location = storageLocation(config.storage);
   const server = await startServer({
     listen: config.listen,
     log,
@@ -85,6 +87,7 @@ try {
     {
       listen: config.listen,
       port: server.port,
+      ...location,
       tls: config.tls ? (config.tls.clientCaFile ? "mutual" : "server") : "off",
       auth: config.authTokenFile ? "bearer tokens" : "off",
       metricsPort: metricsServer && boundPort(metricsServer),
@@ -126,7 +129,7 @@ try {
   if (store && !stopping.signal.aborted) {
     server.attachStore(store);
     server.health.watch(store, { intervalMs: config.healthProbeIntervalMs, timeoutMs: config.healthProbeTimeoutMs });
-    log.info({ backend: store.backend, port: server.port }, "memoryd serving");
+    log.info({ backend: store.backend, port: server.port, ...location }, "memoryd serving");
   }
 } catch (err) {
   log.fatal({ err }, "memoryd failed to start");

@@ -2,13 +2,14 @@
  * Per-test-file stores for each backend. Every test file gets its own
  * SQLite file, PostgreSQL schema or MongoDB database, so files running in
  * parallel never see each other's data (some cases clear every user).
+ * They are removed when the file finishes, wherever storageUrl() was called.
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { MongoClient } from "mongodb";
 import pg from "pg";
-import { afterAll, inject } from "vitest";
-import { tempDir } from "../helpers/temp.js";
+import { inject } from "vitest";
+import { afterFile, tempDir } from "../helpers/temp.js";
 
 export type BackendName = "sqlite" | "postgres" | "mongodb";
 
@@ -52,7 +53,7 @@ export function backend(name: BackendName): Backend {
         unavailable: url ? undefined : description,
         storageUrl() {
           const schema = uniqueName();
-          afterAll(async () => {
+          afterFile(async () => {
             const client = new pg.Client({ connectionString: url });
             await client.connect();
             await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -69,7 +70,7 @@ export function backend(name: BackendName): Backend {
         unavailable: url ? undefined : description,
         storageUrl() {
           const database = uniqueName();
-          afterAll(async () => {
+          afterFile(async () => {
             const client = new MongoClient(url!, { serverSelectionTimeoutMS: 5000 });
             await client.db(database).dropDatabase();
             await client.close();

@@ -36,6 +36,7 @@ export function toolPath(name) {
   const target = join(cacheDir, `${name}-${tool.version ?? sourceHash(tool.source)}`);
   if (existsSync(target)) return target;
   mkdirSync(cacheDir, { recursive: true });
+  process.stderr.write(`scripts/go-tool.mjs: building ${name} with Go into ${cacheDir} (once per machine)\n`);
   // Build into a private directory and rename, so a parallel or interrupted build never leaves half a binary.
   const work = mkdtempSync(join(cacheDir, `.${name}-`));
   try {
@@ -49,6 +50,9 @@ export function toolPath(name) {
       });
       renameSync(join(work, tool.binary), target);
     }
+  } catch (err) {
+    if (err.code === "ENOENT") throw new Error(`cannot build ${name}: the Go toolchain (go) is not on PATH; install Go 1.26 or newer`);
+    throw err;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -56,5 +60,10 @@ export function toolPath(name) {
 }
 
 if (process.argv[1] === import.meta.filename) {
-  for (const name of process.argv.slice(2)) process.stdout.write(`${toolPath(name)}\n`);
+  try {
+    for (const name of process.argv.slice(2)) process.stdout.write(`${toolPath(name)}\n`);
+  } catch (err) {
+    process.stderr.write(`scripts/go-tool.mjs: ${err.message}\n`);
+    process.exitCode = 1;
+  }
 }

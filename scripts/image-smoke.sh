@@ -24,7 +24,7 @@ node_bin=$(command -v node)
 
 step() { printf '\n=== image smoke: %s\n' "$*"; }
 
-tmp=$(mktemp -d /tmp/memoryd-image-smoke.XXXXXX)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/memoryd-image-smoke.XXXXXX")
 chmod 755 "$tmp" # the server runs as nobody below
 server_pid=""
 cleanup() {
@@ -32,6 +32,9 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+# Interrupted or terminated, exit (which runs the cleanup) instead of leaving $tmp behind.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 fail() {
   echo "image smoke test FAILED: $*" >&2

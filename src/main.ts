@@ -14,6 +14,7 @@ import { runImport } from "./import/cli.js";
 import { createProcessLogger } from "./logging.js";
 import { Metrics, boundPort } from "./metrics.js";
 import { startServer } from "./server.js";
+import { storageLocation } from "./storage-location.js";
 import { UnavailableError } from "./storage/errors.js";
 import { openStore } from "./storage/open.js";
 import type { MemoryStore } from "./storage/store.js";
@@ -58,8 +59,17 @@ function loadTokens(): TokenAuthenticator | undefined {
   return config.authTokenFile ? TokenAuthenticator.load(config.authTokenFile) : undefined;
 }
 
+/**
+ * A repeat of the first shutdown signal this soon after it is the same
+ * request, not a second one: Ctrl-C in a terminal reaches both `npm start`
+ * and memoryd, and npm passes its copy on (so does a signal sent to the
+ * process group).
+ */
+const REPEATED_SIGNAL_MS = 500;
+
 try {
   const metrics = new Metrics();
+  const location = storageLocation(config.storage);
   const server = await startServer({
     listen: config.listen,
     log,
@@ -77,6 +87,7 @@ try {
     {
       listen: config.listen,
       port: server.port,
+      ...location,
       tls: config.tls ? (config.tls.clientCaFile ? "mutual" : "server") : "off",
       auth: config.authTokenFile ? "bearer tokens" : "off",
       metricsPort: metricsServer && boundPort(metricsServer),
@@ -86,11 +97,14 @@ try {
 
   const stopping = new AbortController();
   let store: MemoryStore | undefined;
+  let firstSignal: { signal: NodeJS.Signals; at: number } | undefined;
   const stop = async (signal: NodeJS.Signals) => {
-    if (stopping.signal.aborted) {
+    if (firstSignal) {
+      if (signal === firstSignal.signal && performance.now() - firstSignal.at < REPEATED_SIGNAL_MS) return;
       log.warn({ signal }, "second signal: exiting without waiting for in-flight calls");
       await exit(1);
     }
+    firstSignal = { signal, at: performance.now() };
     stopping.abort();
     log.info({ signal, delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs }, "shutting down");
     await server.drain({ delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs });
@@ -115,7 +129,7 @@ try {
   if (store && !stopping.signal.aborted) {
     server.attachStore(store);
     server.health.watch(store, { intervalMs: config.healthProbeIntervalMs, timeoutMs: config.healthProbeTimeoutMs });
-    log.info({ backend: store.backend, port: server.port }, "memoryd serving");
+    log.info({ backend: store.backend, port: server.port, ...location }, "memoryd serving");
   }
 } catch (err) {
   log.fatal({ err }, "memoryd failed to start");

@@ -24,7 +24,13 @@ export class FerretDbServer {
 
   static async create(binary: string): Promise<FerretDbServer> {
     const server = new FerretDbServer(binary, mkdtempSync(join(tmpdir(), "memoryd-ferretdb-")), await freePort());
-    await server.start();
+    try {
+      await server.start();
+    } catch (err) {
+      // A server that did not start leaves nothing behind: no process, no directory.
+      await server.destroy();
+      throw err;
+    }
     return server;
   }
 

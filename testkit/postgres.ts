@@ -47,16 +47,24 @@ export class PostgresCluster {
    */
   static async create(bin: string, options: { fsync?: boolean } = {}): Promise<PostgresCluster> {
     const dir = mkdtempSync(join(tmpdir(), "memoryd-pg-"));
-    const account = serviceAccount();
-    if (account) chownSync(dir, account.uid, account.gid);
-    execFileSync(join(bin, "initdb"), ["-D", join(dir, "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], {
-      ...account,
-      stdio: "pipe",
-    });
-    const version = execFileSync(join(bin, "postgres"), ["--version"], { ...account, encoding: "utf8" }).trim();
-    const cluster = new PostgresCluster(bin, dir, await freePort(), version, options.fsync ?? false);
-    await cluster.start();
-    return cluster;
+    let cluster: PostgresCluster | undefined;
+    try {
+      const account = serviceAccount();
+      if (account) chownSync(dir, account.uid, account.gid);
+      execFileSync(join(bin, "initdb"), ["-D", join(dir, "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], {
+        ...account,
+        stdio: "pipe",
+      });
+      const version = execFileSync(join(bin, "postgres"), ["--version"], { ...account, encoding: "utf8" }).trim();
+      cluster = new PostgresCluster(bin, dir, await freePort(), version, options.fsync ?? false);
+      await cluster.start();
+      return cluster;
+    } catch (err) {
+      // A cluster that did not start leaves nothing behind: no server, no directory.
+      await cluster?.stop();
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
   }
 
   url(database = "postgres"): string {

@@ -18,10 +18,16 @@ it("reads integer parameters with a floor, refusing anything else", () => {
   expect(() => integerParam(params, "low", 1, 1)).toThrow(/at least 1/);
 });
 
-it("masks credentials and names schemes", () => {
+it("masks credentials and secret query parameters, and names schemes", () => {
   expect(redactUrl("postgres://user:secret@db:5432/x")).toBe("postgres://***@db:5432/x");
   expect(redactUrl("mongodb+srv://u:p@cluster/db")).toBe("mongodb+srv://***@cluster/db");
   expect(redactUrl("sqlite://./data/m.db")).toBe("sqlite://./data/m.db");
+  expect(redactUrl("postgres://db/memoryd?user=m&password=s3cret&sslpassword=k3y&sslmode=require")).toBe(
+    "postgres://db/memoryd?user=m&password=***&sslpassword=***&sslmode=require",
+  );
+  expect(redactUrl("mongodb://u:p@a:27017,b:27017/memoryd?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:t0k3n")).toBe(
+    "mongodb://***@a:27017,b:27017/memoryd?authMechanism=MONGODB-AWS&authMechanismProperties=***",
+  );
   expect(schemeOf("mongodb+srv://x")).toBe("mongodb+srv");
   expect(schemeOf("no-scheme")).toBe("");
 });

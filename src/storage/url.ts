@@ -15,9 +15,33 @@ export class StorageUrlError extends Error {
   }
 }
 
-/** The URL with any user:password@ part masked, for messages that quote it. */
+/** Query parameters whose values are secrets (pg's `password`, MongoDB's AWS session token, ...). */
+const SECRET_PARAM = /pass|secret|token|credential|authmechanismproperties/i;
+
+/**
+ * The URL with its `user:password@` part and the values of secret-looking
+ * query parameters masked, for logs and messages that quote it.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@?#]*@/, "$1***@");
+  const redacted = url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@?#]*@/, "$1***@");
+  const queryStart = redacted.indexOf("?");
+  if (queryStart < 0) return redacted;
+  const query = redacted
+    .slice(queryStart + 1)
+    .split("&")
+    .map((pair) => {
+      const eq = pair.indexOf("=");
+      if (eq < 0) return pair;
+      let name = pair.slice(0, eq);
+      try {
+        name = decodeURIComponent(name);
+      } catch {
+        // a malformed name is judged as written
+      }
+      return SECRET_PARAM.test(name) ? `${pair.slice(0, eq)}=***` : pair;
+    })
+    .join("&");
+  return `${redacted.slice(0, queryStart)}?${query}`;
 }
 
 /** The scheme of a URL (`sqlite` of `sqlite://...`), or "" without one. */

@@ -1,8 +1,10 @@
 /**
  * The Python client and the Agno adapter: pytest (clients/python/tests),
- * run against live servers it starts itself, in the .venv that
- * scripts/python-venv.sh creates with the pinned packages (agno==1.8.4
- * among them). Each pytest case is reported here as a test of its own.
+ * run against live servers it starts itself, in the .venv that the global
+ * set-up creates with scripts/python-venv.sh from the pinned packages
+ * (agno==1.8.4 among them). Each pytest case is reported here as a test of
+ * its own. pytest's temporary files (the servers' databases and logs) go
+ * under a directory of this file's, removed afterwards.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -26,9 +28,11 @@ function runPytest(): { cases: Case[]; output: string } {
     cwd: root,
     encoding: "utf8",
   });
-  if (install.status !== 0) return { cases: [], output: `pip install ./clients/python failed:\n${install.stdout}${install.stderr}` };
-  const report = join(tempDir("memoryd-pytest-"), "junit.xml");
-  const run = spawnSync(python, ["-m", "pytest", "clients/python/tests", "-p", "no:cacheprovider", "-q", `--junitxml=${report}`], {
+  if (install.status !== 0) return { cases: [], output: `pip install ./clients/python failed: ${install.error?.message ?? ""}\n${install.stdout}${install.stderr}` };
+  const dir = tempDir("memoryd-pytest-");
+  const report = join(dir, "junit.xml");
+  const args = ["-m", "pytest", "clients/python/tests", "-p", "no:cacheprovider", "-q", `--junitxml=${report}`, `--basetemp=${join(dir, "tmp")}`];
+  const run = spawnSync(python, args, {
     cwd: root,
     encoding: "utf8",
     timeout: 300_000,
@@ -44,11 +48,11 @@ function runPytest(): { cases: Case[]; output: string } {
   return { cases, output };
 }
 
-const unavailable = existsSync(python) ? undefined : "no .venv: run scripts/python-venv.sh";
-const { cases, output } = unavailable ? { cases: [], output: "" } : runPytest();
+const { cases, output } = runPytest();
 
-describe.skipIf(unavailable)(`Python client and Agno adapter (pytest${unavailable ? `: ${unavailable}` : ""})`, () => {
+describe("Python client and Agno adapter (pytest)", () => {
   it("ran pytest and collected its cases", () => {
+    expect(existsSync(python), `${python} is missing: the global set-up (test/global-setup.ts) creates it with scripts/python-venv.sh`).toBe(true);
     expect(cases.length, output).toBeGreaterThan(0);
   });
   for (const testCase of cases) {

@@ -62,6 +62,45 @@ describe("the memoryd process", () => {
     }
   });
 
+  it("logs where the data goes: the storage URL, and SQLite's database file as an absolute path", async () => {
+    const server = await spawnServer({ cwd: dir, args: ["--listen", "127.0.0.1:0", "--storage", "sqlite://relative/here.db"] });
+    const location = { storage: "sqlite://relative/here.db", sqliteFile: join(dir, "relative", "here.db") };
+    expect(server.logs.find((l) => l.msg === "memoryd listening")).toMatchObject(location);
+    expect(server.logs.find((l) => l.msg === "memoryd serving")).toMatchObject({ backend: "sqlite", ...location });
+    expect(await server.stop()).toBe(0);
+    expect(existsSync(location.sqliteFile)).toBe(true);
+
+    const byDefault = await spawnServer({ cwd: dir, args: ["--listen", "127.0.0.1:0"] });
+    expect(byDefault.logs.find((l) => l.msg === "memoryd serving")).toMatchObject({ sqliteFile: join(dir, "data", "memoryd.db") });
+    expect(await byDefault.stop()).toBe(0);
+  });
+
+  it("logs the storage URL without its secrets", async () => {
+    // Nothing listens on port 1: the server keeps retrying, and has logged the URL before the first try.
+    const url = "postgres://memoryd:s3cret@127.0.0.1:1/memoryd?password=s3cret&schema=m";
+    const server = await spawnServer({ args: ["--listen", "127.0.0.1:0", "--storage", url], until: "listening" });
+    expect(server.logs.find((l) => l.msg === "memoryd listening")).toMatchObject({ storage: "postgres://***@127.0.0.1:1/memoryd?password=***&schema=m" });
+    expect(await server.stop()).toBe(0);
+    expect(JSON.stringify(server.logs) + server.stderr()).not.toContain("s3cret");
+  });
+
+  it("takes a repeat of the shutdown signal within 500 ms as the same request, and a later one as 'stop now'", async () => {
+    const args = (delayMs: number) => ["--listen", "127.0.0.1:0", "--storage", `sqlite://${join(dir, "signals.db")}`, "--shutdown-delay-ms", String(delayMs)];
+    const repeated = await spawnServer({ args: args(1000) });
+    repeated.child.kill("SIGTERM");
+    repeated.child.kill("SIGTERM"); // as when npm passes on a signal the process group also got
+    expect(await repeated.exited).toBe(0);
+    expect(repeated.logs.map((l) => l.msg)).toContain("stopped");
+    expect(repeated.logs.map((l) => l.msg)).not.toContain("second signal: exiting without waiting for in-flight calls");
+
+    const second = await spawnServer({ args: args(5000) });
+    second.child.kill("SIGINT");
+    await second.waitForLog((l) => l.msg === "shutting down");
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await second.stop("SIGINT")).toBe(1);
+    expect(second.logs.map((l) => l.msg)).toContain("second signal: exiting without waiting for in-flight calls");
+  });
+
   it("exits non-zero with a clear message on bad configuration", async () => {
     const badUrl = await runToExit({ args: ["--listen", "127.0.0.1:0", "--storage", "redis://localhost"] });
     expect(badUrl.code).toBe(1);

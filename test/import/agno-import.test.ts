@@ -14,7 +14,6 @@ import { backend } from "../support/backends.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const python = join(root, ".venv", "bin", "python");
-const noPython = existsSync(python) ? undefined : "no .venv with agno: run scripts/python-venv.sh";
 const dir = tempDir();
 
 interface Written {
@@ -27,8 +26,9 @@ interface Written {
 }
 
 function agno(...args: string[]): Written[] {
+  if (!existsSync(python)) throw new Error(`${python} is missing: the global set-up (test/global-setup.ts) creates it with scripts/python-venv.sh`);
   const run = spawnSync(python, [join(import.meta.dirname, "agno_fixture.py"), ...args], { encoding: "utf8", timeout: 120_000 });
-  if (run.status !== 0) throw new Error(`agno fixture failed: ${run.stderr}`);
+  if (run.status !== 0) throw new Error(`agno fixture failed: ${run.error?.message ?? ""}${run.stderr}`);
   return JSON.parse(run.stdout.trim().split("\n").at(-1)!);
 }
 
@@ -84,7 +84,7 @@ const sources: { name: string; unavailable?: string; write: () => Written[]; arg
 }
 
 for (const source of sources) {
-  describe.skipIf(noPython ?? source.unavailable)(`memoryd import from Agno's ${source.name}`, () => {
+  describe.skipIf(source.unavailable)(`memoryd import from Agno's ${source.name}`, () => {
     it("copies ids, users, topics, input and timestamps, and a second run changes nothing", async () => {
       const startedAt = Date.now();
       const written = source.write();

@@ -1,12 +1,14 @@
 /**
  * The backends of testkit/backends.ts as a test file sees them: whether
  * each is available in this run, and a database private to the calling
- * test file (a SQLite file, a PostgreSQL schema, a MongoDB database),
- * removed when the file finishes, so files running in parallel never see
- * each other's data (some cases clear every user).
+ * test file (a SQLite file, a PostgreSQL schema, a MongoDB database), so
+ * files running in parallel never see each other's data (some cases clear
+ * every user). It is removed when the file finishes, wherever storageUrl()
+ * was called.
  */
-import { afterAll, inject } from "vitest";
+import { inject } from "vitest";
 import { type BackendName, TEST_BACKENDS, testBackend } from "../../testkit/backends.js";
+import { afterFile } from "../helpers/temp.js";
 
 export type { BackendName };
 
@@ -29,7 +31,7 @@ export function backend(name: BackendName): Backend {
     exceptions: provisioned.exceptions,
     storageUrl() {
       const isolated = testBackend(name).isolate({ ...provisioned, url: url! });
-      afterAll(() => isolated.drop());
+      afterFile(() => isolated.drop());
       return isolated.url;
     },
   };

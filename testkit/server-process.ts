@@ -15,6 +15,7 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Resolves with the first log line matching `predicate`, waiting for it if need be. */
   waitForLog(predicate: (entry: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Resolves with the exit code once the process has exited and its output has all been read. */
   readonly exited: Promise<number | null>;
 }
 
@@ -50,7 +51,8 @@ export function spawnServer(options: SpawnOptions = {}): Promise<ServerProcess> 
   const logs: Record<string, unknown>[] = [];
   let stderr = "";
   let buffered = "";
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  // "close", not "exit": exit can come before the last of stdout has been read, and tests read the log after it.
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   const waitForLog = (predicate: (entry: Record<string, unknown>) => boolean, timeoutMs = 10_000) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const started = Date.now();
@@ -110,5 +112,5 @@ export function runToExit(options: SpawnOptions): Promise<{ code: number | null;
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, output })));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, output })));
 }

@@ -50,7 +50,7 @@ async function npmStart(name: string, extraArgs: string[] = []): Promise<NpmStar
   let output = "";
   npm.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   npm.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => npm.on("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => npm.on("close", (code, signal) => resolve({ code, signal })));
   const messages = () =>
     output
       .split("\n")

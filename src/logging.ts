@@ -20,8 +20,9 @@ import sonicBoom from "sonic-boom";
 export interface ProcessLogger {
   readonly log: Logger;
   /**
-   * Writes out everything buffered; await it before `process.exit`. Resolves
-   * after at most `FINAL_FLUSH_MS`, whoever reads stdout or not.
+   * Writes out everything buffered and ends the log; await it before
+   * `process.exit`. Resolves after at most `FINAL_FLUSH_MS`, whoever reads
+   * stdout or not; lines logged after it began are dropped.
    */
   flush(): Promise<void>;
 }
@@ -39,28 +40,33 @@ export function createProcessLogger(level: string): ProcessLogger {
   destination.on("error", () => {
     failed = true;
   });
+  let ended = false;
+  const writable = () => !failed && !ended;
   setInterval(() => {
-    if (!failed) destination.flush();
+    if (writable()) destination.flush();
   }, FLUSH_INTERVAL_MS).unref();
   const log = pino({ level, base: { service: "memoryd" } }, {
     write: (line: string) => {
-      if (!failed) destination.write(line);
+      if (writable()) destination.write(line);
     },
   });
+  let finalFlush: Promise<void> | undefined;
   return {
     log,
+    // end(), not flush(cb): flush's callback fires when the write in flight
+    // finishes, even if lines logged meanwhile are still only in the buffer.
     flush: () =>
-      new Promise<void>((resolve) => {
-        if (failed) return resolve();
+      (finalFlush ??= new Promise<void>((resolve) => {
+        if (!writable()) return resolve();
         const timer = setTimeout(resolve, FINAL_FLUSH_MS);
-        destination.flush(() => {
+        const done = () => {
           clearTimeout(timer);
           resolve();
-        });
-        destination.once("error", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      }),
+        };
+        destination.once("close", done);
+        destination.once("error", done);
+        ended = true;
+        destination.end();
+      })),
   };
 }

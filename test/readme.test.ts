@@ -13,7 +13,7 @@ const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8"
 function documentedOptions(): Map<string, { env: string; fallback: string }> {
   const section = readme.slice(readme.indexOf("## Operating memoryd"));
   const rows = new Map<string, { env: string; fallback: string }>();
-  for (const match of section.matchAll(/^\| `(--[a-z0-9-]+)[^`]*` \| `([A-Z0-9_]+)` \| ([^|]*) \|/gm)) {
+  for (const match of section.matchAll(/^\| +`(--[a-z0-9-]+)[^`]*` +\| +`([A-Z0-9_]+)` +\| ([^|]*) \|/gm)) {
     rows.set(match[1]!, { env: match[2]!, fallback: match[3]!.trim().replace(/^`(.*)`$/, "$1") });
   }
   return rows;
@@ -22,10 +22,12 @@ function documentedOptions(): Map<string, { env: string; fallback: string }> {
 describe("README", () => {
   it("starts with the two set-up commands", () => {
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1]!;
-    expect(firstBlock.split("\n").filter(Boolean).map((line) => line.replace(/\s+#.*$/, "").trim())).toEqual([
-      "npm install && npm start",
-      "npm test",
-    ]);
+    expect(
+      firstBlock
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => line.replace(/\s+#.*$/, "").trim()),
+    ).toEqual(["npm install && npm start", "npm test"]);
   });
 
   it("lists every flag with its environment variable and default in 'Operating memoryd'", () => {

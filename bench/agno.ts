@@ -14,7 +14,10 @@ const dir = mkdtempSync(join(tmpdir(), "memoryd-bench-agno-"));
 const server = await spawnServer({ args: ["--listen", "127.0.0.1:0", "--storage", `sqlite://${join(dir, "memoryd.db")}`] });
 try {
   const python = join(ROOT, ".venv", "bin", "python");
-  spawnSync(python, ["-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--force-reinstall", "./clients/python"], { cwd: ROOT, stdio: "inherit" });
+  spawnSync(python, ["-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--force-reinstall", "./clients/python"], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
   const run = spawnSync(python, [join(ROOT, "bench", "agno_vs_memoryd.py"), "--address", server.address, ...process.argv.slice(2)], {
     cwd: ROOT,
     stdio: "inherit",

@@ -18,9 +18,8 @@ import { randomUUID } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { credentials, Client, Metadata } from "@grpc/grpc-js";
+import { Client, credentials, Metadata } from "@grpc/grpc-js";
 import { Command, Option } from "commander";
-import { type BackendName, TEST_BACKENDS } from "../testkit/backends.js";
 import {
   AddUserMemoryRequest,
   BatchAddUserMemoriesRequest,
@@ -31,13 +30,14 @@ import {
   ListUserMemoriesResponse,
   SearchUserMemoriesRequest,
 } from "../gen/ts/memory/v1/memory_service.js";
-import { NOOP_SERVICE } from "./noop.js";
+import { type BackendName, TEST_BACKENDS } from "../testkit/backends.js";
+import { prng } from "../testkit/prng.js";
 import { goTool } from "../testkit/tools.js";
+import { longMemoryText, MAX_QUERY_BYTES, worstQueries } from "./noisy.js";
+import { NOOP_SERVICE } from "./noop.js";
 import { cleanUpOnInterrupt, RESULTS_DIR, ROOT, rssBytes } from "./process.js";
 import { benchStorage } from "./storage.js";
-import { longMemoryText, MAX_QUERY_BYTES, worstQueries } from "./noisy.js";
 import type { CallResult, WorkerCalls, WorkerResult, WorkerTask } from "./worker.js";
-import { prng } from "../testkit/prng.js";
 
 // add comes last: it grows the target user the others read.
 const RPCS = ["get", "list", "list-deep", "search", "search-rare", "add"] as const;
@@ -85,7 +85,10 @@ const program = new Command("bench")
   .description("measure memoryd's RPCs against a no-op handler on the same server")
   .addOption(new Option("--backend <name>", "storage backend").choices(TEST_BACKENDS.map((b) => b.name)).default("sqlite"))
   .option("--storage <url>", "storage URL instead of a fresh database (POSTGRES_URL / MONGODB_URL are honoured too)")
-  .option("--storage-params <params>", "URL parameters added to the storage URL, fresh or given: readers=0 runs SQLite's searches on the event loop")
+  .option(
+    "--storage-params <params>",
+    "URL parameters added to the storage URL, fresh or given: readers=0 runs SQLite's searches on the event loop",
+  )
   .option("--duration <s>", "measured seconds per round, for the RPC and for its ceiling each", Number, 5)
   .option("--warmup <s>", "unmeasured seconds before each measurement", Number, 2)
   .option("--concurrency <n>", "calls in flight, over all client processes", Number, 64)
@@ -107,7 +110,8 @@ const program = new Command("bench")
   .parse();
 const options = program.opts<Options>();
 const selected = options.rpcs.split(",").map((r) => r.trim());
-for (const rpc of selected) if (!(RPCS as readonly string[]).includes(rpc) && !(SCENARIOS as readonly string[]).includes(rpc)) program.error(`unknown RPC ${rpc}`);
+for (const rpc of selected)
+  if (!(RPCS as readonly string[]).includes(rpc) && !(SCENARIOS as readonly string[]).includes(rpc)) program.error(`unknown RPC ${rpc}`);
 const rpcs = selected.filter((r): r is Rpc => (RPCS as readonly string[]).includes(r));
 const noisy = selected.includes("noisy");
 const mixLabels = options.mix.split(",").map((m) => m.trim());
@@ -196,8 +200,14 @@ async function startServer(storage: string): Promise<BenchServer> {
 
 function unary(client: Client, path: string, request: Uint8Array): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    client.makeUnaryRequest(path, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, request, new Metadata(), { deadline: Date.now() + 120_000 }, (err, res) =>
-      err ? reject(err) : resolve(res!),
+    client.makeUnaryRequest(
+      path,
+      (b: Uint8Array) => Buffer.from(b),
+      (b: Buffer) => b,
+      request,
+      new Metadata(),
+      { deadline: Date.now() + 120_000 },
+      (err, res) => (err ? reject(err) : resolve(res!)),
     ),
   );
 }
@@ -283,7 +293,12 @@ async function workersWindow(server: BenchServer, tasks: Task[]): Promise<Worker
   const results = await Promise.all(
     tasks.map((task) => {
       const worker = fork(join(ROOT, "dist", "bench", "worker.js"), { serialization: "advanced" });
-      worker.send({ ...task, address: server.address, warmupMs: options.warmup * 1000, durationMs: options.duration * 1000 } satisfies WorkerTask);
+      worker.send({
+        ...task,
+        address: server.address,
+        warmupMs: options.warmup * 1000,
+        durationMs: options.duration * 1000,
+      } satisfies WorkerTask);
       return new Promise<WorkerResult>((resolve, reject) => {
         worker.once("message", (result) => resolve(result as WorkerResult));
         worker.once("exit", (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
@@ -295,7 +310,9 @@ async function workersWindow(server: BenchServer, tasks: Task[]): Promise<Worker
   return {
     results,
     cpuMs: measured ? cpu[1]! - cpu[0]! : Number.NaN,
-    eventLoop: measured ? { cpuMs: loop[1]!.cpuMs - loop[0]!.cpuMs, waitMs: loop[1]!.waitMs - loop[0]!.waitMs } : { cpuMs: Number.NaN, waitMs: Number.NaN },
+    eventLoop: measured
+      ? { cpuMs: loop[1]!.cpuMs - loop[0]!.cpuMs, waitMs: loop[1]!.waitMs - loop[0]!.waitMs }
+      : { cpuMs: Number.NaN, waitMs: Number.NaN },
   };
 }
 
@@ -304,7 +321,10 @@ async function loadWindow(server: BenchServer, path: string, requests: Uint8Arra
   const encoded = requests.map((r) => Buffer.from(r).toString("base64"));
   const perWorker = Math.max(1, Math.round(options.concurrency / options.workers));
   const task: Task = { calls: [{ label: "rpc", path, requests: encoded }], inFlight: perWorker };
-  const { results, cpuMs } = await workersWindow(server, Array.from({ length: options.workers }, () => task));
+  const { results, cpuMs } = await workersWindow(
+    server,
+    Array.from({ length: options.workers }, () => task),
+  );
   return { results, calls: results.reduce((n, r) => n + r.calls, 0), cpuMs };
 }
 
@@ -452,30 +472,43 @@ async function noisyNeighbours(benchServer: BenchServer, client: Client, others:
   const withIds = others.filter((o) => o.memoryIds.length > 0);
   if (withIds.length === 0) throw new Error("noisy: the other tenants have no memories to get (--memories-per-user 0?)");
   const mixCalls: WorkerCalls[] = [
-      {
-        label: "get",
-        path: method("GetUserMemory"),
-        requests: Array.from({ length: 2000 }, () => {
-          const o = withIds[Math.floor(random() * withIds.length)]!;
-          return base64(GetUserMemoryRequest.encode({ userId: o.id, memoryId: o.memoryIds[Math.floor(random() * o.memoryIds.length)]! }).finish());
-        }),
-      },
-      {
-        label: "list",
-        path: method("ListUserMemories"),
-        requests: others.map((o) => base64(ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ userId: o.id, pageSize: 20 })).finish())),
-      },
-      {
-        label: "add",
-        path: method("AddUserMemory"),
-        requests: Array.from({ length: 2000 }, () =>
-          base64(AddUserMemoryRequest.encode(AddUserMemoryRequest.fromPartial({ userMemory: { userId: pickOther().id, memory: memoryText(random), topics: topics(random) } })).finish()),
+    {
+      label: "get",
+      path: method("GetUserMemory"),
+      requests: Array.from({ length: 2000 }, () => {
+        const o = withIds[Math.floor(random() * withIds.length)]!;
+        return base64(
+          GetUserMemoryRequest.encode({ userId: o.id, memoryId: o.memoryIds[Math.floor(random() * o.memoryIds.length)]! }).finish(),
+        );
+      }),
+    },
+    {
+      label: "list",
+      path: method("ListUserMemories"),
+      requests: others.map((o) =>
+        base64(ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ userId: o.id, pageSize: 20 })).finish()),
+      ),
+    },
+    {
+      label: "add",
+      path: method("AddUserMemory"),
+      requests: Array.from({ length: 2000 }, () =>
+        base64(
+          AddUserMemoryRequest.encode(
+            AddUserMemoryRequest.fromPartial({
+              userMemory: { userId: pickOther().id, memory: memoryText(random), topics: topics(random) },
+            }),
+          ).finish(),
         ),
-      },
+      ),
+    },
   ];
   const mix: Task = { calls: mixCalls.filter((c) => mixLabels.includes(c.label)), inFlight: options.mixInFlight };
   const health: Task = { calls: [{ label: "health", path: HEALTH_CHECK, requests: [""] }], inFlight: 1, pauseMs: HEALTH_PAUSE_MS };
-  const noisyTask = (inFlight: number): Task => ({ calls: [{ label: "search", path: method("SearchUserMemories"), requests: searches }], inFlight });
+  const noisyTask = (inFlight: number): Task => ({
+    calls: [{ label: "search", path: method("SearchUserMemories"), requests: searches }],
+    inFlight,
+  });
 
   // A worst search with nothing else running: what one call costs.
   const alone = latency((await workersWindow(benchServer, [noisyTask(1)])).results, 1);
@@ -550,10 +583,16 @@ async function noisyNeighbours(benchServer: BenchServer, client: Client, others:
     `CPU ${s.cpuMsPerSecond} ms/s (event loop ${s.eventLoopCpuMsPerSecond}, other threads ${s.cpuMsPerSecond - s.eventLoopCpuMsPerSecond}), event loop waiting for a core ${s.eventLoopWaitMsPerSecond} ms/s; the mix's client process waiting for a core ${s.mixClientWaitMsPerSecond} ms/s`;
   console.log(`server idle: ${serverLine(serverIdle)}`);
   console.log(`server loaded: ${serverLine(serverLoaded)}`);
-  console.log(`machine load average: ${loadAverage.before} before, ${loadAverage.after} after (${cpus().length} cores, shared with anything else running)`);
+  console.log(
+    `machine load average: ${loadAverage.before} before, ${loadAverage.after} after (${cpus().length} cores, shared with anything else running)`,
+  );
   console.log(
     `others within 2× of idle (p50 and p99 of ${mixLabels.join(", ")}): ` +
-      (withinTwiceIdle === null ? "no figures (some calls did not finish within a window)" : withinTwiceIdle ? "yes" : `NO (worst ×${Math.max(...ratios)})`),
+      (withinTwiceIdle === null
+        ? "no figures (some calls did not finish within a window)"
+        : withinTwiceIdle
+          ? "yes"
+          : `NO (worst ×${Math.max(...ratios)})`),
   );
   if (unexpectedErrors) console.log(`unexpected errors: ${unexpectedErrors}`);
   return {
@@ -576,7 +615,10 @@ async function main() {
   const server = await startServer(storage);
   const client = new Client(server.address, credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * 1024 * 1024 });
   const target = `target-${randomUUID().slice(0, 8)}`;
-  const background = Array.from({ length: options.users }, (_, i) => ({ id: `user-${String(i).padStart(6, "0")}`, count: options.memoriesPerUser }));
+  const background = Array.from({ length: options.users }, (_, i) => ({
+    id: `user-${String(i).padStart(6, "0")}`,
+    count: options.memoriesPerUser,
+  }));
   const total = options.users * options.memoriesPerUser + options.targetMemories;
   console.log(
     `memoryd bench: backend ${options.backend}, ${total} memories (${options.users} users × ${options.memoriesPerUser} + target user ${options.targetMemories}), ` +
@@ -591,7 +633,11 @@ async function main() {
   let deepToken = "";
   for (let token = ""; ; ) {
     const page = ListUserMemoriesResponse.decode(
-      await unary(client, method("ListUserMemories"), ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ userId: target, pageSize: 1000, pageToken: token })).finish()),
+      await unary(
+        client,
+        method("ListUserMemories"),
+        ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ userId: target, pageSize: 1000, pageToken: token })).finish(),
+      ),
     );
     ids.push(...page.userMemories.map((m) => m.memoryId));
     if (!deepToken && ids.length >= options.targetMemories / 2) deepToken = page.nextPageToken;
@@ -603,17 +649,34 @@ async function main() {
   const sample = <T>(n: number, make: (i: number) => T) => Array.from({ length: n }, (_, i) => make(i));
   const requests: Record<Rpc, Uint8Array[]> = {
     add: sample(2000, () =>
-      AddUserMemoryRequest.encode(AddUserMemoryRequest.fromPartial({ userMemory: { userId: target, memory: memoryText(random), topics: topics(random) } })).finish(),
+      AddUserMemoryRequest.encode(
+        AddUserMemoryRequest.fromPartial({ userMemory: { userId: target, memory: memoryText(random), topics: topics(random) } }),
+      ).finish(),
     ),
     get: sample(2000, () => GetUserMemoryRequest.encode({ userId: target, memoryId: ids[Math.floor(random() * ids.length)]! }).finish()),
     list: [ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ userId: target, pageSize: 20 })).finish()],
     "list-deep": [
-      ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ userId: target, pageSize: 20, pageToken: deepToken, order: ListOrder.LIST_ORDER_UNSPECIFIED })).finish(),
+      ListUserMemoriesRequest.encode(
+        ListUserMemoriesRequest.fromPartial({
+          userId: target,
+          pageSize: 20,
+          pageToken: deepToken,
+          order: ListOrder.LIST_ORDER_UNSPECIFIED,
+        }),
+      ).finish(),
     ],
     search: sample(50, () =>
-      SearchUserMemoriesRequest.encode(SearchUserMemoriesRequest.fromPartial({ userId: target, query: WORDS[Math.floor(random() * WORDS.length)]!.toUpperCase(), limit: 10 })).finish(),
+      SearchUserMemoriesRequest.encode(
+        SearchUserMemoriesRequest.fromPartial({
+          userId: target,
+          query: WORDS[Math.floor(random() * WORDS.length)]!.toUpperCase(),
+          limit: 10,
+        }),
+      ).finish(),
     ),
-    "search-rare": [SearchUserMemoriesRequest.encode(SearchUserMemoriesRequest.fromPartial({ userId: target, query: RARE_WORD, limit: 10 })).finish()],
+    "search-rare": [
+      SearchUserMemoriesRequest.encode(SearchUserMemoriesRequest.fromPartial({ userId: target, query: RARE_WORD, limit: 10 })).finish(),
+    ],
   };
   const rpcMethod: Record<Rpc, string> = {
     add: "AddUserMemory",
@@ -626,10 +689,11 @@ async function main() {
 
   const rssStart = server.rss();
   const results: Record<string, { rpc: Measurement; ceiling: Measurement; ratio: number }> = {};
-  if (rpcs.length) console.log(
-    `\n${"rpc".padEnd(12)} ${"calls/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p95 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(6)} | ` +
-      `${"ceiling/s".padStart(9)} ${"p99 ms".padStart(8)} | ratio | server CPU µs/call: rpc, no-op`,
-  );
+  if (rpcs.length)
+    console.log(
+      `\n${"rpc".padEnd(12)} ${"calls/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p95 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(6)} | ` +
+        `${"ceiling/s".padStart(9)} ${"p99 ms".padStart(8)} | ratio | server CPU µs/call: rpc, no-op`,
+    );
   for (const rpc of rpcs) {
     const { real, ceiling } = await measure(server, method(rpcMethod[rpc]), `/${NOOP_SERVICE}/${rpcMethod[rpc]}`, requests[rpc]);
     // Kept to 4 significant digits, not rounded to 2 decimals: a slow backend's ratio (FerretDB, under
@@ -650,16 +714,36 @@ async function main() {
     const ghz = (call: string, protoArgs: string[]) => {
       const cpuBefore = server.cpuMs();
       const report = JSON.parse(
-        execFileSync(goTool("ghz"), [
-          "--insecure", "--format", "json", "--call", call, ...protoArgs,
-          "-d", JSON.stringify({ user_id: get.userId, memory_id: get.memoryId }),
-          "-c", String(options.concurrency), "-z", `${options.duration}s`, server.address,
-        ], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 }),
+        execFileSync(
+          goTool("ghz"),
+          [
+            "--insecure",
+            "--format",
+            "json",
+            "--call",
+            call,
+            ...protoArgs,
+            "-d",
+            JSON.stringify({ user_id: get.userId, memory_id: get.memoryId }),
+            "-c",
+            String(options.concurrency),
+            "-z",
+            `${options.duration}s`,
+            server.address,
+          ],
+          { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 },
+        ),
       ) as { rps: number; latencyDistribution: { percentage: number; latency: number }[]; statusCodeDistribution: Record<string, number> };
       const calls = Object.values(report.statusCodeDistribution).reduce((sum, n) => sum + n, 0);
       const p = (q: number) => Math.round((report.latencyDistribution.find((d) => d.percentage === q)?.latency ?? Number.NaN) / 1e3) / 1e3;
       // Server CPU per call does not depend on how much CPU the load generator leaves the server.
-      return { callsPerSecond: Math.round(report.rps), p50: p(50), p99: p(99), cpuUsPerCall: Math.round(((server.cpuMs() - cpuBefore) * 1000) / calls), codes: report.statusCodeDistribution };
+      return {
+        callsPerSecond: Math.round(report.rps),
+        p50: p(50),
+        p99: p(99),
+        cpuUsPerCall: Math.round(((server.cpuMs() - cpuBefore) * 1000) / calls),
+        codes: report.statusCodeDistribution,
+      };
     };
     const real = ghz("memory.v1.MemoryService/GetUserMemory", []);
     const noop = ghz(`${NOOP_SERVICE}/GetUserMemory`, ["--protoset", noopProtoset()]);
@@ -681,7 +765,11 @@ async function main() {
     const others = [];
     for (const user of background.length ? background.slice(0, 20) : [{ id: target }]) {
       const page = ListUserMemoriesResponse.decode(
-        await unary(client, method("ListUserMemories"), ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ userId: user.id, pageSize: 1000 })).finish()),
+        await unary(
+          client,
+          method("ListUserMemories"),
+          ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ userId: user.id, pageSize: 1000 })).finish(),
+        ),
       );
       others.push({ id: user.id, memoryIds: page.userMemories.map((m) => m.memoryId) });
     }
@@ -692,11 +780,16 @@ async function main() {
   console.log(`\nserver RSS: ${(rssStart / 2 ** 20).toFixed(0)} MiB after preload, ${(rssEnd / 2 ** 20).toFixed(0)} MiB at the end`);
 
   if (options.baseline) {
-    const baseline = JSON.parse(readFileSync(options.baseline, "utf8")) as { results: typeof results; totalMemories: number; targetMemories: number };
+    const baseline = JSON.parse(readFileSync(options.baseline, "utf8")) as {
+      results: typeof results;
+      totalMemories: number;
+      targetMemories: number;
+    };
     console.log(`\np99 against ${options.baseline} (target user ${baseline.targetMemories} memories, ${baseline.totalMemories} in total):`);
     for (const rpc of rpcs) {
       const before = baseline.results[rpc]?.rpc.p99;
-      if (before) console.log(`  ${rpc.padEnd(12)} ${before} ms -> ${results[rpc]!.rpc.p99} ms: x${(results[rpc]!.rpc.p99 / before).toFixed(2)}`);
+      if (before)
+        console.log(`  ${rpc.padEnd(12)} ${before} ms -> ${results[rpc]!.rpc.p99} ms: x${(results[rpc]!.rpc.p99 / before).toFixed(2)}`);
     }
   }
 

@@ -37,7 +37,10 @@ const CANNED: Record<string, unknown> = {
   AddUserMemory: { userMemory: cannedMemory(0) },
   BatchAddUserMemories: { userMemories: [cannedMemory(0)] },
   GetUserMemory: { userMemory: cannedMemory(0) },
-  ListUserMemories: { userMemories: Array.from({ length: 20 }, (_, i) => cannedMemory(i)), nextPageToken: "WzEsMTc5NTU3ODg4MzY4NzAwMCwiMDAwMDAwMDAtMDAwMCIsImFiY2QiXQ" },
+  ListUserMemories: {
+    userMemories: Array.from({ length: 20 }, (_, i) => cannedMemory(i)),
+    nextPageToken: "WzEsMTc5NTU3ODg4MzY4NzAwMCwiMDAwMDAwMDAtMDAwMCIsImFiY2QiXQ",
+  },
   SearchUserMemories: { userMemories: Array.from({ length: 10 }, (_, i) => cannedMemory(i)) },
   ReplaceUserMemory: { userMemory: cannedMemory(0) },
   DeleteUserMemory: {},

@@ -49,8 +49,8 @@ import type { HeapCodeStatistics } from "node:v8";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import pg from "pg";
 import { MemoryClient } from "../testkit/client.js";
-import { type ServerProcess, spawnServer } from "../testkit/server-process.js";
 import { repositoryRoot } from "../testkit/paths.js";
+import { type ServerProcess, spawnServer } from "../testkit/server-process.js";
 import { rssBytes } from "./process.js";
 import type { BackendName } from "./storage.js";
 
@@ -197,7 +197,12 @@ export function judge(
   const maxDb = dbCounts.length ? Math.max(...dbCounts) : undefined;
   const heapOk = heap.bytesPerCall <= LIMITS.heapBytesPerCall || heap.growthBytes <= LIMITS.heapNoiseFloorBytes;
   const checks: Check[] = [
-    { id: "errors", name: "no unexpected errors", ok: run.unexpected.length === 0, detail: `${run.unexpected.length} ${run.unexpected.slice(0, 3).join(" | ")}` },
+    {
+      id: "errors",
+      name: "no unexpected errors",
+      ok: run.unexpected.length === 0,
+      detail: `${run.unexpected.length} ${run.unexpected.slice(0, 3).join(" | ")}`,
+    },
     {
       id: "heap",
       name: `retained memory after full GC not growing (≤ ${LIMITS.heapBytesPerCall} B/call, or ≤ ${MiB(LIMITS.heapNoiseFloorBytes)} MiB over the run)`,
@@ -318,7 +323,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const started = Date.now();
   const sample = async (): Promise<Sample> => {
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    const db = observer && (await observer.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", [tag]));
+    const db =
+      observer && (await observer.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", [tag]));
     return {
       atS: Math.round((Date.now() - started) / 100) / 10,
       rssMiB: MiB(rssBytes(pid)),
@@ -371,7 +377,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       issued++;
       const roll = Math.random();
       const op =
-        mine.size === 0 || roll < 0.3 ? "add" : roll < 0.5 ? "get" : roll < 0.6 ? "list" : roll < 0.7 ? "search" : roll < 0.82 ? "replace" : roll < 0.9 ? "delete" : roll < 0.98 ? "batch" : "clear";
+        mine.size === 0 || roll < 0.3
+          ? "add"
+          : roll < 0.5
+            ? "get"
+            : roll < 0.6
+              ? "list"
+              : roll < 0.7
+                ? "search"
+                : roll < 0.82
+                  ? "replace"
+                  : roll < 0.9
+                    ? "delete"
+                    : roll < 0.98
+                      ? "batch"
+                      : "clear";
       try {
         if (op === "add") {
           const { userMemory } = await client.add({ userMemory: { userId, memory: text(), topics: ["soak"] }, requestId: randomUUID() });
@@ -390,7 +410,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           await client.delete({ userId, memoryId, etag: mine.get(memoryId) });
           mine.delete(memoryId);
         } else if (op === "batch") {
-          const { userMemories } = await client.batchAdd({ requests: Array.from({ length: 5 }, () => ({ userMemory: { userId, memory: text() } })) });
+          const { userMemories } = await client.batchAdd({
+            requests: Array.from({ length: 5 }, () => ({ userMemory: { userId, memory: text() } })),
+          });
           for (const m of userMemories) mine.set(m.memoryId, m.etag);
         } else {
           await client.clear({ userId });
@@ -412,7 +434,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     }
   })().catch((err: Error) => err);
   const span = options.calls - options.warmupCalls;
-  const points = [options.warmupCalls, ...Array.from({ length: options.checkpoints }, (_, i) => options.warmupCalls + Math.round((span * (i + 1)) / options.checkpoints))];
+  const points = [
+    options.warmupCalls,
+    ...Array.from({ length: options.checkpoints }, (_, i) => options.warmupCalls + Math.round((span * (i + 1)) / options.checkpoints)),
+  ];
   const checkpoints = [await checkpoint(0)];
   try {
     for (const until of points) {

@@ -26,7 +26,11 @@ const options = new Command("soak")
   .option("--warmup-calls <n>", "calls before the first checkpoint (default: a quarter of --calls)", Number)
   .option("--checkpoints <n>", "heap checkpoints after warm-up, evenly spaced", Number, 8)
   .option("--concurrency <n>", "calls in flight", Number, 48)
-  .option("--pool-max <n>", "database pool size the server is started with (default: memoryd's 10 on PostgreSQL, the driver's 100 on MongoDB)", Number)
+  .option(
+    "--pool-max <n>",
+    "database pool size the server is started with (default: memoryd's 10 on PostgreSQL, the driver's 100 on MongoDB)",
+    Number,
+  )
   .option("--server-import <module>", "another module for the server to preload (the leak test's leaking build)")
   .parse()
   .opts<{

@@ -15,7 +15,9 @@ export async function benchStorage(backend: BackendName, explicit: string | unde
     for (const stop of stops) await stop();
   });
   if (!provisioned.url) throw new Error(`${backend}: ${provisioned.description}`);
-  console.log(`${backend}: ${provisioned.description}${backend === "mongodb" ? " (FerretDB's figures say little about MongoDB itself)" : ""}`);
+  console.log(
+    `${backend}: ${provisioned.description}${backend === "mongodb" ? " (FerretDB's figures say little about MongoDB itself)" : ""}`,
+  );
   const isolated = testBackend(backend).isolate({ ...provisioned, url: provisioned.url });
   cleanups.unshift(() => isolated.drop().catch(() => {}));
   return isolated.url;

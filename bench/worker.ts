@@ -11,7 +11,7 @@
  * Protocol (IPC): receives one `WorkerTask`, answers with one `WorkerResult`.
  */
 import { readFileSync } from "node:fs";
-import { credentials, Client, Metadata, status } from "@grpc/grpc-js";
+import { Client, credentials, Metadata, status } from "@grpc/grpc-js";
 
 export interface WorkerCalls {
   /** What the results are kept under. */

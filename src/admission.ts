@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { type Metadata, type ServerInterceptor, ServerInterceptingCall, status } from "@grpc/grpc-js";
+import { type Metadata, ServerInterceptingCall, type ServerInterceptor, status } from "@grpc/grpc-js";
 import { type Principal, UNRESTRICTED } from "./auth.js";
 import { requestTimeout, toStatusError } from "./status.js";
 

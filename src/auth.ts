@@ -129,7 +129,7 @@ export class TokenAuthenticator {
       json = JSON.parse(readFileSync(path, "utf8"));
     } catch (err) {
       // Not the parser's message: it quotes the text around the error, which may be a token.
-      const reason = err instanceof SyntaxError ? "not valid JSON" : (err as NodeJS.ErrnoException).code ?? "unreadable";
+      const reason = err instanceof SyntaxError ? "not valid JSON" : ((err as NodeJS.ErrnoException).code ?? "unreadable");
       throw new Error(`token file ${path}: ${reason}`);
     }
     const parsed = tokenFile.safeParse(json);

@@ -1,9 +1,9 @@
 import { createRequire } from "node:module";
 import { gzipSync } from "node:zlib";
-import { status, type StatusObject } from "@grpc/grpc-js";
+import { type StatusObject, status } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { statusDetails } from "../testkit/client.js";
 import { grpcFrame } from "../test/helpers/wire.js";
+import { statusDetails } from "../testkit/client.js";
 import { installCompressedFlagGuard } from "./compressed-flag-guard.js";
 
 type Decompress = (this: object, message: Buffer, encoding: string) => Buffer | Promise<Buffer>;

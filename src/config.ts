@@ -59,13 +59,19 @@ export function memorydCommand(): Command {
         "sqlite://./data/memoryd.db",
       ),
     )
-    .addOption(integer("--storage-startup-timeout-ms <ms>", "how long to keep retrying an unreachable database at start before exiting 1", 30_000))
+    .addOption(
+      integer("--storage-startup-timeout-ms <ms>", "how long to keep retrying an unreachable database at start before exiting 1", 30_000),
+    )
     .addOption(integer("--health-probe-interval-ms <ms>", "how often the database is pinged to drive health status", 5_000))
     .addOption(integer("--health-probe-timeout-ms <ms>", "a ping slower than this marks storage unreachable", 2_000))
     .addOption(integer("--shutdown-delay-ms <ms>", "on SIGTERM/SIGINT, how long to keep accepting calls after health turns NOT_SERVING", 0))
     .addOption(integer("--shutdown-grace-ms <ms>", "then, how long in-flight calls may run before they are cancelled", 10_000))
     .addOption(
-      integer("--max-call-duration-ms <ms>", "the longest a call may run, whatever deadline the client sets (also its database time limit)", 30_000),
+      integer(
+        "--max-call-duration-ms <ms>",
+        "the longest a call may run, whatever deadline the client sets (also its database time limit)",
+        30_000,
+      ),
     )
     .addOption(integer("--keepalive-time-ms <ms>", "ping a client connection after this long without activity", 7_200_000))
     .addOption(integer("--keepalive-timeout-ms <ms>", "close a connection whose keepalive ping is not answered within this", 20_000))
@@ -74,14 +80,22 @@ export function memorydCommand(): Command {
     .addOption(integer("--max-connection-idle-ms <ms>", "close connections without calls for this long; 0: never", 0))
     .addOption(integer("--max-concurrent-streams <n>", "concurrent calls per connection; 0: no limit", 100))
     .addOption(
-      integer("--max-message-bytes <bytes>", `largest request or response message; at least ${MIN_MESSAGE_BYTES}; pages are cut to fit it`, DEFAULT_MAX_MESSAGE_BYTES),
+      integer(
+        "--max-message-bytes <bytes>",
+        `largest request or response message; at least ${MIN_MESSAGE_BYTES}; pages are cut to fit it`,
+        DEFAULT_MAX_MESSAGE_BYTES,
+      ),
     )
     .addOption(integer("--request-read-timeout-ms <ms>", "how long a request message may take to arrive after the call's headers", 10_000))
     .addOption(option("--tls-cert <file>", "PEM certificate chain; enables TLS (with --tls-key)"))
     .addOption(option("--tls-key <file>", "PEM private key for --tls-cert"))
     .addOption(option("--tls-client-ca <file>", "PEM CA bundle; clients must present a certificate it signed (mTLS)"))
-    .addOption(integer("--tls-refresh-ms <ms>", "how often certificate files are re-read, so rotated certificates apply without a restart", 60_000))
-    .addOption(option("--auth-token-file <file>", "JSON file of bearer tokens and their user scopes; unset: no authentication (re-read on SIGHUP)"))
+    .addOption(
+      integer("--tls-refresh-ms <ms>", "how often certificate files are re-read, so rotated certificates apply without a restart", 60_000),
+    )
+    .addOption(
+      option("--auth-token-file <file>", "JSON file of bearer tokens and their user scopes; unset: no authentication (re-read on SIGHUP)"),
+    )
     .addOption(option("--metrics-listen <host:port>", "serve Prometheus metrics at http://<host:port>/metrics; unset: off"))
     .addOption(
       option("--log-level <level>", "minimum level of the JSON log lines on stdout (one per call at info)")

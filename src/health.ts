@@ -12,10 +12,10 @@
  * @module
  */
 import {
-  type sendUnaryData,
   type Server,
   type ServerUnaryCall,
   type ServerWritableStream,
+  type sendUnaryData,
   status,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
@@ -94,7 +94,8 @@ export class HealthMonitor {
               call.write({ status: "SERVICE_UNKNOWN" });
               return call.end();
             }
-            if (watches.size >= MAX_WATCHES) return call.destroy(Object.assign(new Error("too many health watches"), { code: status.RESOURCE_EXHAUSTED }));
+            if (watches.size >= MAX_WATCHES)
+              return call.destroy(Object.assign(new Error("too many health watches"), { code: status.RESOURCE_EXHAUSTED }));
             watches.add(call);
             call.on("cancelled", () => watches.delete(call));
             watch(call);

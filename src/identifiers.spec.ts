@@ -9,7 +9,24 @@ it("stores identifiers in NFC: composed and decomposed spellings become one", ()
 });
 
 it("refuses characters nobody can see, naming the first", () => {
-  for (const invisible of ["\u0000", "\u001f", "\u007f", "\u0085", "\u00ad", "\u200b", "\u200e", "\u202e", "\u2028", "\u2029", "\u2060", "\ufeff", "\ue000", "\ufdd0", "\uffff", "\u{1fffe}"]) {
+  for (const invisible of [
+    "\u0000",
+    "\u001f",
+    "\u007f",
+    "\u0085",
+    "\u00ad",
+    "\u200b",
+    "\u200e",
+    "\u202e",
+    "\u2028",
+    "\u2029",
+    "\u2060",
+    "\ufeff",
+    "\ue000",
+    "\ufdd0",
+    "\uffff",
+    "\u{1fffe}",
+  ]) {
     const problem = identifierProblem(`id${invisible}x`);
     expect(problem, JSON.stringify(invisible)).toMatch(/invisible characters/);
     expect(problem).toContain(`U+${invisible.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")} at 2`);
@@ -17,5 +34,6 @@ it("refuses characters nobody can see, naming the first", () => {
 });
 
 it("accepts visible text in any script, with spaces, punctuation and emoji", () => {
-  for (const visible of ["ada", "José", "東京", "café au lait", "🧠💾", "a.b-c_d:e/f", "❤️"]) expect(identifierProblem(visible), visible).toBeUndefined();
+  for (const visible of ["ada", "José", "東京", "café au lait", "🧠💾", "a.b-c_d:e/f", "❤️"])
+    expect(identifierProblem(visible), visible).toBeUndefined();
 });

@@ -45,11 +45,14 @@ export function createProcessLogger(level: string): ProcessLogger {
   setInterval(() => {
     if (writable()) destination.flush();
   }, FLUSH_INTERVAL_MS).unref();
-  const log = pino({ level, base: { service: "memoryd" } }, {
-    write: (line: string) => {
-      if (writable()) destination.write(line);
+  const log = pino(
+    { level, base: { service: "memoryd" } },
+    {
+      write: (line: string) => {
+        if (writable()) destination.write(line);
+      },
     },
-  });
+  );
   let finalFlush: Promise<void> | undefined;
   return {
     log,

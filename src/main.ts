@@ -12,12 +12,12 @@ import { TokenAuthenticator } from "./auth.js";
 import { parseConfig } from "./config.js";
 import { runImport } from "./import/cli.js";
 import { createProcessLogger } from "./logging.js";
-import { Metrics, boundPort } from "./metrics.js";
+import { boundPort, Metrics } from "./metrics.js";
 import { startServer } from "./server.js";
-import { storageLocation } from "./storage-location.js";
 import { UnavailableError } from "./storage/errors.js";
 import { openStore } from "./storage/open.js";
 import type { MemoryStore } from "./storage/store.js";
+import { storageLocation } from "./storage-location.js";
 
 if (process.argv[2] === "import") {
   try {
@@ -81,7 +81,10 @@ try {
   });
   const metricsServer = config.metricsListen ? await metrics.serve(config.metricsListen) : undefined;
   if (config.authTokenFile && !config.tls && !/^(127\.|\[::1\]|localhost:)/.test(config.listen)) {
-    log.warn({ listen: config.listen }, "bearer tokens without TLS: tokens cross the network in clear text unless a mesh encrypts the connection");
+    log.warn(
+      { listen: config.listen },
+      "bearer tokens without TLS: tokens cross the network in clear text unless a mesh encrypts the connection",
+    );
   }
   log.info(
     {

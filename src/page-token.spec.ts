@@ -26,7 +26,12 @@ it("is refused with any other method, user, order, topics or query", () => {
 });
 
 it("refuses what this service did not issue", () => {
-  for (const token of ["", "not-a-token", Buffer.from("[1,2,3]").toString("base64url"), Buffer.from('[1,-5,"m","x"]').toString("base64url")]) {
+  for (const token of [
+    "",
+    "not-a-token",
+    Buffer.from("[1,2,3]").toString("base64url"),
+    Buffer.from('[1,-5,"m","x"]').toString("base64url"),
+  ]) {
     expect(() => decodePageToken(token, scope)).toThrow(InvalidPageTokenError);
   }
 });

@@ -1,13 +1,16 @@
 import { expect, it } from "vitest";
 import { UserMemory } from "../gen/ts/memory/v1/memory.js";
 import { ListUserMemoriesResponse } from "../gen/ts/memory/v1/memory_service.js";
+import { prng } from "../testkit/prng.js";
 import { countThatFits, creationResponseBound, encodedSizeBound } from "./response-size.js";
 import { toUserMemory } from "./service.js";
-import { prng } from "../testkit/prng.js";
 import type { MemoryRecord } from "./storage/store.js";
 
 const random = prng(7);
-const text = (max: number) => Array.from({ length: Math.floor(random() * max) }, () => String.fromCodePoint(random() < 0.8 ? 97 + Math.floor(random() * 26) : 0x4e00 + Math.floor(random() * 2000))).join("");
+const text = (max: number) =>
+  Array.from({ length: Math.floor(random() * max) }, () =>
+    String.fromCodePoint(random() < 0.8 ? 97 + Math.floor(random() * 26) : 0x4e00 + Math.floor(random() * 2000)),
+  ).join("");
 
 function randomRecord(): MemoryRecord {
   return {
@@ -46,7 +49,9 @@ it("bounds a batch's response before it is written, whatever ids and etags the s
     const { userId, memory, topics, input } = randomRecord();
     return { userId, memory, topics, input };
   });
-  const stored = memories.map((m, i) => toUserMemory({ ...m, memoryId: crypto.randomUUID(), createTime: i, updateTime: i, etag: "0123456789abcdef0123" }));
+  const stored = memories.map((m, i) =>
+    toUserMemory({ ...m, memoryId: crypto.randomUUID(), createTime: i, updateTime: i, etag: "0123456789abcdef0123" }),
+  );
   const encoded = stored.reduce((total, m) => total + UserMemory.encode(m).finish().length + 6, 0);
   expect(creationResponseBound(memories)).toBeGreaterThanOrEqual(encoded);
 });

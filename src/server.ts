@@ -10,7 +10,7 @@
  */
 import { type ChannelOptions, Server } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import { admission, type Authenticator } from "./admission.js";
+import { type Authenticator, admission } from "./admission.js";
 import { installCompressedFlagGuard } from "./compressed-flag-guard.js";
 import { HealthMonitor, MEMORY_SERVICE_NAME } from "./health.js";
 import type { Metrics } from "./metrics.js";
@@ -137,7 +137,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (health.storageUp) health.probeNow();
     },
   };
-  if (!installCompressedFlagGuard()) options.log.warn("this grpc-js has no decompressMessage to guard: messages flagged compressed without grpc-encoding are not refused");
+  if (!installCompressedFlagGuard())
+    options.log.warn("this grpc-js has no decompressMessage to guard: messages flagged compressed without grpc-encoding are not refused");
   server.addService(strictMemoryServiceDefinition, memoryServiceHandlers(context));
   health.addToServer(server);
   createReflectionService().addToServer(server);

@@ -6,30 +6,24 @@
  *
  * @module
  */
-import {
-  type handleUnaryCall,
-  type sendUnaryData,
-  type ServerUnaryCall,
-  status,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+
 import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { type handleUnaryCall, type ServerUnaryCall, type sendUnaryData, status, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Logger } from "pino";
+import type { UserMemory } from "../gen/ts/memory/v1/memory.js";
+import { type MemoryServiceServer, MemoryServiceService } from "../gen/ts/memory/v1/memory_service.js";
 import { principalOf } from "./admission.js";
 import type { Principal } from "./auth.js";
-import type { UserMemory } from "../gen/ts/memory/v1/memory.js";
-import { MemoryServiceService, type MemoryServiceServer } from "../gen/ts/memory/v1/memory_service.js";
 import { MalformedMessageError } from "./malformed-message-error.js";
-import { batchCreate, type CreatePath, INTERNAL_ERROR, toStatusError } from "./status.js";
 import { annotateCall } from "./observability.js";
 import { encodePageToken, type ListingScope } from "./page-token.js";
 import { countThatFits, creationResponseBound, RESPONSE_OVERHEAD_BYTES } from "./response-size.js";
+import { batchCreate, type CreatePath, INTERNAL_ERROR, toStatusError } from "./status.js";
 import { secondsAndNanos } from "./storage/clock.js";
 import { UnavailableError } from "./storage/errors.js";
 import type { MemoryRecord, MemoryStore, OperationOptions, Page } from "./storage/store.js";
-import { listingScope, searchScope, validate, ValidationError } from "./validation.js";
+import { listingScope, searchScope, ValidationError, validate } from "./validation.js";
 import { requestWireChecks } from "./wire-check.js";
-
 
 export function toUserMemory(record: MemoryRecord): UserMemory {
   return {

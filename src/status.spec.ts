@@ -3,6 +3,7 @@ import { expect, it } from "vitest";
 import { statusDetails } from "../testkit/client.js";
 import { PermissionDeniedError, UnauthenticatedError } from "./auth.js";
 import { MalformedMessageError } from "./malformed-message-error.js";
+import { batchCreate, ERROR_DOMAIN, requestTimeout, toStatusError } from "./status.js";
 import {
   AlreadyExistsError,
   ConflictError,
@@ -17,7 +18,6 @@ import {
   StorageLostError,
   UnavailableError,
 } from "./storage/errors.js";
-import { batchCreate, ERROR_DOMAIN, requestTimeout, toStatusError } from "./status.js";
 import { ValidationError } from "./validation.js";
 
 /** The status as a client decodes it from the trailers. */
@@ -25,7 +25,14 @@ function seen(err: unknown, createPath = undefined as Parameters<typeof toStatus
   const statusError = toStatusError(err, createPath)!;
   const details = statusDetails({ ...statusError, name: "", message: "", metadata: statusError.metadata! });
   const types = details.status.details.map((d) => d.typeUrl.replace("type.googleapis.com/", ""));
-  return { code: statusError.code, message: statusError.details, reason: details.errorInfo?.reason, domain: details.errorInfo?.domain, types, details };
+  return {
+    code: statusError.code,
+    message: statusError.details,
+    reason: details.errorInfo?.reason,
+    domain: details.errorInfo?.domain,
+    types,
+    details,
+  };
 }
 
 it.each([
@@ -60,7 +67,12 @@ it("names the resource of NOT_FOUND and ALREADY_EXISTS, and the batch entry of a
 });
 
 it("answers INVALID_ARGUMENT with a BadRequest naming each field", () => {
-  const invalid = seen(new ValidationError([{ field: "user_memory.user_id", description: "is required" }, { field: "page_size", description: "too big" }]));
+  const invalid = seen(
+    new ValidationError([
+      { field: "user_memory.user_id", description: "is required" },
+      { field: "page_size", description: "too big" },
+    ]),
+  );
   expect(invalid.code).toBe(status.INVALID_ARGUMENT);
   expect(invalid.details.badRequest?.fieldViolations.map((v) => v.field)).toEqual(["user_memory.user_id", "page_size"]);
   const reused = seen(new RequestIdReusedError("r", 2), batchCreate);

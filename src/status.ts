@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Metadata, status, type StatusObject } from "@grpc/grpc-js";
+import { Metadata, type StatusObject, status } from "@grpc/grpc-js";
 import type { Any } from "../gen/ts/google/protobuf/any.js";
 import { BadRequest, BadRequest_FieldViolation, ErrorInfo, ResourceInfo, RetryInfo } from "../gen/ts/google/rpc/error_details.js";
 import { Status } from "../gen/ts/google/rpc/status.js";
@@ -30,7 +30,6 @@ import { type FieldViolation, ValidationError } from "./validation.js";
 export const ERROR_DOMAIN = "memoryd.dev";
 
 const USER_MEMORY_TYPE = "memory.v1.UserMemory";
-
 
 type StatusError = Partial<StatusObject> & { code: status; details: string };
 
@@ -79,7 +78,12 @@ function retryable(code: status, message: string, reason: string): StatusError {
 
 /** A call whose request message did not arrive in time (see admission.ts). */
 export function requestTimeout(timeoutMs: number): StatusError {
-  return errorInfo(status.DEADLINE_EXCEEDED, `the request message did not arrive within ${timeoutMs} ms of its headers`, "REQUEST_TIMEOUT", {});
+  return errorInfo(
+    status.DEADLINE_EXCEEDED,
+    `the request message did not arrive within ${timeoutMs} ms of its headers`,
+    "REQUEST_TIMEOUT",
+    {},
+  );
 }
 
 function resourceInfo(code: status, message: string, userId: string, memoryId: string): StatusError {

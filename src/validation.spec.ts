@@ -11,7 +11,7 @@ import {
   SearchUserMemoriesRequest,
 } from "../gen/ts/memory/v1/memory_service.js";
 import { encodePageToken } from "./page-token.js";
-import { LIMITS, listingScope, searchScope, validate, ValidationError } from "./validation.js";
+import { LIMITS, listingScope, searchScope, ValidationError, validate } from "./validation.js";
 
 /** The fields a request's violations name, in order. */
 function violations(run: () => unknown): string[] {
@@ -44,7 +44,10 @@ it("turns a valid create into the store's type, an empty id or request id meanin
 });
 
 it("names every offending field by its proto path", () => {
-  const request = { userMemory: { userId: "", memory: "x".repeat(16_385), topics: ["ok", "", "t".repeat(129), "bad\u0007"], input: "nul\u0000" }, requestId: "r".repeat(129) };
+  const request = {
+    userMemory: { userId: "", memory: "x".repeat(16_385), topics: ["ok", "", "t".repeat(129), "bad\u0007"], input: "nul\u0000" },
+    requestId: "r".repeat(129),
+  };
   expect(violations(() => add(request))).toEqual([
     "user_memory.user_id",
     "user_memory.memory",
@@ -62,19 +65,21 @@ it("names every offending field by its proto path", () => {
 
 it("counts limits in UTF-8 bytes of the stored (NFC) form", () => {
   expect(add({ userMemory: { ...memory, memory: "é".repeat(LIMITS.memoryBytes / 2) } }).memory).toHaveLength(LIMITS.memoryBytes / 2);
-  expect(violations(() => add({ userMemory: { ...memory, memory: `${"é".repeat(LIMITS.memoryBytes / 2)}x` } }))).toEqual(["user_memory.memory"]);
+  expect(violations(() => add({ userMemory: { ...memory, memory: `${"é".repeat(LIMITS.memoryBytes / 2)}x` } }))).toEqual([
+    "user_memory.memory",
+  ]);
   // 128 decomposed "é" are 384 bytes as sent, 256 once composed: within the user id limit.
   expect(get({ userId: "e\u0301".repeat(128), memoryId: "m" }).userId).toBe("\u00e9".repeat(128));
 });
 
 it("stores ids and topics in NFC and refuses invisible characters in them, not in text", () => {
-  const stored = add({ userMemory: { userId: "Jose\u0301", memoryId: "cafe\u0301", memory: "text\u200b", topics: ["re\u0301sume\u0301"] } });
+  const stored = add({
+    userMemory: { userId: "Jose\u0301", memoryId: "cafe\u0301", memory: "text\u200b", topics: ["re\u0301sume\u0301"] },
+  });
   expect(stored).toMatchObject({ userId: "Jos\u00e9", memoryId: "caf\u00e9", memory: "text\u200b", topics: ["r\u00e9sum\u00e9"] });
-  expect(violations(() => add({ userMemory: { ...memory, userId: "ada\u200b", memoryId: "m\u202e", topics: ["\ufeff"] } })).sort()).toEqual([
-    "user_memory.memory_id",
-    "user_memory.topics[0]",
-    "user_memory.user_id",
-  ]);
+  expect(violations(() => add({ userMemory: { ...memory, userId: "ada\u200b", memoryId: "m\u202e", topics: ["\ufeff"] } })).sort()).toEqual(
+    ["user_memory.memory_id", "user_memory.topics[0]", "user_memory.user_id"],
+  );
 });
 
 it("refuses repeats of a memory id or request id inside one batch, and sizes outside 1 to 500", () => {
@@ -93,10 +98,22 @@ it("fills defaults and maps enums for listing and search", () => {
     pageSize: LIMITS.pageSize.default,
     after: undefined,
   });
-  expect(list({ userId: "ada", pageSize: 7, pageToken: "", order: ListOrder.LIST_ORDER_OLDEST_FIRST, topics: [] }).direction).toBe("oldest");
-  const found = search({ userId: "ada", query: "tea", topics: [], retrievalMethod: RetrievalMethod.RETRIEVAL_METHOD_FIRST_N, limit: 0, pageToken: "" });
+  expect(list({ userId: "ada", pageSize: 7, pageToken: "", order: ListOrder.LIST_ORDER_OLDEST_FIRST, topics: [] }).direction).toBe(
+    "oldest",
+  );
+  const found = search({
+    userId: "ada",
+    query: "tea",
+    topics: [],
+    retrievalMethod: RetrievalMethod.RETRIEVAL_METHOD_FIRST_N,
+    limit: 0,
+    pageToken: "",
+  });
   expect(found).toMatchObject({ direction: "oldest", limit: LIMITS.searchLimit.default, text: "tea" });
-  expect(violations(() => list({ userId: "ada", pageSize: 1001, pageToken: "", order: 9 as ListOrder, topics: [] }))).toEqual(["page_size", "order"]);
+  expect(violations(() => list({ userId: "ada", pageSize: 1001, pageToken: "", order: 9 as ListOrder, topics: [] }))).toEqual([
+    "page_size",
+    "order",
+  ]);
 });
 
 it("accepts a page token only for the query it was issued for", () => {
@@ -105,7 +122,14 @@ it("accepts a page token only for the query it was issued for", () => {
   const request = { userId: "ada", pageSize: 10, pageToken: listToken, order: ListOrder.LIST_ORDER_NEWEST_FIRST, topics: ["ui"] };
   expect(list(request).after).toEqual({ time: 5, memoryId: "m" });
   expect(violations(() => list({ ...request, topics: [] }))).toEqual(["page_token"]);
-  const searchRequest = { userId: "ada", query: "", topics: ["ui"], retrievalMethod: RetrievalMethod.RETRIEVAL_METHOD_LAST_N, limit: 10, pageToken: listToken };
+  const searchRequest = {
+    userId: "ada",
+    query: "",
+    topics: ["ui"],
+    retrievalMethod: RetrievalMethod.RETRIEVAL_METHOD_LAST_N,
+    limit: 10,
+    pageToken: listToken,
+  };
   expect(violations(() => search(searchRequest))).toEqual(["page_token"]);
   const searchToken = encodePageToken({ time: 6, memoryId: "n" }, searchScope({ ...query, text: "" }));
   expect(search({ ...searchRequest, pageToken: searchToken }).after).toEqual({ time: 6, memoryId: "n" });

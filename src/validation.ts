@@ -10,7 +10,7 @@
 import { z } from "zod";
 import { ListOrder, RetrievalMethod } from "../gen/ts/memory/v1/memory_service.js";
 import { canonicalIdentifier, identifierProblem } from "./identifiers.js";
-import { type ListingScope, decodePageToken, InvalidPageTokenError, MAX_PAGE_TOKEN_LENGTH } from "./page-token.js";
+import { decodePageToken, InvalidPageTokenError, type ListingScope, MAX_PAGE_TOKEN_LENGTH } from "./page-token.js";
 import type {
   ClearScope,
   Cursor,
@@ -266,9 +266,7 @@ function validator<Out>(schema: z.ZodType<Out>) {
   return (request: unknown): Out => {
     const result = schema.safeParse(request);
     if (result.success) return result.data;
-    throw new ValidationError(
-      result.error.issues.map((issue) => ({ field: protoFieldPath(issue.path), description: issue.message })),
-    );
+    throw new ValidationError(result.error.issues.map((issue) => ({ field: protoFieldPath(issue.path), description: issue.message })));
   };
 }
 

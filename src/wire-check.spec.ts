@@ -1,11 +1,7 @@
 import { readFileSync } from "node:fs";
 import { create, toBinary } from "@bufbuild/protobuf";
-import {
-  FieldDescriptorProto_Label as Label,
-  FieldDescriptorProto_Type as Type,
-  FileDescriptorSetSchema,
-} from "@bufbuild/protobuf/wkt";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { FileDescriptorSetSchema, FieldDescriptorProto_Label as Label, FieldDescriptorProto_Type as Type } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { UserMemory } from "../gen/ts/memory/v1/memory.js";
 import {
@@ -27,7 +23,6 @@ import { compileWireChecks, MAX_DEPTH, requestWireChecks, WireFormatError } from
 const checks = compileWireChecks(readFileSync(DESCRIPTOR_SET_PATH));
 const addRequest = checks.forMethod("/memory.v1.MemoryService/AddUserMemory");
 
-
 const userMemory = UserMemory.encode(
   UserMemory.fromPartial({ userId: "u1", memory: "likes tea", topics: ["food", "drink"], input: "I like tea", etag: "e" }),
 ).finish();
@@ -46,29 +41,55 @@ function verdict(check: (b: Uint8Array) => void, input: Uint8Array): string {
 describe("wire check against the memoryd descriptors", () => {
   it("accepts what ts-proto encodes for every request type", () => {
     const samples: [string, Uint8Array][] = [
-      ["AddUserMemory", AddUserMemoryRequest.encode(AddUserMemoryRequest.fromPartial({ userMemory: UserMemory.decode(userMemory), requestId: "r" })).finish()],
+      [
+        "AddUserMemory",
+        AddUserMemoryRequest.encode(
+          AddUserMemoryRequest.fromPartial({ userMemory: UserMemory.decode(userMemory), requestId: "r" }),
+        ).finish(),
+      ],
       [
         "BatchAddUserMemories",
-        BatchAddUserMemoriesRequest.encode(BatchAddUserMemoriesRequest.fromPartial({ requests: [{ userMemory: UserMemory.decode(userMemory) }, {}] })).finish(),
+        BatchAddUserMemoriesRequest.encode(
+          BatchAddUserMemoriesRequest.fromPartial({ requests: [{ userMemory: UserMemory.decode(userMemory) }, {}] }),
+        ).finish(),
       ],
       ["GetUserMemory", GetUserMemoryRequest.encode({ userId: "u", memoryId: "m" }).finish()],
-      ["ListUserMemories", ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ userId: "u", pageSize: -1, order: 2, topics: ["a"] })).finish()],
-      ["SearchUserMemories", SearchUserMemoriesRequest.encode(SearchUserMemoriesRequest.fromPartial({ userId: "u", query: "q", limit: 5 })).finish()],
-      ["ReplaceUserMemory", ReplaceUserMemoryRequest.encode(ReplaceUserMemoryRequest.fromPartial({ userMemory: {}, allowMissing: true })).finish()],
-      ["DeleteUserMemory", DeleteUserMemoryRequest.encode(DeleteUserMemoryRequest.fromPartial({ userId: "u", etag: "e", allowMissing: true })).finish()],
+      [
+        "ListUserMemories",
+        ListUserMemoriesRequest.encode(
+          ListUserMemoriesRequest.fromPartial({ userId: "u", pageSize: -1, order: 2, topics: ["a"] }),
+        ).finish(),
+      ],
+      [
+        "SearchUserMemories",
+        SearchUserMemoriesRequest.encode(SearchUserMemoriesRequest.fromPartial({ userId: "u", query: "q", limit: 5 })).finish(),
+      ],
+      [
+        "ReplaceUserMemory",
+        ReplaceUserMemoryRequest.encode(ReplaceUserMemoryRequest.fromPartial({ userMemory: {}, allowMissing: true })).finish(),
+      ],
+      [
+        "DeleteUserMemory",
+        DeleteUserMemoryRequest.encode(DeleteUserMemoryRequest.fromPartial({ userId: "u", etag: "e", allowMissing: true })).finish(),
+      ],
       ["ClearUserMemories", ClearUserMemoriesRequest.encode(ClearUserMemoriesRequest.fromPartial({ allUsers: true })).finish()],
     ];
-    for (const [method, encoded] of samples) expect(verdict(checks.forMethod(`/memory.v1.MemoryService/${method}`), encoded), method).toBe("accepted");
+    for (const [method, encoded] of samples)
+      expect(verdict(checks.forMethod(`/memory.v1.MemoryService/${method}`), encoded), method).toBe("accepted");
     expect(verdict(addRequest, new Uint8Array(0))).toBe("accepted");
   });
 
   it("accepts well-formed unknown fields of every wire type, up to field number 2^29 - 1", () => {
     const unknown = bytes(
-      tag(99, 0), [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], // 10-byte varint, 64 bits
-      tag(100, 1), new Uint8Array(8),
+      tag(99, 0),
+      [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], // 10-byte varint, 64 bits
+      tag(100, 1),
+      new Uint8Array(8),
       ld(101, text("from a newer client")),
-      tag(102, 5), new Uint8Array(4),
-      tag(2 ** 29 - 1, 0), 1,
+      tag(102, 5),
+      new Uint8Array(4),
+      tag(2 ** 29 - 1, 0),
+      1,
     );
     expect(verdict(addRequest, bytes(ld(1, userMemory), unknown))).toBe("accepted");
     expect(verdict(addRequest, bytes(ld(1, userMemory, unknown), unknown))).toBe("accepted");
@@ -82,17 +103,37 @@ describe("wire check against the memoryd descriptors", () => {
   });
 
   const malformed: [string, Uint8Array, RegExp][] = [
-    ["tag 0 inside user_memory, topics after it", bytes(ld(1, ld(2, text("u1")), 0, ld(4, text("lost")))), /UserMemory at byte \d+: field number 0/],
+    [
+      "tag 0 inside user_memory, topics after it",
+      bytes(ld(1, ld(2, text("u1")), 0, ld(4, text("lost")))),
+      /UserMemory at byte \d+: field number 0/,
+    ],
     ["tag 0 at the top level", bytes(ld(1, userMemory), 0, ld(2, text("r"))), /AddUserMemoryRequest at byte \d+: field number 0/],
-    ["end-group tag inside user_memory", bytes(ld(1, ld(2, text("u1")), tag(15, 4), ld(4, text("lost")))), /UserMemory at byte \d+: wire type end-group in unknown field 15 \(proto3 has no groups\)/],
-    ["end-group tag of a known field", bytes(ld(1, ld(2, text("u1")), tag(4, 4))), /wire type end-group in field 4 \(topics\) \(proto3 has no groups\)/],
+    [
+      "end-group tag inside user_memory",
+      bytes(ld(1, ld(2, text("u1")), tag(15, 4), ld(4, text("lost")))),
+      /UserMemory at byte \d+: wire type end-group in unknown field 15 \(proto3 has no groups\)/,
+    ],
+    [
+      "end-group tag of a known field",
+      bytes(ld(1, ld(2, text("u1")), tag(4, 4))),
+      /wire type end-group in field 4 \(topics\) \(proto3 has no groups\)/,
+    ],
     ["an unknown group", bytes(ld(1, userMemory), tag(99, 3), tag(99, 4)), /wire type start-group in unknown field 99/],
     ["wire type 6", bytes(tag(99, 6)), /wire type 6/],
     ["wire type 7", bytes(tag(99, 7)), /wire type 7/],
-    ["a length of 2^32 + 5 (wraps to 5)", bytes(ld(1, ld(2, text("u1")), tag(3, 2), wrappedLength(5), text("hello"))), /over 5 bytes or 2\^32 - 1\D* length in field 3 \(memory\)/],
+    [
+      "a length of 2^32 + 5 (wraps to 5)",
+      bytes(ld(1, ld(2, text("u1")), tag(3, 2), wrappedLength(5), text("hello"))),
+      /over 5 bytes or 2\^32 - 1\D* length in field 3 \(memory\)/,
+    ],
     ["a length prefix of 6 bytes", bytes(tag(2, 2), [0x81, 0x80, 0x80, 0x80, 0x80, 0x00], text("r")), /length in field 2 \(request_id\)/],
     ["an 11-byte varint", bytes(ld(1, userMemory), tag(99, 0), ELEVEN_BYTE_VARINT), /over 10 bytes or 64 bits varint in unknown field 99/],
-    ["a 10-byte varint above 64 bits", bytes(tag(99, 0), [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02]), /over 10 bytes or 64 bits/],
+    [
+      "a 10-byte varint above 64 bits",
+      bytes(tag(99, 0), [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02]),
+      /over 10 bytes or 64 bits/,
+    ],
     ["field number 2^29 + 1 (wraps to user_memory)", bytes(wrappedTag(1, 2), varint(userMemory.length), userMemory), /above 2\^29 - 1/],
     ["field number 2^29", bytes([0x80, 0x80, 0x80, 0x80, 0x10], 0), /above 2\^29 - 1/],
     ["a tag of 6 bytes", bytes([0x8a, 0x80, 0x80, 0x80, 0x80, 0x00], varint(userMemory.length), userMemory), /tag longer than 5 bytes/],
@@ -100,7 +141,11 @@ describe("wire check against the memoryd descriptors", () => {
     ["user_memory as a fixed32", bytes(tag(1, 5), [1, 2, 3, 4]), /field 1 \(user_memory\) has wire type 32-bit/],
     ["request_id as a fixed64", bytes(ld(1, userMemory), tag(2, 1), new Uint8Array(8)), /field 2 \(request_id\) has wire type 64-bit/],
     ["create_time (a message) as a varint", bytes(ld(1, tag(6, 0), 5)), /field 6 \(create_time\)/],
-    ["a nested field running past user_memory's end", bytes(tag(1, 2), 8, ld(2, text("u1")), tag(3, 2), 5, text("hello")), /length 5 of field 3 \(memory\) exceeds the 2 bytes left/],
+    [
+      "a nested field running past user_memory's end",
+      bytes(tag(1, 2), 8, ld(2, text("u1")), tag(3, 2), 5, text("hello")),
+      /length 5 of field 3 \(memory\) exceeds the 2 bytes left/,
+    ],
     ["user_memory longer than the request", bytes(tag(1, 2), 40, ld(2, text("u1"))), /length 40 of field 1 \(user_memory\) exceeds/],
     ["a truncated tag", bytes(ld(1, userMemory), 0x80), /truncated tag/],
     ["a truncated varint", bytes(tag(99, 0), 0x80), /truncated varint/],
@@ -120,12 +165,16 @@ describe("wire check against the memoryd descriptors", () => {
     const batch = checks.forMethod("/memory.v1.MemoryService/BatchAddUserMemories");
     const good = ld(1, ld(1, userMemory));
     expect(verdict(batch, bytes(good, good))).toBe("accepted");
-    expect(verdict(batch, bytes(good, ld(1, ld(1, ld(2, text("u")), 0))))).toMatch(/malformed memory.v1.UserMemory at byte \d+: field number 0/);
+    expect(verdict(batch, bytes(good, ld(1, ld(1, ld(2, text("u")), 0))))).toMatch(
+      /malformed memory.v1.UserMemory at byte \d+: field number 0/,
+    );
   });
 
   it("compiles a check for every MemoryService method, and refuses to for a method the descriptors lack", () => {
     const check = requestWireChecks(MemoryServiceService);
-    expect(() => check(MemoryServiceService.getUserMemory.path, GetUserMemoryRequest.encode({ userId: "u", memoryId: "m" }).finish())).not.toThrow();
+    expect(() =>
+      check(MemoryServiceService.getUserMemory.path, GetUserMemoryRequest.encode({ userId: "u", memoryId: "m" }).finish()),
+    ).not.toThrow();
     expect(() => requestWireChecks({ gone: { path: "/memory.v1.MemoryService/Gone" } })).toThrow(/not in the descriptors/);
     expect(() => checks.forMessage("memory.v1.Missing")).toThrow(/not in the descriptors/);
   });
@@ -133,7 +182,9 @@ describe("wire check against the memoryd descriptors", () => {
   it("accepts what it accepts only when ts-proto's decoder reads exactly those bytes (seeded mutations)", () => {
     const random = prng(20261126);
     const strict = new TextDecoder("utf-8", { fatal: true });
-    const base = AddUserMemoryRequest.encode(AddUserMemoryRequest.fromPartial({ userMemory: UserMemory.decode(userMemory), requestId: "r" })).finish();
+    const base = AddUserMemoryRequest.encode(
+      AddUserMemoryRequest.fromPartial({ userMemory: UserMemory.decode(userMemory), requestId: "r" }),
+    ).finish();
     let accepted = 0;
     for (let i = 0; i < 20_000; i++) {
       const input = Uint8Array.from(base);
@@ -170,7 +221,14 @@ describe("wire check against the memoryd descriptors", () => {
  *   }
  */
 function syntheticChecks() {
-  const field = (name: string, number: number, type: Type, extra: object = {}) => ({ name, number, type, label: Label.OPTIONAL, jsonName: name, ...extra });
+  const field = (name: string, number: number, type: Type, extra: object = {}) => ({
+    name,
+    number,
+    type,
+    label: Label.OPTIONAL,
+    jsonName: name,
+    ...extra,
+  });
   const repeated = { label: Label.REPEATED };
   const entry = (name: string, valueType: Type, typeName?: string) => ({
     name,
@@ -213,22 +271,40 @@ describe("wire check against a schema with maps, packed numbers and recursion", 
 
   it("accepts packed and unpacked repeated numbers, maps and far field numbers", () => {
     const unpacked = bytes(tag(2, 5), [0, 0, 0x80, 0x3f], tag(3, 0), 0x7f, tag(4, 1), new Uint8Array(8), tag(7, 0), 0);
-    const packed = bytes(ld(2, new Uint8Array(8)), ld(3, [0x80, 0x01], 0x05, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), ld(4, new Uint8Array(16)), ld(7, 1, 2), ld(4));
+    const packed = bytes(
+      ld(2, new Uint8Array(8)),
+      ld(3, [0x80, 0x01], 0x05, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
+      ld(4, new Uint8Array(16)),
+      ld(7, 1, 2),
+      ld(4),
+    );
     const maps = bytes(ld(5, ld(1, text("k")), ld(2, ld(9, text("blob")))), ld(6, ld(1, text("k")), tag(2, 0), 7), ld(6));
     const far = bytes(ld(2 ** 29 - 1, text("far")), tag(8, 1), new Uint8Array(8));
     for (const input of [unpacked, packed, maps, far]) expect(verdict(node, input)).toBe("accepted");
   });
 
   const refused: [string, Uint8Array, RegExp][] = [
-    ["packed floats that are not whole values", bytes(ld(2, [0, 0, 0])), /packed field 2 \(weights\) of 3 bytes is not whole 32-bit values/],
+    [
+      "packed floats that are not whole values",
+      bytes(ld(2, [0, 0, 0])),
+      /packed field 2 \(weights\) of 3 bytes is not whole 32-bit values/,
+    ],
     ["packed doubles that are not whole values", bytes(ld(4, new Uint8Array(12))), /packed field 4 \(scores\) of 12 bytes/],
     ["a packed varint cut short", bytes(ld(3, 5, 0x80)), /truncated varint in packed field 3 \(counts\)/],
     ["a packed varint of 11 bytes", bytes(ld(3, new Uint8Array(10).fill(0x80), 0)), /over 10 bytes or 64 bits varint in packed field 3/],
     ["repeated floats as varints", bytes(tag(2, 0), 1), /field 2 \(weights\) has wire type varint/],
     ["a map entry key as a varint", bytes(ld(6, tag(1, 0), 1)), /Node.tallies entry at byte \d+: field 1 \(key\) has wire type varint/],
-    ["a map entry value of the wrong type", bytes(ld(6, ld(1, text("k")), ld(2, text("x")))), /field 2 \(value\) has wire type length-delimited/],
+    [
+      "a map entry value of the wrong type",
+      bytes(ld(6, ld(1, text("k")), ld(2, text("x")))),
+      /field 2 \(value\) has wire type length-delimited/,
+    ],
     ["a malformed message inside a map value", bytes(ld(5, ld(2, 0))), /malformed wiretest.Node at byte \d+: field number 0/],
-    ["a field beyond the dense table with the wrong wire type", bytes(tag(2 ** 29 - 1, 0), 1), /field 536870911 \(far\) has wire type varint/],
+    [
+      "a field beyond the dense table with the wrong wire type",
+      bytes(tag(2 ** 29 - 1, 0), 1),
+      /field 536870911 \(far\) has wire type varint/,
+    ],
     ["a bytes field as a fixed32", bytes(tag(9, 5), [1, 2, 3, 4]), /field 9 \(blob\)/],
   ];
   for (const [name, input, message] of refused) {

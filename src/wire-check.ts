@@ -139,7 +139,10 @@ class RuleCompiler {
     // Registered before its fields are compiled, so that recursive types end.
     rule = emptyRule(desc.typeName);
     this.#rules.set(desc.typeName, rule);
-    return setFields(rule, desc.fields.map((field) => [field.number, this.#field(field)] as const));
+    return setFields(
+      rule,
+      desc.fields.map((field) => [field.number, this.#field(field)] as const),
+    );
   }
 
   #field(field: DescField): FieldRule {
@@ -264,7 +267,8 @@ function describeField(field: FieldRule | undefined, number: number): string {
 }
 
 function wrongWireType(field: FieldRule | undefined, number: number, wireType: number): string {
-  if (wireType === 3 || wireType === 4) return `wire type ${WIRE_TYPE_NAMES[wireType]} in ${describeField(field, number)} (proto3 has no groups)`;
+  if (wireType === 3 || wireType === 4)
+    return `wire type ${WIRE_TYPE_NAMES[wireType]} in ${describeField(field, number)} (proto3 has no groups)`;
   if (field === undefined || wireType > 5) return `wire type ${WIRE_TYPE_NAMES[wireType]} in ${describeField(field, number)}`;
   return `field ${number} (${field.name}) has wire type ${WIRE_TYPE_NAMES[wireType]}, not its declared one`;
 }
@@ -274,7 +278,8 @@ function checkMessage(buf: Uint8Array, pos: number, end: number, rule: MessageRu
   while (pos < end) {
     const at = pos;
     pos = readVarint32(buf, pos, end);
-    if (pos < 0) fail(rule, at, pos === TRUNCATED ? "truncated tag" : "tag longer than 5 bytes or above 2^32 - 1 (field number above 2^29 - 1)");
+    if (pos < 0)
+      fail(rule, at, pos === TRUNCATED ? "truncated tag" : "tag longer than 5 bytes or above 2^32 - 1 (field number above 2^29 - 1)");
     const tag = varintValue;
     const number = tag >>> 3;
     const wireType = tag & 7;
@@ -285,7 +290,8 @@ function checkMessage(buf: Uint8Array, pos: number, end: number, rule: MessageRu
       case VARINT: {
         const start = pos;
         pos = skipVarint(buf, pos, end);
-        if (pos < 0) fail(rule, start, `${pos === TRUNCATED ? "truncated" : "over 10 bytes or 64 bits"} varint in ${describeField(field, number)}`);
+        if (pos < 0)
+          fail(rule, start, `${pos === TRUNCATED ? "truncated" : "over 10 bytes or 64 bits"} varint in ${describeField(field, number)}`);
         break;
       }
       case I64:
@@ -303,7 +309,8 @@ function checkMessage(buf: Uint8Array, pos: number, end: number, rule: MessageRu
           fail(rule, start, `${pos === TRUNCATED ? "truncated" : "over 5 bytes or 2^32 - 1"} length in ${describeField(field, number)}`);
         }
         const length = varintValue;
-        if (length > end - pos) fail(rule, start, `length ${length} of ${describeField(field, number)} exceeds the ${end - pos} bytes left`);
+        if (length > end - pos)
+          fail(rule, start, `length ${length} of ${describeField(field, number)} exceeds the ${end - pos} bytes left`);
         const valueEnd = pos + length;
         if (field !== undefined) {
           if (field.message !== undefined) {
@@ -335,7 +342,12 @@ function checkPacked(buf: Uint8Array, pos: number, end: number, field: FieldRule
       while (pos < end) {
         const start = pos;
         pos = skipVarint(buf, pos, end);
-        if (pos < 0) fail(rule, start, `${pos === TRUNCATED ? "truncated" : "over 10 bytes or 64 bits"} varint in packed field ${number} (${field.name})`);
+        if (pos < 0)
+          fail(
+            rule,
+            start,
+            `${pos === TRUNCATED ? "truncated" : "over 10 bytes or 64 bits"} varint in packed field ${number} (${field.name})`,
+          );
       }
   }
 }

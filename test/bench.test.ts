@@ -21,7 +21,18 @@ for (const { name, unavailable } of allBackends()) {
     it("measures RPCs against the no-op ceiling and the noisy-neighbour scenario, and writes JSON results", () => {
       const out = join(dir, `${name}.json`);
       const args = ["--backend", name, "--duration", "1", "--warmup", "0", "--rounds", "1", "--users", "3", "--memories-per-user", "20"];
-      args.push("--target-memories", "600", "--rpcs", "get,list-deep,search-rare,add,noisy", "--workers", "1", "--concurrency", "4", "--out", out);
+      args.push(
+        "--target-memories",
+        "600",
+        "--rpcs",
+        "get,list-deep,search-rare,add,noisy",
+        "--workers",
+        "1",
+        "--concurrency",
+        "4",
+        "--out",
+        out,
+      );
       args.push("--noisy-memories", "100", "--noisy-memory-bytes", "1500");
       const run = spawnSync(process.execPath, [join(root, "dist", "bench", "run.js"), ...args], { encoding: "utf8", timeout: 180_000 });
       expect(run.status, run.stderr + run.stdout).toBe(0);
@@ -37,7 +48,8 @@ for (const { name, unavailable } of allBackends()) {
       expect(run.stdout).toMatch(/^others within 2× of idle .*: (yes|NO|no figures)/m);
       const { noisy } = results;
       for (const phase of ["idle", "loaded"]) {
-        for (const label of ["get", "list", "add", "health"]) expect(noisy.others[label][phase].calls, `${label} ${phase}`).toBeTypeOf("number");
+        for (const label of ["get", "list", "add", "health"])
+          expect(noisy.others[label][phase].calls, `${label} ${phase}`).toBeTypeOf("number");
         // FerretDB may answer only a call or two of each kind in a 1 s window: the mix as a whole, then.
         expect(noisy.others.get[phase].calls + noisy.others.list[phase].calls + noisy.others.add[phase].calls, phase).toBeGreaterThan(0);
         expect(noisy.others.health[phase].calls, `health ${phase}`).toBeGreaterThan(0);

@@ -87,7 +87,8 @@ function parseEnv(args: string): Map<string, string> {
  * where node-gyp finds Node's headers (/usr/local in the node image,
  * $NODEDIR = /usr on the dev and CI machines).
  */
-const normalizeNodedir = (s: string) => s.replace(/npm_config_nodedir=(?:\/usr\/local|\$NODEDIR|\$\{NODEDIR\})(?=\s)/g, "npm_config_nodedir=<nodedir>");
+const normalizeNodedir = (s: string) =>
+  s.replace(/npm_config_nodedir=(?:\/usr\/local|\$NODEDIR|\$\{NODEDIR\})(?=\s)/g, "npm_config_nodedir=<nodedir>");
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -288,7 +289,10 @@ describe("Kubernetes manifests (deploy/kubernetes)", () => {
     expect(containerPort("metrics")).toBe(9464);
     expect(portOf(envValue("MEMORYD_LISTEN")!)).toBe(containerPort("grpc"));
     expect(portOf(envValue("MEMORYD_METRICS_LISTEN")!)).toBe(containerPort("metrics"));
-    expect(pod.metadata.annotations).toMatchObject({ "prometheus.io/scrape": "true", "prometheus.io/port": String(containerPort("metrics")) });
+    expect(pod.metadata.annotations).toMatchObject({
+      "prometheus.io/scrape": "true",
+      "prometheus.io/port": String(containerPort("metrics")),
+    });
   });
 
   it("probe memoryd's health services with native gRPC probes on the gRPC port", () => {
@@ -342,7 +346,10 @@ describe("Kubernetes manifests (deploy/kubernetes)", () => {
       expect(podLabels).toMatchObject(svc.spec.selector);
       for (const port of svc.spec.ports as { name: string; targetPort: string | number }[]) {
         const target = typeof port.targetPort === "number" ? port.targetPort : containerPort(port.targetPort);
-        expect(container.ports.map((p) => p.containerPort), `${svc.metadata.name} port ${port.name}`).toContain(target);
+        expect(
+          container.ports.map((p) => p.containerPort),
+          `${svc.metadata.name} port ${port.name}`,
+        ).toContain(target);
       }
     }
     const grpc = (service.spec.ports as { name: string; port: number; appProtocol?: string }[]).find((p) => p.name === "grpc");

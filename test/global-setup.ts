@@ -59,13 +59,29 @@ function setupStep(command: string, args: string[], needs: string): Promise<void
 async function prepare(): Promise<void> {
   const go = spawnSync("go", ["version"], { encoding: "utf8" });
   const goMissing =
-    go.status === 0 ? undefined : (go.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT" ? "no `go` on PATH" : `go version: ${go.error?.message ?? go.stderr.trim()}`;
+    go.status === 0
+      ? undefined
+      : (go.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT"
+        ? "no `go` on PATH"
+        : `go version: ${go.error?.message ?? go.stderr.trim()}`;
   const steps = [
     setupStep(process.execPath, ["scripts/build.mjs"], "to compile src/ into dist/ (scripts/build.mjs)"),
-    setupStep("bash", ["scripts/python-venv.sh"], "Python 3.9+ with venv and pip, and PyPI, for the Python client and Agno import tests (scripts/python-venv.sh creates .venv)"),
+    setupStep(
+      "bash",
+      ["scripts/python-venv.sh"],
+      "Python 3.9+ with venv and pip, and PyPI, for the Python client and Agno import tests (scripts/python-venv.sh creates .venv)",
+    ),
     goMissing
-      ? Promise.reject(new Error(`npm test needs Go 1.26 or newer on PATH, for the Go client tests and to build the test tools (${GO_TOOLS.join(", ")}).\n${goMissing}`))
-      : setupStep(process.execPath, ["scripts/go-tool.mjs", ...GO_TOOLS], `Go and the Go module proxy, to build the test tools (${GO_TOOLS.join(", ")}) once per machine`),
+      ? Promise.reject(
+          new Error(
+            `npm test needs Go 1.26 or newer on PATH, for the Go client tests and to build the test tools (${GO_TOOLS.join(", ")}).\n${goMissing}`,
+          ),
+        )
+      : setupStep(
+          process.execPath,
+          ["scripts/go-tool.mjs", ...GO_TOOLS],
+          `Go and the Go module proxy, to build the test tools (${GO_TOOLS.join(", ")}) once per machine`,
+        ),
   ];
   const failures = (await Promise.allSettled(steps)).flatMap((r) => (r.status === "rejected" ? [(r.reason as Error).message] : []));
   if (failures.length) throw new Error(`test set-up failed:\n\n${failures.join("\n\n")}\n`);
@@ -101,7 +117,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const checkTmpdir = privateTmpdir();
   const cleanups: (() => Promise<void>)[] = [];
   const provisioned = await Promise.all(TEST_BACKENDS.map((backend) => backend.provision({}, cleanups)));
-  const backends = Object.fromEntries(TEST_BACKENDS.map((backend, i) => [backend.name, provisioned[i]!])) as Record<BackendName, Provisioned>;
+  const backends = Object.fromEntries(TEST_BACKENDS.map((backend, i) => [backend.name, provisioned[i]!])) as Record<
+    BackendName,
+    Provisioned
+  >;
   for (const [name, { description }] of Object.entries(backends)) console.log(`${name}: ${description}`);
   project.provide("backends", backends);
   return async () => {

@@ -2,14 +2,7 @@
  * A promise-returning wrapper over the generated grpc-js client, and a
  * decoder for the google.rpc.Status details the server attaches to errors.
  */
-import {
-  type CallOptions,
-  type ChannelCredentials,
-  type ClientUnaryCall,
-  credentials,
-  Metadata,
-  type ServiceError,
-} from "@grpc/grpc-js";
+import { type CallOptions, type ChannelCredentials, type ClientUnaryCall, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { BadRequest, ErrorInfo, ResourceInfo } from "../gen/ts/google/rpc/error_details.js";
 import { Status } from "../gen/ts/google/rpc/status.js";
 import type { UserMemory } from "../gen/ts/memory/v1/memory.js";
@@ -27,12 +20,7 @@ import {
 } from "../gen/ts/memory/v1/memory_service.js";
 
 type Callback<Res> = (error: ServiceError | null, response: Res) => void;
-type UnaryMethod<Req, Res> = (
-  request: Req,
-  metadata: Metadata,
-  options: Partial<CallOptions>,
-  callback: Callback<Res>,
-) => ClientUnaryCall;
+type UnaryMethod<Req, Res> = (request: Req, metadata: Metadata, options: Partial<CallOptions>, callback: Callback<Res>) => ClientUnaryCall;
 
 export interface CallExtras {
   metadata?: Metadata;

@@ -74,7 +74,9 @@ export class FerretDbServer {
 
 /** The FerretDB version tools/ferretdb pins (an embedded FerretDB reports "unknown"). */
 function ferretdbModuleVersion(): string {
-  return /github\.com\/FerretDB\/FerretDB (v[\w.-]+)/.exec(readFileSync(join(ROOT, "tools", "ferretdb", "go.mod"), "utf8"))?.[1] ?? "unknown";
+  return (
+    /github\.com\/FerretDB\/FerretDB (v[\w.-]+)/.exec(readFileSync(join(ROOT, "tools", "ferretdb", "go.mod"), "utf8"))?.[1] ?? "unknown"
+  );
 }
 
 /**

@@ -6,10 +6,11 @@
  * dependency, so `npm test` works on a fresh machine); an installed
  * PostgreSQL under /usr/lib/postgresql/<version>/bin.
  */
+
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { type ChildProcess, execFileSync } from "node:child_process";
 import pg from "pg";
 import { exitOf, freePort, serviceAccount, spawn, waitFor } from "./processes.js";
 
@@ -51,10 +52,14 @@ export class PostgresCluster {
     try {
       const account = serviceAccount();
       if (account) chownSync(dir, account.uid, account.gid);
-      execFileSync(join(bin, "initdb"), ["-D", join(dir, "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], {
-        ...account,
-        stdio: "pipe",
-      });
+      execFileSync(
+        join(bin, "initdb"),
+        ["-D", join(dir, "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
+        {
+          ...account,
+          stdio: "pipe",
+        },
+      );
       const version = execFileSync(join(bin, "postgres"), ["--version"], { ...account, encoding: "utf8" }).trim();
       cluster = new PostgresCluster(bin, dir, await freePort(), version, options.fsync ?? false);
       await cluster.start();
@@ -72,7 +77,16 @@ export class PostgresCluster {
   }
 
   async start(): Promise<void> {
-    const args = ["-D", join(this.dir, "data"), "-p", String(this.port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="];
+    const args = [
+      "-D",
+      join(this.dir, "data"),
+      "-p",
+      String(this.port),
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+    ];
     args.push("-c", "max_connections=300");
     // Tests do not test PostgreSQL's own durability, and welcome the speed.
     if (!this.fsync) args.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");

@@ -27,7 +27,7 @@ import { parsePostgresUrl } from "../storage/postgres/url.js";
 import { parseSqliteUrl } from "../storage/sqlite/url.js";
 import type { MemoryRecord, MemoryReplacement, MemoryStore } from "../storage/store.js";
 import { redactUrl } from "../storage/url.js";
-import { validate, ValidationError } from "../validation.js";
+import { ValidationError, validate } from "../validation.js";
 import { parsePythonLiteral } from "./python-literal.js";
 
 /** One row as an Agno backend stored it. */
@@ -104,12 +104,23 @@ async function* readPostgres(source: ImportSource): AsyncGenerator<AgnoRow> {
   try {
     // Keyset pages by id: constant memory whatever the table size.
     for (let after = ""; ; ) {
-      const { rows } = await client.query<{ id: string; user_id: string | null; memory: unknown; created_at: Date | null; updated_at: Date | null }>(
-        `SELECT id, user_id, memory, created_at, updated_at FROM ${table} WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT 1000`,
-        [after],
-      );
+      const { rows } = await client.query<{
+        id: string;
+        user_id: string | null;
+        memory: unknown;
+        created_at: Date | null;
+        updated_at: Date | null;
+      }>(`SELECT id, user_id, memory, created_at, updated_at FROM ${table} WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT 1000`, [
+        after,
+      ]);
       for (const row of rows) {
-        yield { id: row.id, userId: row.user_id, memory: row.memory, createdAt: row.created_at ?? undefined, updatedAt: row.updated_at ?? undefined };
+        yield {
+          id: row.id,
+          userId: row.user_id,
+          memory: row.memory,
+          createdAt: row.created_at ?? undefined,
+          updatedAt: row.updated_at ?? undefined,
+        };
       }
       if (rows.length < 1000) return;
       after = rows.at(-1)!.id;
@@ -125,8 +136,18 @@ async function* readMongo(source: ImportSource): AsyncGenerator<AgnoRow> {
   await client.connect();
   try {
     const seconds = (value: unknown) => (typeof value === "number" ? new Date(value * 1000) : value instanceof Date ? value : undefined);
-    for await (const doc of client.db(database).collection(source.table ?? "memory").find({}).sort({ id: 1 })) {
-      yield { id: String(doc.id), userId: doc.user_id ?? null, memory: doc.memory, createdAt: seconds(doc.created_at), updatedAt: seconds(doc.updated_at) };
+    for await (const doc of client
+      .db(database)
+      .collection(source.table ?? "memory")
+      .find({})
+      .sort({ id: 1 })) {
+      yield {
+        id: String(doc.id),
+        userId: doc.user_id ?? null,
+        memory: doc.memory,
+        createdAt: seconds(doc.created_at),
+        updatedAt: seconds(doc.updated_at),
+      };
     }
   } finally {
     await client.close();

@@ -9,7 +9,7 @@ import { mongodbBackend } from "./mongodb/backend.js";
 import { postgresBackend } from "./postgres/backend.js";
 import { sqliteBackend } from "./sqlite/backend.js";
 import type { MemoryStore } from "./store.js";
-import { redactUrl, schemeOf, StorageUrlError } from "./url.js";
+import { redactUrl, StorageUrlError, schemeOf } from "./url.js";
 
 export const STORAGE_BACKENDS: readonly StorageBackend<unknown>[] = [sqliteBackend, postgresBackend, mongodbBackend];
 

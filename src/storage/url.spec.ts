@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { integerParam, redactUrl, schemeOf, StorageUrlError, takeParams } from "./url.js";
+import { integerParam, redactUrl, StorageUrlError, schemeOf, takeParams } from "./url.js";
 
 it("takes memoryd's parameters off a URL and leaves every other character as written", () => {
   expect(takeParams("postgres://h/db?sslmode=require&schema=a%20b&x=1%2B1", ["schema"])).toEqual({
@@ -11,7 +11,11 @@ it("takes memoryd's parameters off a URL and leaves every other character as wri
 });
 
 it("reads integer parameters with a floor, refusing anything else", () => {
-  const params = new Map([["n", "7"], ["bad", "7.5"], ["low", "0"]]);
+  const params = new Map([
+    ["n", "7"],
+    ["bad", "7.5"],
+    ["low", "0"],
+  ]);
   expect(integerParam(params, "n", 1, 1)).toBe(7);
   expect(integerParam(params, "absent", 3, 1)).toBe(3);
   expect(() => integerParam(params, "bad", 1, 1)).toThrow(StorageUrlError);

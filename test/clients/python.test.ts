@@ -24,14 +24,31 @@ interface Case {
 function runPytest(): { cases: Case[]; output: string } {
   // The package under test is installed from the source tree each run: the
   // wheel carries the generated code, so this also checks the packaging.
-  const install = spawnSync(python, ["-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--force-reinstall", "./clients/python"], {
-    cwd: root,
-    encoding: "utf8",
-  });
-  if (install.status !== 0) return { cases: [], output: `pip install ./clients/python failed: ${install.error?.message ?? ""}\n${install.stdout}${install.stderr}` };
+  const install = spawnSync(
+    python,
+    ["-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--force-reinstall", "./clients/python"],
+    {
+      cwd: root,
+      encoding: "utf8",
+    },
+  );
+  if (install.status !== 0)
+    return {
+      cases: [],
+      output: `pip install ./clients/python failed: ${install.error?.message ?? ""}\n${install.stdout}${install.stderr}`,
+    };
   const dir = tempDir("memoryd-pytest-");
   const report = join(dir, "junit.xml");
-  const args = ["-m", "pytest", "clients/python/tests", "-p", "no:cacheprovider", "-q", `--junitxml=${report}`, `--basetemp=${join(dir, "tmp")}`];
+  const args = [
+    "-m",
+    "pytest",
+    "clients/python/tests",
+    "-p",
+    "no:cacheprovider",
+    "-q",
+    `--junitxml=${report}`,
+    `--basetemp=${join(dir, "tmp")}`,
+  ];
   const run = spawnSync(python, args, {
     cwd: root,
     encoding: "utf8",
@@ -52,7 +69,10 @@ const { cases, output } = runPytest();
 
 describe("Python client and Agno adapter (pytest)", () => {
   it("ran pytest and collected its cases", () => {
-    expect(existsSync(python), `${python} is missing: the global set-up (test/global-setup.ts) creates it with scripts/python-venv.sh`).toBe(true);
+    expect(
+      existsSync(python),
+      `${python} is missing: the global set-up (test/global-setup.ts) creates it with scripts/python-venv.sh`,
+    ).toBe(true);
     expect(cases.length, output).toBeGreaterThan(0);
   });
   for (const testCase of cases) {

@@ -3,9 +3,8 @@
  * conformance suite, and every backend memoryd can open is one of them.
  */
 import { describe, expect, it } from "vitest";
-import { STORAGE_BACKENDS } from "../../src/storage/open.js";
+import { openStore, STORAGE_BACKENDS } from "../../src/storage/open.js";
 import { TEST_BACKENDS } from "../../testkit/backends.js";
-import { openStore } from "../../src/storage/open.js";
 import { allBackends } from "../support/backends.js";
 import { describeConformance } from "./index.js";
 

@@ -6,7 +6,15 @@
  */
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
-import type { Cursor, MemoryRecord, MemoryStore, NewMemory, OperationOptions, SearchQuery, SortDirection } from "../../src/storage/store.js";
+import type {
+  Cursor,
+  MemoryRecord,
+  MemoryStore,
+  NewMemory,
+  OperationOptions,
+  SearchQuery,
+  SortDirection,
+} from "../../src/storage/store.js";
 
 /** Strings that break naive query building; they must round-trip verbatim. */
 export const HOSTILE_STRINGS = [
@@ -21,7 +29,8 @@ export const HOSTILE_STRINGS = [
 /** Sort key order as the store defines it: time, then memory id (ASCII ids compare the same in JS). */
 export function byKey(time: (m: MemoryRecord) => number, direction: SortDirection) {
   const sign = direction === "newest" ? -1 : 1;
-  return (a: MemoryRecord, b: MemoryRecord) => sign * (time(a) - time(b) || (a.memoryId < b.memoryId ? -1 : a.memoryId > b.memoryId ? 1 : 0));
+  return (a: MemoryRecord, b: MemoryRecord) =>
+    sign * (time(a) - time(b) || (a.memoryId < b.memoryId ? -1 : a.memoryId > b.memoryId ? 1 : 0));
 }
 
 export const ids = (records: readonly MemoryRecord[]) => records.map((r) => r.memoryId);

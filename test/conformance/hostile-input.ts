@@ -10,7 +10,12 @@ export function describeHostileInput(t: Conformance): void {
     it("stores hostile and non-ASCII strings verbatim", async () => {
       const userId = `${t.newUser()}-'"%_$`;
       for (const text of HOSTILE_STRINGS) {
-        const record = await t.addOne(userId, { memoryId: `id ${asIdentifier(text)}`, memory: text, topics: [asIdentifier(text)], input: text });
+        const record = await t.addOne(userId, {
+          memoryId: `id ${asIdentifier(text)}`,
+          memory: text,
+          topics: [asIdentifier(text)],
+          input: text,
+        });
         expect(await t.store.get(userId, record.memoryId)).toEqual(record);
       }
       const page = await t.store.list({ userId, direction: "oldest", pageSize: 100, anyTopics: [], after: undefined });
@@ -21,10 +26,22 @@ export function describeHostileInput(t: Conformance): void {
       const userId = t.newUser();
       for (const text of HOSTILE_STRINGS) await t.addOne(userId, { memory: `note: ${text}`, topics: [asIdentifier(text)] });
       for (const text of HOSTILE_STRINGS) {
-        const listed = await t.store.list({ userId, direction: "oldest", pageSize: 100, anyTopics: [asIdentifier(text)], after: undefined });
-        expect(listed.memories.map((m) => m.memory), text).toEqual([`note: ${text}`]);
+        const listed = await t.store.list({
+          userId,
+          direction: "oldest",
+          pageSize: 100,
+          anyTopics: [asIdentifier(text)],
+          after: undefined,
+        });
+        expect(
+          listed.memories.map((m) => m.memory),
+          text,
+        ).toEqual([`note: ${text}`]);
         const found = await t.firstMatches({ userId, direction: "oldest", limit: 100, text, anyTopics: [] });
-        expect(found.map((m) => m.memory), text).toEqual([`note: ${text}`]);
+        expect(
+          found.map((m) => m.memory),
+          text,
+        ).toEqual([`note: ${text}`]);
       }
     });
   });

@@ -5,14 +5,14 @@ import type { Conformance } from "./context.js";
 /** get. */
 export function describeRead(t: Conformance): void {
   describe("read", () => {
-  it("fails with NotFoundError for an unknown id", async () => {
-    const err = await t.store.get(t.newUser(), "nope").catch((e) => e);
-    expect(err).toBeInstanceOf(NotFoundError);
-  });
+    it("fails with NotFoundError for an unknown id", async () => {
+      const err = await t.store.get(t.newUser(), "nope").catch((e) => e);
+      expect(err).toBeInstanceOf(NotFoundError);
+    });
 
-  it("does not return another user's memory", async () => {
-    const record = await t.addOne(t.newUser());
-    await expect(t.store.get(t.newUser(), record.memoryId)).rejects.toBeInstanceOf(NotFoundError);
+    it("does not return another user's memory", async () => {
+      const record = await t.addOne(t.newUser());
+      await expect(t.store.get(t.newUser(), record.memoryId)).rejects.toBeInstanceOf(NotFoundError);
+    });
   });
-});
 }

@@ -1,70 +1,88 @@
 import { describe, expect, it } from "vitest";
-import { type Conformance, byKey, ids } from "./context.js";
+import { byKey, type Conformance, ids } from "./context.js";
 
 /** search: text, topics, pages by update time. */
 export function describeSearch(t: Conformance): void {
   describe("search", () => {
-  it("orders by update time: newest first for last_n, oldest first for first_n", async () => {
-    const userId = t.newUser();
-    const records = await t.addMany(userId, 5);
-    const bumped = await t.store.replace({ ...records[1]!, memory: "replaced", etag: undefined, allowMissing: false });
-    const current = records.map((r) => (r.memoryId === bumped.memoryId ? bumped : r));
-    const last = await t.firstMatches({ userId, direction: "newest", limit: 3, text: "", anyTopics: [] });
-    expect(ids(last)).toEqual(ids([...current].sort(byKey((m) => m.updateTime, "newest")).slice(0, 3)));
-    expect(last[0]!.memoryId).toBe(bumped.memoryId);
-    const first = await t.firstMatches({ userId, direction: "oldest", limit: 10, text: "", anyTopics: [] });
-    expect(ids(first)).toEqual(ids([...current].sort(byKey((m) => m.updateTime, "oldest"))));
-  });
+    it("orders by update time: newest first for last_n, oldest first for first_n", async () => {
+      const userId = t.newUser();
+      const records = await t.addMany(userId, 5);
+      const bumped = await t.store.replace({ ...records[1]!, memory: "replaced", etag: undefined, allowMissing: false });
+      const current = records.map((r) => (r.memoryId === bumped.memoryId ? bumped : r));
+      const last = await t.firstMatches({ userId, direction: "newest", limit: 3, text: "", anyTopics: [] });
+      expect(ids(last)).toEqual(ids([...current].sort(byKey((m) => m.updateTime, "newest")).slice(0, 3)));
+      expect(last[0]!.memoryId).toBe(bumped.memoryId);
+      const first = await t.firstMatches({ userId, direction: "oldest", limit: 10, text: "", anyTopics: [] });
+      expect(ids(first)).toEqual(ids([...current].sort(byKey((m) => m.updateTime, "oldest"))));
+    });
 
-  it("matches text case-insensitively, including beyond ASCII", async () => {
-    const userId = t.newUser();
-    const [tea, school, _other] = await t.store.add([
-      t.draft(userId, { memory: "Likes Green TEA in the morning" }),
-      t.draft(userId, { memory: "Went to an ÉCOLE in Zürich" }),
-      t.draft(userId, { memory: "Drives a bike" }),
-    ]);
-    expect(ids(await t.firstMatches({ userId, direction: "newest", limit: 10, text: "green tea", anyTopics: [] }))).toEqual([tea!.memoryId]);
-    expect(ids(await t.firstMatches({ userId, direction: "newest", limit: 10, text: "école", anyTopics: [] }))).toEqual([school!.memoryId]);
-    expect(ids(await t.firstMatches({ userId, direction: "newest", limit: 10, text: "ZÜRICH", anyTopics: [] }))).toEqual([school!.memoryId]);
-    expect(await t.firstMatches({ userId, direction: "newest", limit: 10, text: "coffee", anyTopics: [] })).toEqual([]);
-  });
+    it("matches text case-insensitively, including beyond ASCII", async () => {
+      const userId = t.newUser();
+      const [tea, school, _other] = await t.store.add([
+        t.draft(userId, { memory: "Likes Green TEA in the morning" }),
+        t.draft(userId, { memory: "Went to an ÉCOLE in Zürich" }),
+        t.draft(userId, { memory: "Drives a bike" }),
+      ]);
+      expect(ids(await t.firstMatches({ userId, direction: "newest", limit: 10, text: "green tea", anyTopics: [] }))).toEqual([
+        tea!.memoryId,
+      ]);
+      expect(ids(await t.firstMatches({ userId, direction: "newest", limit: 10, text: "école", anyTopics: [] }))).toEqual([
+        school!.memoryId,
+      ]);
+      expect(ids(await t.firstMatches({ userId, direction: "newest", limit: 10, text: "ZÜRICH", anyTopics: [] }))).toEqual([
+        school!.memoryId,
+      ]);
+      expect(await t.firstMatches({ userId, direction: "newest", limit: 10, text: "coffee", anyTopics: [] })).toEqual([]);
+    });
 
-  it("treats LIKE and regex metacharacters in the query literally", async () => {
-    const userId = t.newUser();
-    const [percent] = await t.store.add([
-      t.draft(userId, { memory: "is 100% sure" }),
-      t.draft(userId, { memory: "is 1000 sure" }),
-      t.draft(userId, { memory: "snake_case fan" }),
-      t.draft(userId, { memory: "snakeXcase fan" }),
-      t.draft(userId, { memory: "a.b*c(d)[e]^$|?+\\" }),
-    ]);
-    const search = (text: string) => t.firstMatches({ userId, direction: "oldest", limit: 10, text, anyTopics: [] });
-    expect(ids(await search("0%"))).toEqual([percent!.memoryId]);
-    expect((await search("e_c")).map((m) => m.memory)).toEqual(["snake_case fan"]);
-    expect((await search(".b*c(d)[e]^$|?+\\")).map((m) => m.memory)).toEqual(["a.b*c(d)[e]^$|?+\\"]);
-    expect(await search("%")).toHaveLength(1);
-  });
+    it("treats LIKE and regex metacharacters in the query literally", async () => {
+      const userId = t.newUser();
+      const [percent] = await t.store.add([
+        t.draft(userId, { memory: "is 100% sure" }),
+        t.draft(userId, { memory: "is 1000 sure" }),
+        t.draft(userId, { memory: "snake_case fan" }),
+        t.draft(userId, { memory: "snakeXcase fan" }),
+        t.draft(userId, { memory: "a.b*c(d)[e]^$|?+\\" }),
+      ]);
+      const search = (text: string) => t.firstMatches({ userId, direction: "oldest", limit: 10, text, anyTopics: [] });
+      expect(ids(await search("0%"))).toEqual([percent!.memoryId]);
+      expect((await search("e_c")).map((m) => m.memory)).toEqual(["snake_case fan"]);
+      expect((await search(".b*c(d)[e]^$|?+\\")).map((m) => m.memory)).toEqual(["a.b*c(d)[e]^$|?+\\"]);
+      expect(await search("%")).toHaveLength(1);
+    });
 
-  it("finds rare matches deep in a long history, in order, and frequent ones among the newest", async () => {
-    const userId = t.newUser();
-    const memories = Array.from({ length: 700 }, (_, i) => t.draft(userId, { memory: `entry ${i} ${i === 3 || i === 650 ? "Quetzalcoatl" : "plain"}` }));
-    const created = [...(await t.store.add(memories.slice(0, 500))), ...(await t.store.add(memories.slice(500)))];
-    const rare = await t.firstMatches({ userId, direction: "newest", limit: 10, text: "quetzal", anyTopics: [] });
-    expect(rare.map((m) => m.memory)).toEqual(["entry 650 Quetzalcoatl", "entry 3 Quetzalcoatl"]);
-    const oldestFirst = await t.firstMatches({ userId, direction: "oldest", limit: 1, text: "QUETZAL", anyTopics: [] });
-    expect(oldestFirst.map((m) => m.memory)).toEqual(["entry 3 Quetzalcoatl"]);
-    const frequent = await t.firstMatches({ userId, direction: "newest", limit: 3, text: "plain", anyTopics: [] });
-    expect(ids(frequent)).toEqual(ids([...created].sort(byKey((m) => m.updateTime, "newest")).filter((m) => m.memory.endsWith("plain")).slice(0, 3)));
-  });
+    it("finds rare matches deep in a long history, in order, and frequent ones among the newest", async () => {
+      const userId = t.newUser();
+      const memories = Array.from({ length: 700 }, (_, i) =>
+        t.draft(userId, { memory: `entry ${i} ${i === 3 || i === 650 ? "Quetzalcoatl" : "plain"}` }),
+      );
+      const created = [...(await t.store.add(memories.slice(0, 500))), ...(await t.store.add(memories.slice(500)))];
+      const rare = await t.firstMatches({ userId, direction: "newest", limit: 10, text: "quetzal", anyTopics: [] });
+      expect(rare.map((m) => m.memory)).toEqual(["entry 650 Quetzalcoatl", "entry 3 Quetzalcoatl"]);
+      const oldestFirst = await t.firstMatches({ userId, direction: "oldest", limit: 1, text: "QUETZAL", anyTopics: [] });
+      expect(oldestFirst.map((m) => m.memory)).toEqual(["entry 3 Quetzalcoatl"]);
+      const frequent = await t.firstMatches({ userId, direction: "newest", limit: 3, text: "plain", anyTopics: [] });
+      expect(ids(frequent)).toEqual(
+        ids(
+          [...created]
+            .sort(byKey((m) => m.updateTime, "newest"))
+            .filter((m) => m.memory.endsWith("plain"))
+            .slice(0, 3),
+        ),
+      );
+    });
 
-  it("combines text, topics and limit, and never returns other users' memories", async () => {
-    const userId = t.newUser();
-    await t.addMany(t.newUser(), 3, () => ({ memory: "tea lover", topics: ["food"] }));
-    const mine = await t.addMany(userId, 6, (i) => ({ memory: i % 2 ? "tea lover" : "coffee lover", topics: i < 3 ? ["food"] : ["drinks"] }));
-    const found = await t.firstMatches({ userId, direction: "newest", limit: 10, text: "TEA", anyTopics: ["drinks"] });
-    const expected = mine.filter((m) => m.memory === "tea lover" && m.topics.includes("drinks"));
-    expect(ids(found)).toEqual(ids(expected.sort(byKey((m) => m.updateTime, "newest"))));
-    expect(await t.firstMatches({ userId, direction: "newest", limit: 2, text: "lover", anyTopics: [] })).toHaveLength(2);
+    it("combines text, topics and limit, and never returns other users' memories", async () => {
+      const userId = t.newUser();
+      await t.addMany(t.newUser(), 3, () => ({ memory: "tea lover", topics: ["food"] }));
+      const mine = await t.addMany(userId, 6, (i) => ({
+        memory: i % 2 ? "tea lover" : "coffee lover",
+        topics: i < 3 ? ["food"] : ["drinks"],
+      }));
+      const found = await t.firstMatches({ userId, direction: "newest", limit: 10, text: "TEA", anyTopics: ["drinks"] });
+      const expected = mine.filter((m) => m.memory === "tea lover" && m.topics.includes("drinks"));
+      expect(ids(found)).toEqual(ids(expected.sort(byKey((m) => m.updateTime, "newest"))));
+      expect(await t.firstMatches({ userId, direction: "newest", limit: 2, text: "lover", anyTopics: [] })).toHaveLength(2);
+    });
   });
-});
 }

@@ -12,7 +12,13 @@ export function describeWriteOrder(t: Conformance): void {
         const created = await t.addOne(userId, { memoryId: `m-${String(99 - i).padStart(2, "0")}` });
         times.push(created.updateTime);
         if (i % 3 === 2) {
-          const replaced = await t.store.replace({ userId, memoryId: created.memoryId, memory: "replaced", topics: [], allowMissing: false });
+          const replaced = await t.store.replace({
+            userId,
+            memoryId: created.memoryId,
+            memory: "replaced",
+            topics: [],
+            allowMissing: false,
+          });
           times.push(replaced.updateTime);
         }
       }

@@ -4,10 +4,11 @@
  * rebalance), keepalive pings, and calls whose deadline passed before they
  * could run.
  */
-import { connect, constants } from "node:http2";
+
 import { randomUUID } from "node:crypto";
-import { status } from "@grpc/grpc-js";
+import { connect, constants } from "node:http2";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
+import { status } from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
 import { AddUserMemoryRequest } from "../../gen/ts/memory/v1/memory_service.js";
 import { type ConnectionOptions, type RunningServer, startServer } from "../../src/server.js";

@@ -17,7 +17,16 @@ for (const storage of allBackends().filter((b) => b.name !== "mongodb")) {
     it("finishes every accepted call, refuses the rest with UNAVAILABLE, and exits 0", async () => {
       const delayMs = 400;
       const server = await spawnServer({
-        args: ["--listen", "127.0.0.1:0", "--storage", storage.storageUrl(), "--shutdown-delay-ms", String(delayMs), "--shutdown-grace-ms", "5000"],
+        args: [
+          "--listen",
+          "127.0.0.1:0",
+          "--storage",
+          storage.storageUrl(),
+          "--shutdown-delay-ms",
+          String(delayMs),
+          "--shutdown-grace-ms",
+          "5000",
+        ],
       });
       const clients = Array.from({ length: 4 }, () => new MemoryClient(server.address));
       const outcomes: { requestId: string; at: number; code: number }[] = [];
@@ -48,12 +57,16 @@ for (const storage of allBackends().filter((b) => b.name !== "mongodb")) {
       for (const client of clients) client.close();
 
       const accepted = new Map(
-        server.logs.filter((l) => l.msg === "call" && l.method === "/memory.v1.MemoryService/AddUserMemory").map((l) => [l.request_id, l.code]),
+        server.logs
+          .filter((l) => l.msg === "call" && l.method === "/memory.v1.MemoryService/AddUserMemory")
+          .map((l) => [l.request_id, l.code]),
       );
       const succeeded = outcomes.filter((o) => o.code === status.OK);
       const failed = outcomes.filter((o) => o.code !== status.OK);
       expect([...accepted.entries()].filter(([, code]) => code !== "OK")).toEqual([]);
-      expect(succeeded.filter((o) => accepted.get(o.requestId) !== "OK").map((o) => ({ ...o, logged: accepted.get(o.requestId), signalledAt }))).toEqual([]);
+      expect(
+        succeeded.filter((o) => accepted.get(o.requestId) !== "OK").map((o) => ({ ...o, logged: accepted.get(o.requestId), signalledAt })),
+      ).toEqual([]);
       expect(failed.map((o) => status[o.code])).toEqual(failed.map(() => "UNAVAILABLE"));
       expect(failed.some((o) => accepted.has(o.requestId))).toBe(false);
       expect(accepted.size).toBe(succeeded.length);

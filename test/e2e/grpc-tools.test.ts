@@ -8,12 +8,12 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../testkit/processes.js";
 import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
+import { goToolOrReason } from "../../testkit/tools.js";
 import { tempDir } from "../helpers/temp.js";
 import { backend } from "../support/backends.js";
 import { createCertificateAuthority } from "../support/certs.js";
-import { freePort } from "../../testkit/processes.js";
-import { goToolOrReason } from "../../testkit/tools.js";
 
 const grpcurl = goToolOrReason("grpcurl");
 const probe = goToolOrReason("grpc-health-probe");
@@ -31,117 +31,158 @@ async function tool(path: string, args: string[]): Promise<{ code: number; out: 
   }
 }
 
-describe.skipIf(grpcurl.unavailable || probe.unavailable)(`grpcurl and grpc_health_probe (${grpcurl.unavailable ?? probe.unavailable ?? "available"})`, () => {
-  let server: ServerProcess;
-  const curl = (...args: string[]) => tool(grpcurl.path!, ["-plaintext", ...args]);
-  const invoke = async (method: string, body: object) => {
-    const result = await curl("-d", JSON.stringify(body), server.address, `memory.v1.MemoryService/${method}`);
-    return { ...result, json: result.code === 0 ? JSON.parse(result.out) : undefined };
-  };
+describe.skipIf(grpcurl.unavailable || probe.unavailable)(
+  `grpcurl and grpc_health_probe (${grpcurl.unavailable ?? probe.unavailable ?? "available"})`,
+  () => {
+    let server: ServerProcess;
+    const curl = (...args: string[]) => tool(grpcurl.path!, ["-plaintext", ...args]);
+    const invoke = async (method: string, body: object) => {
+      const result = await curl("-d", JSON.stringify(body), server.address, `memory.v1.MemoryService/${method}`);
+      return { ...result, json: result.code === 0 ? JSON.parse(result.out) : undefined };
+    };
 
-  beforeAll(async () => {
-    server = await spawnServer({ args: ["--listen", "127.0.0.1:0", "--storage", sqlite.storageUrl()] });
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-
-  it("lists the services and describes them with their proto comments", async () => {
-    const list = await curl(server.address, "list");
-    expect(list.out.trim().split("\n").sort()).toEqual(["grpc.health.v1.Health", "memory.v1.MemoryService"]);
-    const service = await curl(server.address, "describe", "memory.v1.MemoryService");
-    expect(service.out).toContain("// Creates up to 500 memories in one transaction");
-    expect(service.out).toContain("rpc ListUserMemories ( .memory.v1.ListUserMemoriesRequest ) returns ( .memory.v1.ListUserMemoriesResponse );");
-    const message = await curl(server.address, "describe", "memory.v1.UserMemory");
-    expect(message.out).toContain("// Opaque version tag, different after every write.");
-  });
-
-  it("invokes every RPC from JSON", async () => {
-    const added = await invoke("AddUserMemory", { user_memory: { user_id: "ada", memory: "Prefers dark mode", topics: ["ui"] } });
-    expect(added.json.userMemory).toMatchObject({ userId: "ada", memory: "Prefers dark mode", topics: ["ui"] });
-    const { memoryId, etag } = added.json.userMemory;
-    const batch = await invoke("BatchAddUserMemories", {
-      requests: [{ user_memory: { user_id: "ada", memory: "Drinks tea" } }, { user_memory: { user_id: "ada", memory: "Lives in Paris" } }],
+    beforeAll(async () => {
+      server = await spawnServer({ args: ["--listen", "127.0.0.1:0", "--storage", sqlite.storageUrl()] });
     });
-    expect(batch.json.userMemories).toHaveLength(2);
-    expect((await invoke("GetUserMemory", { user_id: "ada", memory_id: memoryId })).json.userMemory.memory).toBe("Prefers dark mode");
-    const page = await invoke("ListUserMemories", { user_id: "ada", page_size: 2 });
-    expect(page.json.userMemories).toHaveLength(2);
-    const next = await invoke("ListUserMemories", { user_id: "ada", page_size: 2, page_token: page.json.nextPageToken });
-    expect(next.json.userMemories).toHaveLength(1);
-    const found = await invoke("SearchUserMemories", { user_id: "ada", query: "DARK", retrieval_method: "RETRIEVAL_METHOD_LAST_N", limit: 5 });
-    expect(found.json.userMemories.map((m: { memory: string }) => m.memory)).toEqual(["Prefers dark mode"]);
-    const replaced = await invoke("ReplaceUserMemory", { user_memory: { user_id: "ada", memory_id: memoryId, memory: "Prefers light mode", etag } });
-    expect(replaced.json.userMemory.memory).toBe("Prefers light mode");
-    const stale = await invoke("ReplaceUserMemory", { user_memory: { user_id: "ada", memory_id: memoryId, memory: "x", etag } });
-    expect(stale.code).not.toBe(0);
-    expect(stale.out).toContain("Code: Aborted");
-    expect(stale.out).toContain("ETAG_MISMATCH");
-    expect((await invoke("DeleteUserMemory", { user_id: "ada", memory_id: memoryId })).code).toBe(0);
-    const missing = await invoke("GetUserMemory", { user_id: "ada", memory_id: memoryId });
-    expect(missing.out).toContain("Code: NotFound");
-    expect(missing.out).toContain("google.rpc.ResourceInfo");
-    const invalid = await invoke("AddUserMemory", { user_memory: { user_id: "", memory: "x" } });
-    expect(invalid.out).toContain("Code: InvalidArgument");
-    expect(invalid.out).toContain('"field": "user_memory.user_id"');
-    expect((await invoke("ClearUserMemories", { user_id: "ada" })).json).toEqual({ deletedCount: "2" });
-  });
-
-  it("probes health with grpc_health_probe: overall, per service, liveness", async () => {
-    for (const service of ["", "memory.v1.MemoryService", "liveness"]) {
-      const result = await tool(probe.path!, [`-addr=${server.address}`, `-service=${service}`]);
-      expect(result, service).toMatchObject({ code: 0 });
-      expect(result.out).toContain("status: SERVING");
-    }
-    const unknown = await tool(probe.path!, [`-addr=${server.address}`, "-service=no.such.Service"]);
-    expect(unknown.code).not.toBe(0);
-  });
-
-  it("reports NOT_SERVING to the probe while storage is unreachable, and liveness still SERVING", async () => {
-    const closedPort = await freePort();
-    const waiting = await spawnServer({
-      until: "listening",
-      args: ["--listen", "127.0.0.1:0", "--storage", `postgres://postgres@127.0.0.1:${closedPort}/x?connect_timeout_ms=200`],
+    afterAll(async () => {
+      await server?.stop();
     });
-    try {
-      const readiness = await tool(probe.path!, [`-addr=${waiting.address}`, "-service=memory.v1.MemoryService"]);
-      expect(readiness.code).toBe(4); // grpc_health_probe's exit code for NOT_SERVING
-      expect((await tool(probe.path!, [`-addr=${waiting.address}`, "-service=liveness"])).code).toBe(0);
-    } finally {
-      await waiting.stop("SIGKILL");
-    }
-  });
 
-  it("works over mutual TLS with a bearer token", async () => {
-    const dir = tempDir();
-    const ca = createCertificateAuthority(dir, "tools");
-    const serverCert = ca.issue("server", "server");
-    const clientCert = ca.issue("client", "client");
-    const tokens = join(dir, "tokens.json");
-    writeFileSync(tokens, JSON.stringify({ tokens: [{ name: "ops", token: "ops-token-0123456789", all_users: true }] }));
-    const secure = await spawnServer({
-      args: [
-        "--listen", "127.0.0.1:0", "--storage", sqlite.storageUrl(),
-        "--tls-cert", serverCert.cert, "--tls-key", serverCert.key, "--tls-client-ca", ca.cert,
-        "--auth-token-file", tokens,
-      ],
+    it("lists the services and describes them with their proto comments", async () => {
+      const list = await curl(server.address, "list");
+      expect(list.out.trim().split("\n").sort()).toEqual(["grpc.health.v1.Health", "memory.v1.MemoryService"]);
+      const service = await curl(server.address, "describe", "memory.v1.MemoryService");
+      expect(service.out).toContain("// Creates up to 500 memories in one transaction");
+      expect(service.out).toContain(
+        "rpc ListUserMemories ( .memory.v1.ListUserMemoriesRequest ) returns ( .memory.v1.ListUserMemoriesResponse );",
+      );
+      const message = await curl(server.address, "describe", "memory.v1.UserMemory");
+      expect(message.out).toContain("// Opaque version tag, different after every write.");
     });
-    const address = `localhost:${secure.port}`;
-    const tlsArgs = ["-cacert", ca.cert, "-cert", clientCert.cert, "-key", clientCert.key];
-    try {
-      const denied = await tool(grpcurl.path!, [...tlsArgs, "-d", '{"user_id":"ada"}', address, "memory.v1.MemoryService/ListUserMemories"]);
-      expect(denied.out).toContain("Code: Unauthenticated");
-      const allowed = await tool(grpcurl.path!, [
-        ...tlsArgs, "-H", "authorization: Bearer ops-token-0123456789", "-d", '{"user_id":"ada"}', address, "memory.v1.MemoryService/ListUserMemories",
-      ]);
-      expect(allowed).toMatchObject({ code: 0 });
-      expect((await tool(grpcurl.path!, [...tlsArgs, address, "list"])).out).toContain("memory.v1.MemoryService");
-      const probed = await tool(probe.path!, [
-        `-addr=${address}`, "-tls", `-tls-ca-cert=${ca.cert}`, `-tls-client-cert=${clientCert.cert}`, `-tls-client-key=${clientCert.key}`, "-service=memory.v1.MemoryService",
-      ]);
-      expect(probed).toMatchObject({ code: 0 });
-    } finally {
-      expect(await secure.stop()).toBe(0);
-    }
-  });
-});
+
+    it("invokes every RPC from JSON", async () => {
+      const added = await invoke("AddUserMemory", { user_memory: { user_id: "ada", memory: "Prefers dark mode", topics: ["ui"] } });
+      expect(added.json.userMemory).toMatchObject({ userId: "ada", memory: "Prefers dark mode", topics: ["ui"] });
+      const { memoryId, etag } = added.json.userMemory;
+      const batch = await invoke("BatchAddUserMemories", {
+        requests: [
+          { user_memory: { user_id: "ada", memory: "Drinks tea" } },
+          { user_memory: { user_id: "ada", memory: "Lives in Paris" } },
+        ],
+      });
+      expect(batch.json.userMemories).toHaveLength(2);
+      expect((await invoke("GetUserMemory", { user_id: "ada", memory_id: memoryId })).json.userMemory.memory).toBe("Prefers dark mode");
+      const page = await invoke("ListUserMemories", { user_id: "ada", page_size: 2 });
+      expect(page.json.userMemories).toHaveLength(2);
+      const next = await invoke("ListUserMemories", { user_id: "ada", page_size: 2, page_token: page.json.nextPageToken });
+      expect(next.json.userMemories).toHaveLength(1);
+      const found = await invoke("SearchUserMemories", {
+        user_id: "ada",
+        query: "DARK",
+        retrieval_method: "RETRIEVAL_METHOD_LAST_N",
+        limit: 5,
+      });
+      expect(found.json.userMemories.map((m: { memory: string }) => m.memory)).toEqual(["Prefers dark mode"]);
+      const replaced = await invoke("ReplaceUserMemory", {
+        user_memory: { user_id: "ada", memory_id: memoryId, memory: "Prefers light mode", etag },
+      });
+      expect(replaced.json.userMemory.memory).toBe("Prefers light mode");
+      const stale = await invoke("ReplaceUserMemory", { user_memory: { user_id: "ada", memory_id: memoryId, memory: "x", etag } });
+      expect(stale.code).not.toBe(0);
+      expect(stale.out).toContain("Code: Aborted");
+      expect(stale.out).toContain("ETAG_MISMATCH");
+      expect((await invoke("DeleteUserMemory", { user_id: "ada", memory_id: memoryId })).code).toBe(0);
+      const missing = await invoke("GetUserMemory", { user_id: "ada", memory_id: memoryId });
+      expect(missing.out).toContain("Code: NotFound");
+      expect(missing.out).toContain("google.rpc.ResourceInfo");
+      const invalid = await invoke("AddUserMemory", { user_memory: { user_id: "", memory: "x" } });
+      expect(invalid.out).toContain("Code: InvalidArgument");
+      expect(invalid.out).toContain('"field": "user_memory.user_id"');
+      expect((await invoke("ClearUserMemories", { user_id: "ada" })).json).toEqual({ deletedCount: "2" });
+    });
+
+    it("probes health with grpc_health_probe: overall, per service, liveness", async () => {
+      for (const service of ["", "memory.v1.MemoryService", "liveness"]) {
+        const result = await tool(probe.path!, [`-addr=${server.address}`, `-service=${service}`]);
+        expect(result, service).toMatchObject({ code: 0 });
+        expect(result.out).toContain("status: SERVING");
+      }
+      const unknown = await tool(probe.path!, [`-addr=${server.address}`, "-service=no.such.Service"]);
+      expect(unknown.code).not.toBe(0);
+    });
+
+    it("reports NOT_SERVING to the probe while storage is unreachable, and liveness still SERVING", async () => {
+      const closedPort = await freePort();
+      const waiting = await spawnServer({
+        until: "listening",
+        args: ["--listen", "127.0.0.1:0", "--storage", `postgres://postgres@127.0.0.1:${closedPort}/x?connect_timeout_ms=200`],
+      });
+      try {
+        const readiness = await tool(probe.path!, [`-addr=${waiting.address}`, "-service=memory.v1.MemoryService"]);
+        expect(readiness.code).toBe(4); // grpc_health_probe's exit code for NOT_SERVING
+        expect((await tool(probe.path!, [`-addr=${waiting.address}`, "-service=liveness"])).code).toBe(0);
+      } finally {
+        await waiting.stop("SIGKILL");
+      }
+    });
+
+    it("works over mutual TLS with a bearer token", async () => {
+      const dir = tempDir();
+      const ca = createCertificateAuthority(dir, "tools");
+      const serverCert = ca.issue("server", "server");
+      const clientCert = ca.issue("client", "client");
+      const tokens = join(dir, "tokens.json");
+      writeFileSync(tokens, JSON.stringify({ tokens: [{ name: "ops", token: "ops-token-0123456789", all_users: true }] }));
+      const secure = await spawnServer({
+        args: [
+          "--listen",
+          "127.0.0.1:0",
+          "--storage",
+          sqlite.storageUrl(),
+          "--tls-cert",
+          serverCert.cert,
+          "--tls-key",
+          serverCert.key,
+          "--tls-client-ca",
+          ca.cert,
+          "--auth-token-file",
+          tokens,
+        ],
+      });
+      const address = `localhost:${secure.port}`;
+      const tlsArgs = ["-cacert", ca.cert, "-cert", clientCert.cert, "-key", clientCert.key];
+      try {
+        const denied = await tool(grpcurl.path!, [
+          ...tlsArgs,
+          "-d",
+          '{"user_id":"ada"}',
+          address,
+          "memory.v1.MemoryService/ListUserMemories",
+        ]);
+        expect(denied.out).toContain("Code: Unauthenticated");
+        const allowed = await tool(grpcurl.path!, [
+          ...tlsArgs,
+          "-H",
+          "authorization: Bearer ops-token-0123456789",
+          "-d",
+          '{"user_id":"ada"}',
+          address,
+          "memory.v1.MemoryService/ListUserMemories",
+        ]);
+        expect(allowed).toMatchObject({ code: 0 });
+        expect((await tool(grpcurl.path!, [...tlsArgs, address, "list"])).out).toContain("memory.v1.MemoryService");
+        const probed = await tool(probe.path!, [
+          `-addr=${address}`,
+          "-tls",
+          `-tls-ca-cert=${ca.cert}`,
+          `-tls-client-cert=${clientCert.cert}`,
+          `-tls-client-key=${clientCert.key}`,
+          "-service=memory.v1.MemoryService",
+        ]);
+        expect(probed).toMatchObject({ code: 0 });
+      } finally {
+        expect(await secure.stop()).toBe(0);
+      }
+    });
+  },
+);

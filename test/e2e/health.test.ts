@@ -5,9 +5,9 @@
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failure, MemoryClient } from "../../testkit/client.js";
-import { HealthClient } from "../helpers/health.js";
-import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
 import { findPostgresBin, PostgresCluster } from "../../testkit/postgres.js";
+import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
+import { HealthClient } from "../helpers/health.js";
 
 const bin = await findPostgresBin();
 

@@ -10,8 +10,8 @@ import { statSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { tempDir } from "../helpers/temp.js";
 import { repositoryRoot } from "../../testkit/paths.js";
+import { tempDir } from "../helpers/temp.js";
 
 const root = repositoryRoot();
 const dir = tempDir();
@@ -50,23 +50,34 @@ async function npmStart(name: string, extraArgs: string[] = []): Promise<NpmStar
   let output = "";
   npm.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   npm.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => npm.on("close", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    npm.on("close", (code, signal) => resolve({ code, signal })),
+  );
   const messages = () =>
     output
       .split("\n")
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line) as { msg: string; port?: number });
   const deadline = Date.now() + 15_000;
-  let serving: { port?: number } | undefined;
-  while (!(serving = messages().find((m) => m.msg === "memoryd serving"))) {
+  let serving = messages().find((m) => m.msg === "memoryd serving");
+  for (; !serving; serving = messages().find((m) => m.msg === "memoryd serving")) {
     if (npm.exitCode !== null || npm.signalCode !== null) throw new Error(`npm start exited before serving:\n${output}`);
     if (Date.now() > deadline) throw new Error(`npm start not serving within 15 s:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  const children = execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(npm.pid)], { encoding: "utf8" }).trim().split("\n");
+  const children = execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(npm.pid)], { encoding: "utf8" })
+    .trim()
+    .split("\n");
   expect(children, "npm's only child is the server itself, not a shell around it").toHaveLength(1);
   expect(children[0]).toMatch(/^\s*\d+ node dist\/src\/main\.js /);
-  return { npm, serverPid: Number.parseInt(children[0]!, 10), port: serving.port!, output: () => output, messages: () => messages().map((m) => m.msg), exited };
+  return {
+    npm,
+    serverPid: Number.parseInt(children[0]!, 10),
+    port: serving.port!,
+    output: () => output,
+    messages: () => messages().map((m) => m.msg),
+    exited,
+  };
 }
 
 const alive = (pid: number) => {

@@ -1,6 +1,7 @@
 /** PostgreSQL's own time limits (lock_timeout, statement_timeout) as clients see them over gRPC. */
-import pg from "pg";
+
 import { status } from "@grpc/grpc-js";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/storage/open.js";
 import { parsePostgresUrl } from "../../src/storage/postgres/url.js";

@@ -79,13 +79,22 @@ describe("the memoryd process", () => {
     // Nothing listens on port 1: the server keeps retrying, and has logged the URL before the first try.
     const url = "postgres://memoryd:s3cret@127.0.0.1:1/memoryd?password=s3cret&schema=m";
     const server = await spawnServer({ args: ["--listen", "127.0.0.1:0", "--storage", url], until: "listening" });
-    expect(server.logs.find((l) => l.msg === "memoryd listening")).toMatchObject({ storage: "postgres://***@127.0.0.1:1/memoryd?password=***&schema=m" });
+    expect(server.logs.find((l) => l.msg === "memoryd listening")).toMatchObject({
+      storage: "postgres://***@127.0.0.1:1/memoryd?password=***&schema=m",
+    });
     expect(await server.stop()).toBe(0);
     expect(JSON.stringify(server.logs) + server.stderr()).not.toContain("s3cret");
   });
 
   it("takes a repeat of the shutdown signal within 500 ms as the same request, and a later one as 'stop now'", async () => {
-    const args = (delayMs: number) => ["--listen", "127.0.0.1:0", "--storage", `sqlite://${join(dir, "signals.db")}`, "--shutdown-delay-ms", String(delayMs)];
+    const args = (delayMs: number) => [
+      "--listen",
+      "127.0.0.1:0",
+      "--storage",
+      `sqlite://${join(dir, "signals.db")}`,
+      "--shutdown-delay-ms",
+      String(delayMs),
+    ];
     const repeated = await spawnServer({ args: args(1000) });
     repeated.child.kill("SIGTERM");
     repeated.child.kill("SIGTERM"); // as when npm passes on a signal the process group also got

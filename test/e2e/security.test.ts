@@ -14,9 +14,9 @@ import { openStore } from "../../src/storage/open.js";
 import type { MemoryStore } from "../../src/storage/store.js";
 import type { TlsOptions } from "../../src/tls.js";
 import { bearer, failure, MemoryClient } from "../../testkit/client.js";
+import { spawnServer } from "../../testkit/server-process.js";
 import { HealthClient } from "../helpers/health.js";
 import { captureLogger } from "../helpers/logs.js";
-import { spawnServer } from "../../testkit/server-process.js";
 import { tempDir } from "../helpers/temp.js";
 import { backend } from "../support/backends.js";
 import { createCertificateAuthority } from "../support/certs.js";
@@ -163,7 +163,10 @@ describe("bearer tokens", () => {
       c.clear({ allUsers: true }, acme),
       c.clear({ allUsers: true }, alice),
       c.list({ userId: "alice2" }, alice),
-      c.batchAdd({ requests: [{ userMemory: { userId: "acme:x", memory: "ok" } }, { userMemory: { userId: "globex:x", memory: "no" } }] }, acme),
+      c.batchAdd(
+        { requests: [{ userMemory: { userId: "acme:x", memory: "ok" } }, { userMemory: { userId: "globex:x", memory: "no" } }] },
+        acme,
+      ),
     ]) {
       const err = await failure(call);
       expect(status[err.code]).toBe("PERMISSION_DENIED");

@@ -40,7 +40,11 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
         await t.client.add({ userMemory: { userId, memoryId: "fixed", memory: "a" } });
         const err = await failure(t.client.add({ userMemory: { userId, memoryId: "fixed", memory: "b" } }));
         expect(err.code).toBe(status.ALREADY_EXISTS);
-        expect(statusDetails(err).resourceInfo).toMatchObject({ resourceType: "memory.v1.UserMemory", resourceName: "fixed", owner: userId });
+        expect(statusDetails(err).resourceInfo).toMatchObject({
+          resourceType: "memory.v1.UserMemory",
+          resourceName: "fixed",
+          owner: userId,
+        });
       });
 
       it("makes a retried create with the same request_id return the same memory", async () => {
@@ -59,8 +63,6 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
         expect(err.code).toBe(status.INVALID_ARGUMENT);
         expect(violatedFields(err)).toEqual(["request_id"]);
       });
-
-
 
       it("accepts sizes exactly at the limits, counted in UTF-8 bytes", async () => {
         const userId = "u".repeat(256);
@@ -103,7 +105,6 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
         expect((await t.client.list({ userId })).userMemories.map((m) => m.memoryId)).toEqual(["taken"]);
       });
 
-
       it("accepts the documented maximum of 500 entries", async () => {
         const userId = newUser();
         const requests = Array.from({ length: 500 }, (_, i) => ({ userMemory: { userId, memory: `m${i}` } }));
@@ -129,7 +130,6 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
           expect(statusDetails(err).resourceInfo?.resourceName).toBe(request.memoryId);
         }
       });
-
     });
 
     describe("ListUserMemories", () => {
@@ -166,8 +166,6 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
         expect(odd.userMemories.every((m) => m.topics.includes("odd"))).toBe(true);
         expect(odd.nextPageToken).toBe("");
       });
-
-
     });
 
     describe("SearchUserMemories", () => {
@@ -194,7 +192,6 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
         const both = await t.client.search({ userId, query: "GREEN" });
         expect(both.userMemories).toHaveLength(2);
       });
-
     });
 
     describe("responses within the message size limit", () => {
@@ -211,7 +208,14 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
         expect(expected).toHaveLength(60);
         for (const read of [
           (pageToken: string) => t.client.list({ userId, pageSize: 1000, order: ListOrder.LIST_ORDER_OLDEST_FIRST, pageToken }),
-          (pageToken: string) => t.client.search({ userId, limit: 1000, query: "long memory", retrievalMethod: RetrievalMethod.RETRIEVAL_METHOD_FIRST_N, pageToken }),
+          (pageToken: string) =>
+            t.client.search({
+              userId,
+              limit: 1000,
+              query: "long memory",
+              retrievalMethod: RetrievalMethod.RETRIEVAL_METHOD_FIRST_N,
+              pageToken,
+            }),
         ]) {
           const seen: string[] = [];
           const pageSizes: number[] = [];
@@ -268,7 +272,9 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
         const suffix = randomUUID();
         const decomposed = `Jose\u0301-${suffix}`;
         const composed = `Jos\u00e9-${suffix}`;
-        const { userMemory } = await t.client.add({ userMemory: { userId: decomposed, memoryId: "cafe\u0301", memory: "m", topics: ["re\u0301sume\u0301"] } });
+        const { userMemory } = await t.client.add({
+          userMemory: { userId: decomposed, memoryId: "cafe\u0301", memory: "m", topics: ["re\u0301sume\u0301"] },
+        });
         expect(userMemory).toMatchObject({ userId: composed, memoryId: "caf\u00e9", topics: ["r\u00e9sum\u00e9"] });
         expect((await t.client.get({ userId: composed, memoryId: "caf\u00e9" })).userMemory).toEqual(userMemory);
         expect((await t.client.get({ userId: decomposed, memoryId: "cafe\u0301" })).userMemory).toEqual(userMemory);
@@ -276,7 +282,6 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
         const again = await failure(t.client.add({ userMemory: { userId: composed, memoryId: "caf\u00e9", memory: "m" } }));
         expect(again.code).toBe(status.ALREADY_EXISTS);
       });
-
     });
 
     describe("ReplaceUserMemory", () => {
@@ -307,7 +312,6 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
         expect(created.userMemory).toMatchObject(userMemory);
         expect((await t.client.get({ userId, memoryId: "theme" })).userMemory).toEqual(created.userMemory);
       });
-
     });
 
     describe("DeleteUserMemory", () => {
@@ -339,7 +343,6 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
         expect((await t.client.list({ userId: alice })).userMemories).toEqual([]);
         expect((await t.client.get(bobs)).userMemory).toEqual(bobs);
       });
-
 
       it("clears every user with all_users", async () => {
         const users = [newUser(), newUser()];

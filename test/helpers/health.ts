@@ -4,7 +4,11 @@ import { service as healthService } from "grpc-health-check";
 type Status = "SERVING" | "NOT_SERVING" | "UNKNOWN" | "SERVICE_UNKNOWN";
 
 interface HealthStub extends Client {
-  Check(request: { service: string }, options: { deadline: number }, callback: (err: ServiceError | null, res: { status: Status }) => void): void;
+  Check(
+    request: { service: string },
+    options: { deadline: number },
+    callback: (err: ServiceError | null, res: { status: Status }) => void,
+  ): void;
   Watch(request: { service: string }): NodeJS.EventEmitter & { cancel(): void };
 }
 

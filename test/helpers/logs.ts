@@ -1,4 +1,4 @@
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
 
 /** A pino logger whose JSON lines land in `lines`, for asserting on what the server logs. */
 export function captureLogger(level = "info"): { log: Logger; lines: Record<string, unknown>[] } {

@@ -16,7 +16,10 @@ export interface TestServer {
  * file, over the store `openStore` returns, with a client connected to it.
  * Access the fields inside tests and hooks, after `beforeAll` ran.
  */
-export function useTestServer(openStore: () => Promise<MemoryStore>, options: Partial<Pick<ServerOptions, "connection" | "maxCallDurationMs">> = {}): TestServer {
+export function useTestServer(
+  openStore: () => Promise<MemoryStore>,
+  options: Partial<Pick<ServerOptions, "connection" | "maxCallDurationMs">> = {},
+): TestServer {
   const handle = {} as { -readonly [K in keyof TestServer]: TestServer[K] };
   beforeAll(async () => {
     handle.store = await openStore();

@@ -4,8 +4,8 @@
  * whose compressed flag does not match the call's encoding.
  */
 import { connect } from "node:http2";
-import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 
 export type Part = number | readonly number[] | Uint8Array;
 

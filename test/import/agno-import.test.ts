@@ -26,7 +26,8 @@ interface Written {
 }
 
 function agno(...args: string[]): Written[] {
-  if (!existsSync(python)) throw new Error(`${python} is missing: the global set-up (test/global-setup.ts) creates it with scripts/python-venv.sh`);
+  if (!existsSync(python))
+    throw new Error(`${python} is missing: the global set-up (test/global-setup.ts) creates it with scripts/python-venv.sh`);
   const run = spawnSync(python, [join(import.meta.dirname, "agno_fixture.py"), ...args], { encoding: "utf8", timeout: 120_000 });
   if (run.status !== 0) throw new Error(`agno fixture failed: ${run.error?.message ?? ""}${run.stderr}`);
   return JSON.parse(run.stdout.trim().split("\n").at(-1)!);
@@ -58,7 +59,11 @@ async function expectImported(storage: string, written: Written[], startedAt: nu
 const sources: { name: string; unavailable?: string; write: () => Written[]; args: () => string[] }[] = [];
 {
   const file = join(dir, "agno.db");
-  sources.push({ name: "SqliteMemoryDb", write: () => agno("sqlite", file, "user_memories"), args: () => ["--from", `sqlite://${file}`, "--table", "user_memories"] });
+  sources.push({
+    name: "SqliteMemoryDb",
+    write: () => agno("sqlite", file, "user_memories"),
+    args: () => ["--from", `sqlite://${file}`, "--table", "user_memories"],
+  });
 }
 {
   const postgres = backend("postgres");

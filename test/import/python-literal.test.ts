@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parsePythonLiteral, PythonLiteralError } from "../../src/import/python-literal.js";
+import { PythonLiteralError, parsePythonLiteral } from "../../src/import/python-literal.js";
 
 describe("parsePythonLiteral", () => {
   it("reads what Python's repr writes for Agno's memory dicts", () => {
@@ -23,7 +23,14 @@ describe("parsePythonLiteral", () => {
   });
 
   it("refuses anything that is not a literal, so no row can run code", () => {
-    for (const text of [`__import__('os').system('id')`, `{'a': open('x')}`, `{'a': 1} + {}`, `'unterminated`, `{'a' 1}`, `datetime.datetime(2024, 1, 1)`]) {
+    for (const text of [
+      `__import__('os').system('id')`,
+      `{'a': open('x')}`,
+      `{'a': 1} + {}`,
+      `'unterminated`,
+      `{'a' 1}`,
+      `datetime.datetime(2024, 1, 1)`,
+    ]) {
       expect(() => parsePythonLiteral(text), text).toThrow(PythonLiteralError);
     }
   });

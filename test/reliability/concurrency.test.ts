@@ -62,7 +62,9 @@ for (const storage of allBackends()) {
 
     it("never lets clearing one user touch another user's memories", async () => {
       const [writer, cleared] = [`kept-${randomUUID()}`, `cleared-${randomUUID()}`];
-      await clients[0]!.batchAdd({ requests: Array.from({ length: 100 }, (_, i) => ({ userMemory: { userId: cleared, memory: `c${i}` } })) });
+      await clients[0]!.batchAdd({
+        requests: Array.from({ length: 100 }, (_, i) => ({ userMemory: { userId: cleared, memory: `c${i}` } })),
+      });
       let deleted = 0;
       await Promise.all([
         ...clients.slice(0, 8).map(async (client, c) => {

@@ -8,8 +8,8 @@
 import { randomUUID } from "node:crypto";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { parseSqliteUrl } from "../../src/storage/sqlite/url.js";
 import { trigramTokens } from "../../src/storage/sqlite/trigram-index.js";
+import { parseSqliteUrl } from "../../src/storage/sqlite/url.js";
 import { MemoryClient } from "../../testkit/client.js";
 import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
 import { allBackends } from "../support/backends.js";
@@ -108,11 +108,14 @@ for (const storage of allBackends()) {
         const clients = users.map(() => new MemoryClient(server.address));
         let killed = false;
         const kill = new Promise<void>((resolve) =>
-          setTimeout(() => {
-            killed = true;
-            server.child.kill("SIGKILL");
-            resolve();
-          }, 150 + Math.random() * 600),
+          setTimeout(
+            () => {
+              killed = true;
+              server.child.kill("SIGKILL");
+              resolve();
+            },
+            150 + Math.random() * 600,
+          ),
         );
         const writes = await Promise.all(clients.map((client, i) => write(client, users[i]!, known[i]!, () => killed)));
         await kill;
@@ -135,7 +138,9 @@ for (const storage of allBackends()) {
         fts.exec("INSERT INTO memories_trigrams (memories_trigrams) VALUES ('integrity-check')"); // throws when the index is out of step
         fts.close();
       }
-      console.log(`${name}: ${CYCLES} SIGKILL cycles survived, ${acknowledged} acknowledged writes, ${checked} memory checks, nothing lost`);
+      console.log(
+        `${name}: ${CYCLES} SIGKILL cycles survived, ${acknowledged} acknowledged writes, ${checked} memory checks, nothing lost`,
+      );
       expect(acknowledged).toBeGreaterThan(CYCLES * 10);
     });
   });

@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { afterAll, expect, it } from "vitest";
 import { failure, MemoryClient, statusDetails } from "../../testkit/client.js";
-import { HealthClient } from "../helpers/health.js";
 import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
+import { HealthClient } from "../helpers/health.js";
 import { tempDir } from "../helpers/temp.js";
 
 const dir = tempDir();

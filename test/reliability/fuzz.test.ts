@@ -10,10 +10,11 @@
  * Seeded (FUZZ_SEED), with a CI-sized count (FUZZ_REQUESTS, default 2000
  * per backend).
  */
-import { connect as tcpConnect } from "node:net";
+
 import { connect as http2Connect } from "node:http2";
-import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { connect as tcpConnect } from "node:net";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AddUserMemoryRequest,
@@ -30,21 +31,20 @@ import {
 } from "../../gen/ts/memory/v1/memory_service.js";
 import { identifierProblem } from "../../src/identifiers.js";
 import { failure, MemoryClient, statusDetails, violatedFields } from "../../testkit/client.js";
-import { HealthClient } from "../helpers/health.js";
+import { prng } from "../../testkit/prng.js";
 import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
+import { HealthClient } from "../helpers/health.js";
 import { bytes, ELEVEN_BYTE_VARINT, grpcFrame, ld, rawGrpc, tag, varint, wrappedLength, wrappedTag } from "../helpers/wire.js";
 import { allBackends } from "../support/backends.js";
-import { prng } from "../../testkit/prng.js";
 
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
 const VICTIM = "victim-user";
 const SECRET = "victim's secret 7c1f";
 
-
 export const INJECTIONS = [
   "'; DROP TABLE memories; --",
-  "\" OR 1=1 --",
+  '" OR 1=1 --',
   "$where",
   '{"$gt": ""}',
   "{$ne: null}",
@@ -83,7 +83,15 @@ function generator(seed: number) {
     ])();
   const int = () => pick([0, 1, -1, 20, 1000, 1001, 2 ** 31 - 1, -(2 ** 31), Math.floor(random() * 5000) - 100]);
   const enumValue = () => pick([0, 1, 2, 3, 7, -1, 2 ** 31 - 1]);
-  const token = () => pick(["", "!!!", "e30", Buffer.from('[1,"x",1,"y"]').toString("base64url"), Buffer.from(string()).toString("base64url"), "A".repeat(5000)]);
+  const token = () =>
+    pick([
+      "",
+      "!!!",
+      "e30",
+      Buffer.from('[1,"x",1,"y"]').toString("base64url"),
+      Buffer.from(string()).toString("base64url"),
+      "A".repeat(5000),
+    ]);
   const userMemory = () => ({
     userId: string(),
     memoryId: random() < 0.3 ? "" : string(),
@@ -98,7 +106,9 @@ function generator(seed: number) {
       return { path: "AddUserMemory", bytes: AddUserMemoryRequest.encode(r).finish(), userId: r.userMemory!.userId };
     },
     () => {
-      const r = BatchAddUserMemoriesRequest.fromPartial({ requests: Array.from({ length: pick([0, 1, 3]) }, () => ({ userMemory: userMemory() })) });
+      const r = BatchAddUserMemoriesRequest.fromPartial({
+        requests: Array.from({ length: pick([0, 1, 3]) }, () => ({ userMemory: userMemory() })),
+      });
       return { path: "BatchAddUserMemories", bytes: BatchAddUserMemoriesRequest.encode(r).finish(), userId: "" };
     },
     () => {
@@ -106,11 +116,23 @@ function generator(seed: number) {
       return { path: "GetUserMemory", bytes: GetUserMemoryRequest.encode(r).finish(), userId: r.userId };
     },
     () => {
-      const r = ListUserMemoriesRequest.fromPartial({ userId: string(), pageSize: int(), pageToken: token(), order: enumValue(), topics: random() < 0.3 ? [string()] : [] });
+      const r = ListUserMemoriesRequest.fromPartial({
+        userId: string(),
+        pageSize: int(),
+        pageToken: token(),
+        order: enumValue(),
+        topics: random() < 0.3 ? [string()] : [],
+      });
       return { path: "ListUserMemories", bytes: ListUserMemoriesRequest.encode(r).finish(), userId: r.userId };
     },
     () => {
-      const r = SearchUserMemoriesRequest.fromPartial({ userId: string(), query: string(), retrievalMethod: enumValue(), limit: int(), topics: random() < 0.3 ? [string()] : [] });
+      const r = SearchUserMemoriesRequest.fromPartial({
+        userId: string(),
+        query: string(),
+        retrievalMethod: enumValue(),
+        limit: int(),
+        topics: random() < 0.3 ? [string()] : [],
+      });
       return { path: "SearchUserMemories", bytes: SearchUserMemoriesRequest.encode(r).finish(), userId: r.userId };
     },
     () => {
@@ -118,7 +140,12 @@ function generator(seed: number) {
       return { path: "ReplaceUserMemory", bytes: ReplaceUserMemoryRequest.encode(r).finish(), userId: r.userMemory!.userId };
     },
     () => {
-      const r = DeleteUserMemoryRequest.fromPartial({ userId: string(), memoryId: string(), etag: random() < 0.5 ? "" : string(), allowMissing: random() < 0.5 });
+      const r = DeleteUserMemoryRequest.fromPartial({
+        userId: string(),
+        memoryId: string(),
+        etag: random() < 0.5 ? "" : string(),
+        allowMissing: random() < 0.5,
+      });
       return { path: "DeleteUserMemory", bytes: DeleteUserMemoryRequest.encode(r).finish(), userId: r.userId };
     },
     () => {
@@ -171,7 +198,11 @@ function generator(seed: number) {
   const malformations: Record<string, (message: Uint8Array, depth: number) => Uint8Array> = {
     tag0: (m, d) => nested(m, d, (n) => insert(n, 0)),
     endGroup: (m, d) => nested(m, d, (n) => insert(n, tag(1 + Math.floor(random() * 20), 4))),
-    group: (m, d) => nested(m, d, (n) => { const f = unknownField(); return insert(n, tag(f, 3), tag(f, 4)); }),
+    group: (m, d) =>
+      nested(m, d, (n) => {
+        const f = unknownField();
+        return insert(n, tag(f, 3), tag(f, 4));
+      }),
     wrappedLength: (m, d) =>
       nested(m, d, (n) => {
         const parts = fieldsOf(n);
@@ -184,7 +215,17 @@ function generator(seed: number) {
     varintAbove64Bits: (m, d) => nested(m, d, (n) => insert(n, tag(unknownField(), 0), [...Array(9).fill(0xff), 0x02])),
     fieldNumberAbove2To29: (m, d) => nested(m, d, (n) => insert(n, wrappedTag(1 + Math.floor(random() * 8), 2), 0)),
     // Field 1 is length-delimited in every request message and in UserMemory.
-    wrongWireType: (m, d) => nested(m, d, (n) => insert(n, ...pick([[tag(1, 0), 1], [tag(1, 1), new Uint8Array(8)], [tag(1, 5), new Uint8Array(4)]]))),
+    wrongWireType: (m, d) =>
+      nested(m, d, (n) =>
+        insert(
+          n,
+          ...pick([
+            [tag(1, 0), 1],
+            [tag(1, 1), new Uint8Array(8)],
+            [tag(1, 5), new Uint8Array(4)],
+          ]),
+        ),
+      ),
     // The last byte of a message moves out of it: its last field then runs past its end.
     truncatedNested: (m, d) =>
       nested(m, Math.max(0, d - 1), (n) => {
@@ -217,10 +258,20 @@ function fieldsOf(message: Uint8Array): { number: number; raw: Uint8Array; end: 
   return fields;
 }
 
-function rawCall(client: MemoryClient, path: string, bytes: Uint8Array): Promise<{ code: number; response?: Buffer; error?: ServiceError }> {
+function rawCall(
+  client: MemoryClient,
+  path: string,
+  bytes: Uint8Array,
+): Promise<{ code: number; response?: Buffer; error?: ServiceError }> {
   return new Promise((resolve) =>
-    client.raw.makeUnaryRequest(`/memory.v1.MemoryService/${path}`, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, bytes, new Metadata(), { deadline: Date.now() + 10_000 }, (err, res) =>
-      resolve(err ? { code: err.code, error: err } : { code: status.OK, response: res }),
+    client.raw.makeUnaryRequest(
+      `/memory.v1.MemoryService/${path}`,
+      (b: Uint8Array) => Buffer.from(b),
+      (b: Buffer) => b,
+      bytes,
+      new Metadata(),
+      { deadline: Date.now() + 10_000 },
+      (err, res) => resolve(err ? { code: err.code, error: err } : { code: status.OK, response: res }),
     ),
   );
 }
@@ -362,14 +413,19 @@ for (const storage of allBackends()) {
       }
       for (const text of ["%", "_", ".*", '{"$gt": ""}', "$where", "\\"]) {
         const found = await client.search({ userId, query: text, limit: 100 });
-        expect(found.userMemories.every((m) => m.memory.toLowerCase().includes(text.toLowerCase())), text).toBe(true);
+        expect(
+          found.userMemories.every((m) => m.memory.toLowerCase().includes(text.toLowerCase())),
+          text,
+        ).toBe(true);
         expect(found.userMemories.length).toBe(INJECTIONS.filter((i) => i.toLowerCase().includes(text.toLowerCase())).length);
       }
       expect((await client.list({ userId: VICTIM })).userMemories.map((m) => m.memory)).toEqual([SECRET]);
     });
 
     it("refuses an oversized message with RESOURCE_EXHAUSTED and survives garbage and malformed HTTP/2 on the port", async () => {
-      const huge = AddUserMemoryRequest.encode(AddUserMemoryRequest.fromPartial({ userMemory: { userId: "u", memory: "x".repeat(5 * 1024 * 1024) } })).finish();
+      const huge = AddUserMemoryRequest.encode(
+        AddUserMemoryRequest.fromPartial({ userMemory: { userId: "u", memory: "x".repeat(5 * 1024 * 1024) } }),
+      ).finish();
       expect((await rawCall(client, "AddUserMemory", huge)).code).toBe(status.RESOURCE_EXHAUSTED);
       await garbageOnThePort(server.port);
       expect(server.child.exitCode).toBeNull();

@@ -9,11 +9,11 @@ import { randomUUID } from "node:crypto";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
 import { MemoryClient } from "../../testkit/client.js";
-import { HealthClient } from "../helpers/health.js";
-import { spawnServer } from "../../testkit/server-process.js";
 import { FerretDbServer } from "../../testkit/ferretdb.js";
 import { findPostgresBin, PostgresCluster } from "../../testkit/postgres.js";
+import { spawnServer } from "../../testkit/server-process.js";
 import { goToolOrReason } from "../../testkit/tools.js";
+import { HealthClient } from "../helpers/health.js";
 
 interface Database {
   url: string;
@@ -30,7 +30,12 @@ const databases: { name: string; unavailable?: string; create: () => Promise<Dat
     unavailable: pgBin ? undefined : "no PostgreSQL binaries",
     create: async () => {
       const cluster = await PostgresCluster.create(pgBin!);
-      return { url: `${cluster.url()}?connect_timeout_ms=1000`, stop: () => cluster.stop(), start: () => cluster.start(), destroy: () => cluster.destroy() };
+      return {
+        url: `${cluster.url()}?connect_timeout_ms=1000`,
+        stop: () => cluster.stop(),
+        start: () => cluster.start(),
+        destroy: () => cluster.destroy(),
+      };
     },
   },
   {
@@ -104,8 +109,12 @@ for (const database of databases) {
       expect(before).toBeGreaterThan(0);
       expect(acknowledged.length).toBeGreaterThan(recovered); // writes resumed after the database returned
       expect(failuresWhileDown).toBeGreaterThan(10);
-      const unexpected = server.logs.filter((entry) => entry.msg === "unexpected error").map((entry) => (entry.err as { message?: string })?.message);
-      expect(new Set(failures.map((f) => status[f.code])), `server logged: ${unexpected.slice(0, 3).join("; ")}`).toEqual(new Set(["UNAVAILABLE"]));
+      const unexpected = server.logs
+        .filter((entry) => entry.msg === "unexpected error")
+        .map((entry) => (entry.err as { message?: string })?.message);
+      expect(new Set(failures.map((f) => status[f.code])), `server logged: ${unexpected.slice(0, 3).join("; ")}`).toEqual(
+        new Set(["UNAVAILABLE"]),
+      );
       // Fast: once health knew, calls were refused at once; none waited out its deadline.
       expect(Math.max(...failures.map((f) => f.ms))).toBeLessThan(DEADLINE_MS);
       const sorted = failures.map((f) => f.ms).sort((a, b) => a - b);

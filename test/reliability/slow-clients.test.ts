@@ -5,16 +5,17 @@
  * hold a partial request forever, and a call cancelled before its request
  * arrived is logged as CANCELLED.
  */
-import { type ClientHttp2Session, type ClientHttp2Stream, connect, constants } from "node:http2";
+
 import { writeFileSync } from "node:fs";
+import { type ClientHttp2Session, type ClientHttp2Stream, connect, constants } from "node:http2";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryClient } from "../../testkit/client.js";
-import { HealthClient } from "../helpers/health.js";
-import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
-import { tempDir } from "../helpers/temp.js";
 import { rssBytes } from "../../bench/process.js";
+import { MemoryClient } from "../../testkit/client.js";
+import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
+import { HealthClient } from "../helpers/health.js";
+import { tempDir } from "../helpers/temp.js";
 
 const TOKEN = "slow-clients-token-0123456789";
 const ADD = "/memory.v1.MemoryService/AddUserMemory";
@@ -29,7 +30,16 @@ beforeAll(async () => {
   const tokens = join(dir, "tokens.json");
   writeFileSync(tokens, JSON.stringify({ tokens: [{ name: "tester", token: TOKEN, all_users: true }] }));
   server = await spawnServer({
-    args: ["--listen", "127.0.0.1:0", "--storage", `sqlite://${join(dir, "m.db")}`, "--auth-token-file", tokens, "--request-read-timeout-ms", "300"],
+    args: [
+      "--listen",
+      "127.0.0.1:0",
+      "--storage",
+      `sqlite://${join(dir, "m.db")}`,
+      "--auth-token-file",
+      tokens,
+      "--request-read-timeout-ms",
+      "300",
+    ],
   });
 });
 afterAll(async () => {
@@ -64,7 +74,11 @@ function outcome(stream: ClientHttp2Stream, timeoutMs: number): Promise<{ code: 
     const done = (headers: Record<string, unknown>) => {
       if (headers["grpc-status"] === undefined) return;
       clearTimeout(timer);
-      resolve({ code: Number(headers["grpc-status"]), message: decodeURIComponent(String(headers["grpc-message"] ?? "")), afterMs: Date.now() - started });
+      resolve({
+        code: Number(headers["grpc-status"]),
+        message: decodeURIComponent(String(headers["grpc-message"] ?? "")),
+        afterMs: Date.now() - started,
+      });
     };
     stream.on("response", done);
     stream.on("trailers", done);
@@ -88,7 +102,9 @@ describe("slow and partial requests", () => {
     // Give the client time to push what flow control lets through, as an attacker would.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const grownMiB = (rssBytes(server.child.pid!) - before) / 2 ** 20;
-    console.log(`200 unauthenticated partial 3 MB requests: answered in at most ${Math.max(...results.map((r) => r.afterMs))} ms, server RSS ${(before / 2 ** 20).toFixed(0)} MiB, +${grownMiB.toFixed(1)} MiB`);
+    console.log(
+      `200 unauthenticated partial 3 MB requests: answered in at most ${Math.max(...results.map((r) => r.afterMs))} ms, server RSS ${(before / 2 ** 20).toFixed(0)} MiB, +${grownMiB.toFixed(1)} MiB`,
+    );
     // 600 MB were offered; a server that read them would hold most of them.
     expect(grownMiB).toBeLessThan(64);
     for (const stream of streams) stream.close();
@@ -114,7 +130,14 @@ describe("slow and partial requests", () => {
   it("logs a call the client cancels before sending its request as CANCELLED", async () => {
     const on = session();
     const stream = on.request(
-      { ":method": "POST", ":path": "/memory.v1.MemoryService/GetUserMemory", "content-type": "application/grpc", te: "trailers", authorization: `Bearer ${TOKEN}`, "x-request-id": "cancelled-early" },
+      {
+        ":method": "POST",
+        ":path": "/memory.v1.MemoryService/GetUserMemory",
+        "content-type": "application/grpc",
+        te: "trailers",
+        authorization: `Bearer ${TOKEN}`,
+        "x-request-id": "cancelled-early",
+      },
       { endStream: false },
     );
     stream.on("error", () => {});

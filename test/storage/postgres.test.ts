@@ -5,8 +5,8 @@ import { DeadlineExceededError, StorageError, UnavailableError } from "../../src
 import { openStore } from "../../src/storage/open.js";
 import { statements } from "../../src/storage/postgres/statements.js";
 import { parsePostgresUrl } from "../../src/storage/postgres/url.js";
-import { backend } from "../support/backends.js";
 import { freePort } from "../../testkit/processes.js";
+import { backend } from "../support/backends.js";
 
 const postgres = backend("postgres");
 
@@ -34,7 +34,10 @@ describe.skipIf(postgres.unavailable)(`postgres backend (${postgres.unavailable 
     await withClient(url, async (client, schema) => {
       const { rows } = await client.query(`SELECT version FROM "${schema}".schema_migrations`);
       expect(rows).toEqual([{ version: 1 }]);
-      const indexes = await client.query("SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'memories' ORDER BY indexname", [schema]);
+      const indexes = await client.query(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'memories' ORDER BY indexname",
+        [schema],
+      );
       expect(indexes.rows.map((r) => r.indexname)).toEqual([
         "memories_by_create_time",
         "memories_by_request_id",
@@ -101,7 +104,11 @@ describe.skipIf(postgres.unavailable)(`postgres backend (${postgres.unavailable 
     const store = await openStore(url);
     for (let user = 0; user < 20; user++) {
       await store.add(
-        Array.from({ length: 200 }, (_, i) => ({ userId: `user-${user}`, memory: `memory ${i} about ${i % 7 ? "tea" : "a rare zebra"}`, topics: [`t${i % 5}`] })),
+        Array.from({ length: 200 }, (_, i) => ({
+          userId: `user-${user}`,
+          memory: `memory ${i} about ${i % 7 ? "tea" : "a rare zebra"}`,
+          topics: [`t${i % 5}`],
+        })),
       );
     }
     await withClient(url, async (client, schema) => {

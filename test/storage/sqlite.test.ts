@@ -43,12 +43,16 @@ describe("sqlite backend", () => {
     const page = { userId: "u", time: Number.MAX_SAFE_INTEGER, memoryId: "", topics: null, limit: 21 };
     for (const direction of ["newest", "oldest"] as const) {
       const listPlan = plan(listSql(direction), page);
-      expect(listPlan).toMatch(/SEARCH memories USING INDEX memories_by_create_time \(user_id=\? AND \(create_time,memory_id\)[<>]\(\?,\?\)\)/);
+      expect(listPlan).toMatch(
+        /SEARCH memories USING INDEX memories_by_create_time \(user_id=\? AND \(create_time,memory_id\)[<>]\(\?,\?\)\)/,
+      );
       expect(listPlan).not.toMatch(/TEMP B-TREE/);
       const search = searchSql(direction);
       const params = { userId: "u", text: "x", topics: null, limit: 10, time: Number.MAX_SAFE_INTEGER, memoryId: "" };
       const scanPlan = plan(search.scan, params);
-      expect(scanPlan).toMatch(/SEARCH memories USING INDEX memories_by_update_time \(user_id=\? AND \(update_time,memory_id\)[<>]\(\?,\?\)\)/);
+      expect(scanPlan).toMatch(
+        /SEARCH memories USING INDEX memories_by_update_time \(user_id=\? AND \(update_time,memory_id\)[<>]\(\?,\?\)\)/,
+      );
       expect(scanPlan).not.toMatch(/TEMP B-TREE/);
       expect(plan(search.window, { ...params, window: 500 })).toMatch(
         /SEARCH memories USING INDEX memories_by_update_time \(user_id=\? AND \(update_time,memory_id\)[<>]\(\?,\?\)\)/,

@@ -32,12 +32,27 @@ export function createCertificateAuthority(dir: string, name: string): Certifica
       const ext = join(dir, `${leaf}.ext`);
       writeFileSync(
         ext,
-        usage === "server"
-          ? "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"
-          : "extendedKeyUsage=clientAuth\n",
+        usage === "server" ? "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n" : "extendedKeyUsage=clientAuth\n",
       );
       openssl(["req", ...ecKey, "-keyout", leafKey, "-out", csr, "-subj", `/CN=${leaf}`]);
-      openssl(["x509", "-req", "-in", csr, "-CA", cert, "-CAkey", key, "-set_serial", String(serial), "-out", leafCert, "-days", "2", "-extfile", ext]);
+      openssl([
+        "x509",
+        "-req",
+        "-in",
+        csr,
+        "-CA",
+        cert,
+        "-CAkey",
+        key,
+        "-set_serial",
+        String(serial),
+        "-out",
+        leafCert,
+        "-days",
+        "2",
+        "-extfile",
+        ext,
+      ]);
       return { cert: leafCert, key: leafKey };
     },
   };

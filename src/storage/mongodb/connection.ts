@@ -7,8 +7,8 @@
 import { type Collection, MongoClient } from "mongodb";
 import type { PoolStats } from "../store.js";
 import type { MemoryDocument } from "./documents.js";
-import { type EtagClaim, EtagClaims } from "./etag-claims.js";
 import { translate } from "./errors.js";
+import { type EtagClaim, EtagClaims } from "./etag-claims.js";
 import { connectionStringOptions, type MongoDbOptions } from "./url.js";
 
 /** One MongoClient and what memoryd uses of it. */

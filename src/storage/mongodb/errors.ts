@@ -28,7 +28,8 @@ export function translate(err: unknown): Error {
   if (err.name === "MongoOperationTimeoutError" || (err instanceof MongoServerError && err.code === 50)) {
     return new DeadlineExceededError("the call's deadline passed before MongoDB answered", { cause: err });
   }
-  if (NETWORK_ERRORS.has(err.name) || isSocketError(err)) return new UnavailableError(`MongoDB unavailable: ${err.message}`, { cause: err });
+  if (NETWORK_ERRORS.has(err.name) || isSocketError(err))
+    return new UnavailableError(`MongoDB unavailable: ${err.message}`, { cause: err });
   if (err instanceof MongoServerError && (err.code === 112 || err.hasErrorLabel("TransientTransactionError"))) {
     return new ConflictError("write conflicted with a concurrent one", { cause: err });
   }

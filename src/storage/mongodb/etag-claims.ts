@@ -37,7 +37,13 @@ export class EtagClaims {
    * `EtagMismatchError` when another writer holds it. `timeout` gives the
    * driver's per-operation options for the caller's deadline.
    */
-  async conditionally<T>(userId: string, memoryId: string, etag: string, timeout: () => { timeoutMS?: number }, write: () => Promise<T>): Promise<T> {
+  async conditionally<T>(
+    userId: string,
+    memoryId: string,
+    etag: string,
+    timeout: () => { timeoutMS?: number },
+    write: () => Promise<T>,
+  ): Promise<T> {
     const claim = { user_id: userId, memory_id: memoryId, etag };
     try {
       await this.collection.insertOne({ ...claim, at: new Date() }, timeout());

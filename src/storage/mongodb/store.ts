@@ -100,7 +100,11 @@ export class MongoDbStore implements Store.MemoryStore {
    * return their memory, ids are checked, then every new memory is
    * inserted; a crash at any point leaves all or none of them.
    */
-  async #addInTransaction(connection: Connection, memories: readonly Store.NewMemory[], options: Store.OperationOptions | undefined): Promise<Store.MemoryRecord[]> {
+  async #addInTransaction(
+    connection: Connection,
+    memories: readonly Store.NewMemory[],
+    options: Store.OperationOptions | undefined,
+  ): Promise<Store.MemoryRecord[]> {
     const session = connection.client.startSession();
     try {
       return await session.withTransaction(async () => {
@@ -136,14 +140,22 @@ export class MongoDbStore implements Store.MemoryStore {
     session?: ClientSession,
   ): Promise<Store.MemoryRecord | undefined> {
     if (memory.requestId === undefined) return undefined;
-    const earlier = await connection.memories.findOne({ user_id: memory.userId, request_key: memory.requestId }, { session, ...timeout(options) });
+    const earlier = await connection.memories.findOne(
+      { user_id: memory.userId, request_key: memory.requestId },
+      { session, ...timeout(options) },
+    );
     if (!earlier) return undefined;
     if (earlier.request_fingerprint !== requestFingerprint(memory)) throw new RequestIdReusedError(memory.requestId, index);
     return recordFromColumns(earlier);
   }
 
   /** The newest update time among the user's memories (see `timeAfter`). */
-  async #latestUpdate(connection: Connection, userId: string, options: Store.OperationOptions | undefined, session?: ClientSession): Promise<number | undefined> {
+  async #latestUpdate(
+    connection: Connection,
+    userId: string,
+    options: Store.OperationOptions | undefined,
+    session?: ClientSession,
+  ): Promise<number | undefined> {
     const latest = await connection.memories.findOne(
       { user_id: userId },
       { sort: { update_us: -1 }, projection: { update_us: 1 }, session, ...timeout(options) },
@@ -155,7 +167,12 @@ export class MongoDbStore implements Store.MemoryStore {
    * The latest update time of each user a batch writes to, read once per
    * user: within the batch the process clock keeps the entries in order.
    */
-  async #latestUpdates(connection: Connection, memories: readonly Store.NewMemory[], options: Store.OperationOptions | undefined, session?: ClientSession) {
+  async #latestUpdates(
+    connection: Connection,
+    memories: readonly Store.NewMemory[],
+    options: Store.OperationOptions | undefined,
+    session?: ClientSession,
+  ) {
     const latest = new Map<string, number | undefined>();
     for (const { userId } of memories) {
       if (!latest.has(userId)) latest.set(userId, await this.#latestUpdate(connection, userId, options, session));
@@ -164,7 +181,12 @@ export class MongoDbStore implements Store.MemoryStore {
   }
 
   /** Refuses a batch whose client-chosen ids exist before inserting anything. */
-  async #checkIdsFree(connection: Connection, memories: readonly Store.NewMemory[], options: Store.OperationOptions | undefined, session?: ClientSession): Promise<void> {
+  async #checkIdsFree(
+    connection: Connection,
+    memories: readonly Store.NewMemory[],
+    options: Store.OperationOptions | undefined,
+    session?: ClientSession,
+  ): Promise<void> {
     const wanted = memories.flatMap((m, index) => (m.memoryId === undefined ? [] : [{ index, userId: m.userId, memoryId: m.memoryId }]));
     if (wanted.length === 0) return;
     const taken = await connection.memories
@@ -271,7 +293,13 @@ export class MongoDbStore implements Store.MemoryStore {
         // the unique index and, retried, updates.
         const doc = await write().catch((err) => (upsert && isDuplicateKey(err) ? write() : Promise.reject(err)));
         if (doc) return recordFromColumns(doc);
-        throw missedWriteError({ operation: "replace", userId, memoryId, allowMissing, exists: await this.#exists(connection, userId, memoryId, options) });
+        throw missedWriteError({
+          operation: "replace",
+          userId,
+          memoryId,
+          allowMissing,
+          exists: await this.#exists(connection, userId, memoryId, options),
+        });
       });
     });
   }

@@ -63,12 +63,16 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<void> {
     await client.query(
       `CREATE TABLE IF NOT EXISTS "${schema}".schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
     );
-    const { rows } = await client.query<{ version: number }>(`SELECT coalesce(max(version), 0) AS version FROM "${schema}".schema_migrations`);
+    const { rows } = await client.query<{ version: number }>(
+      `SELECT coalesce(max(version), 0) AS version FROM "${schema}".schema_migrations`,
+    );
     const version = rows[0]!.version;
     assertKnownSchemaVersion(version, MIGRATIONS.length);
     if (version < MIGRATIONS.length) {
       await client.query("CREATE EXTENSION IF NOT EXISTS pg_trgm");
-      const ext = await client.query<{ schema: string }>("SELECT extnamespace::regnamespace::text AS schema FROM pg_extension WHERE extname = 'pg_trgm'");
+      const ext = await client.query<{ schema: string }>(
+        "SELECT extnamespace::regnamespace::text AS schema FROM pg_extension WHERE extname = 'pg_trgm'",
+      );
       const trgmSchema = ext.rows[0]!.schema;
       for (const [index, migration] of MIGRATIONS.entries()) {
         if (index < version) continue;

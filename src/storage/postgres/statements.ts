@@ -47,7 +47,11 @@ export function statements(schema: string) {
   const after = (column: string, direction: SortDirection, time: string, memoryId: string) =>
     `(memories.${column}, memories.memory_id) ${direction === "newest" ? "<" : ">"} (${fromMicros(time)}, ${memoryId})`;
   const list = (direction: SortDirection) =>
-    select(`user_id = $1 AND ${after("create_time", direction, "$2", "$3")} AND ${topicFilter("$4")}`, orderBy("create_time", direction), "LIMIT $5");
+    select(
+      `user_id = $1 AND ${after("create_time", direction, "$2", "$3")} AND ${topicFilter("$4")}`,
+      orderBy("create_time", direction),
+      "LIMIT $5",
+    );
   // Text search, like SQLite's, first checks the user's newest (or oldest)
   // $7 memories, then asks the trigram index; the planner cannot tell a
   // frequent word (walk the time index) from a rare one (trigram index).

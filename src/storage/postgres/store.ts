@@ -26,7 +26,7 @@ import { foldForSearch, SEARCH_WINDOW, trigramSearchable } from "../text-search.
 import { isUniqueViolation, translate } from "./errors.js";
 import { assertSchemaName, migrate } from "./schema.js";
 import { PostgresSessions, type Query } from "./sessions.js";
-import { containsPattern, type Row, type Statements, statements, withTimes, type WrittenTimes } from "./statements.js";
+import { containsPattern, type Row, type Statements, statements, type WrittenTimes, withTimes } from "./statements.js";
 import type { PostgresOptions } from "./url.js";
 
 /**
@@ -35,7 +35,16 @@ import type { PostgresOptions } from "./url.js";
  * `writeTime` in statements.ts).
  */
 function contentParams(record: Store.MemoryRecord): unknown[] {
-  return [record.userId, record.memoryId, record.memory, foldForSearch(record.memory), record.topics, record.input ?? null, record.updateTime, record.etag];
+  return [
+    record.userId,
+    record.memoryId,
+    record.memory,
+    foldForSearch(record.memory),
+    record.topics,
+    record.input ?? null,
+    record.updateTime,
+    record.etag,
+  ];
 }
 
 /** One at a time: statements on one transaction's connection cannot overlap. */
@@ -156,7 +165,13 @@ export class PostgresStore implements Store.MemoryStore {
     await this.#sessions.run(options, async (query) => {
       const { rowCount } = await query(this.#sql.delete, [userId, memoryId, deletion.etag ?? null]);
       if (rowCount) return;
-      const error = missedWriteError({ operation: "delete", userId, memoryId, allowMissing, exists: await this.#exists(query, userId, memoryId) });
+      const error = missedWriteError({
+        operation: "delete",
+        userId,
+        memoryId,
+        allowMissing,
+        exists: await this.#exists(query, userId, memoryId),
+      });
       if (error) throw error;
     });
   }

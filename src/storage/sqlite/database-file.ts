@@ -56,7 +56,8 @@ function identity(path: string): FileIdentity | undefined {
   return stats && { dev: stats.dev, ino: stats.ino };
 }
 
-const same = (a: FileIdentity | undefined, b: FileIdentity | undefined) => a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
+const same = (a: FileIdentity | undefined, b: FileIdentity | undefined) =>
+  a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
 
 export class DatabaseFile {
   readonly #db: FileIdentity | undefined;
@@ -74,7 +75,9 @@ export class DatabaseFile {
     const wal = identity(`${this.path}-wal`);
     this.#wal ??= wal;
     if (!same(identity(this.path), this.#db) || !same(wal, this.#wal)) {
-      throw new StorageLostError(`the database file ${this.path} was deleted or replaced while memoryd had it open; restart memoryd once it is restored`);
+      throw new StorageLostError(
+        `the database file ${this.path} was deleted or replaced while memoryd had it open; restart memoryd once it is restored`,
+      );
     }
   }
 }

@@ -28,7 +28,16 @@ import { DeadlinePassed, isDuplicateMemoryId, translate } from "./errors.js";
 import { GroupCommit } from "./group-commit.js";
 import { type ReadStep, SqliteReaders } from "./readers.js";
 import { migrate, registerSchemaFunctions } from "./schema.js";
-import { listSql, prepareStatements, type Row, type Statements, searchSql, toRecord, topicsParam, type WrittenTimes } from "./statements.js";
+import {
+  listSql,
+  prepareStatements,
+  type Row,
+  type Statements,
+  searchSql,
+  topicsParam,
+  toRecord,
+  type WrittenTimes,
+} from "./statements.js";
 import { trigramQuery } from "./trigram-index.js";
 import type { SqliteOptions } from "./url.js";
 
@@ -116,7 +125,10 @@ export class SqliteStore implements Store.MemoryStore {
 
   async importMemories(records: readonly Store.MemoryRecord[], options?: Store.OperationOptions): Promise<number> {
     return this.#writes.write(options, () =>
-      records.reduce((written, record) => written + this.#statements.importOne.run(this.#rowParams({ ...record, etag: newEtag() })).changes, 0),
+      records.reduce(
+        (written, record) => written + this.#statements.importOne.run(this.#rowParams({ ...record, etag: newEtag() })).changes,
+        0,
+      ),
     );
   }
 
@@ -138,7 +150,10 @@ export class SqliteStore implements Store.MemoryStore {
     // Unfiltered, a page is an index range of at most pageSize + 1 rows: cheap
     // enough for the event loop. A topic filter may skip over any number of rows.
     const steps = [{ sql: listSql(query.direction), params }];
-    const rows = query.anyTopics.length === 0 ? this.#read(options, () => this.#runSteps(steps)) : await this.#readElsewhere(query.userId, steps, options);
+    const rows =
+      query.anyTopics.length === 0
+        ? this.#read(options, () => this.#runSteps(steps))
+        : await this.#readElsewhere(query.userId, steps, options);
     return toPage(rows as Row[], query.pageSize, toRecord);
   }
 

@@ -8,7 +8,8 @@
  *   Python client and Agno import tests: fails without Python 3 or PyPI;
  * - the Go test tools, built once per machine (scripts/go-tool.mjs), and a
  *   Go toolchain for the Go client tests: fails without Go;
- * - each backend of testkit/backends.ts (a throwaway PostgreSQL cluster and a
+ * - each backend of testkit/backends.ts, or those MEMORYD_TEST_BACKENDS
+ *   names (a throwaway PostgreSQL cluster and a
  *   FerretDB server, or POSTGRES_URL / MONGODB_URL instead), reached by test
  *   files through vitest's inject(); a backend that could not be started is
  *   passed on with the reason, and its tests are reported as skipped by name.
@@ -25,7 +26,7 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { type BackendName, type Provisioned, TEST_BACKENDS } from "../testkit/backends.js";
+import { type BackendName, type Provisioned, selectedBackends } from "../testkit/backends.js";
 import { repositoryRoot } from "../testkit/paths.js";
 
 const ROOT = repositoryRoot();
@@ -116,8 +117,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await prepare();
   const checkTmpdir = privateTmpdir();
   const cleanups: (() => Promise<void>)[] = [];
-  const provisioned = await Promise.all(TEST_BACKENDS.map((backend) => backend.provision({}, cleanups)));
-  const backends = Object.fromEntries(TEST_BACKENDS.map((backend, i) => [backend.name, provisioned[i]!])) as Record<
+  const selected = selectedBackends();
+  const provisioned = await Promise.all(selected.map((backend) => backend.provision({}, cleanups)));
+  const backends = Object.fromEntries(selected.map((backend, i) => [backend.name, provisioned[i]!])) as Record<
     BackendName,
     Provisioned
   >;

@@ -150,6 +150,19 @@ async function startFerretDb(cleanups: (() => Promise<void>)[]): Promise<string>
 /** Every backend, in the order tests report them. */
 export const TEST_BACKENDS: readonly TestBackend[] = [sqlite, postgres, mongodb];
 
+/**
+ * The backends this run tests: all of them, or those MEMORYD_TEST_BACKENDS
+ * names (comma-separated), e.g. to run the suites again on another
+ * PostgreSQL without running the other backends' tests twice.
+ */
+export function selectedBackends(): readonly TestBackend[] {
+  const names = process.env.MEMORYD_TEST_BACKENDS?.split(",").map((name) => name.trim());
+  if (!names) return TEST_BACKENDS;
+  const unknown = names.filter((name) => !TEST_BACKENDS.some((backend) => backend.name === name));
+  if (unknown.length) throw new Error(`MEMORYD_TEST_BACKENDS names unknown backends: ${unknown.join(", ")}`);
+  return TEST_BACKENDS.filter((backend) => names.includes(backend.name));
+}
+
 export function testBackend(name: BackendName): TestBackend {
   return TEST_BACKENDS.find((backend) => backend.name === name)!;
 }

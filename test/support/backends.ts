@@ -7,7 +7,7 @@
  * was called.
  */
 import { inject } from "vitest";
-import { type BackendName, TEST_BACKENDS, testBackend } from "../../testkit/backends.js";
+import { type BackendName, selectedBackends, testBackend } from "../../testkit/backends.js";
 import { afterFile } from "../helpers/temp.js";
 
 export type { BackendName };
@@ -24,6 +24,7 @@ export interface Backend {
 
 export function backend(name: BackendName): Backend {
   const provisioned = inject("backends")[name];
+  if (!provisioned) throw new Error(`backend ${name} is not part of this run (MEMORYD_TEST_BACKENDS=${process.env.MEMORYD_TEST_BACKENDS})`);
   const { url } = provisioned;
   return {
     name,
@@ -37,7 +38,7 @@ export function backend(name: BackendName): Backend {
   };
 }
 
-/** Every backend, for test loops. */
+/** Every backend this run tests (MEMORYD_TEST_BACKENDS, by default all), for test loops. */
 export function allBackends(): Backend[] {
-  return TEST_BACKENDS.map(({ name }) => backend(name));
+  return selectedBackends().map(({ name }) => backend(name));
 }

@@ -119,10 +119,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const cleanups: (() => Promise<void>)[] = [];
   const selected = selectedBackends();
   const provisioned = await Promise.all(selected.map((backend) => backend.provision({}, cleanups)));
-  const backends = Object.fromEntries(selected.map((backend, i) => [backend.name, provisioned[i]!])) as Record<
-    BackendName,
-    Provisioned
-  >;
+  const backends = Object.fromEntries(selected.map((backend, i) => [backend.name, provisioned[i]!])) as Record<BackendName, Provisioned>;
   for (const [name, { description }] of Object.entries(backends)) console.log(`${name}: ${description}`);
   project.provide("backends", backends);
   return async () => {

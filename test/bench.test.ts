@@ -1,20 +1,18 @@
 /**
  * The benchmark and soak scripts are not tests, but they must keep working:
- * each runs here once, tiny, on every backend it supports.
+ * each runs here once, tiny, on every backend it supports, compiled by the
+ * global set-up (never here: a compile rewrites dist/src under the servers
+ * other test files are starting).
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { tempDir } from "./helpers/temp.js";
 import { allBackends } from "./support/backends.js";
 
 const root = join(import.meta.dirname, "..");
 const dir = tempDir();
-
-beforeAll(() => {
-  execFileSync("npx", ["tsc", "-p", "tsconfig.bench.json"], { cwd: root, stdio: "inherit" });
-}, 120_000);
 
 for (const { name, unavailable } of allBackends()) {
   describe.skipIf(unavailable)(`npm run bench on ${name}`, () => {

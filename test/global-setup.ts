@@ -2,8 +2,10 @@
  * Sets up what the tests need once per run, so that `npm test` on a fresh
  * clone runs every test or fails saying what is missing:
  *
- * - dist/, compiled when the sources changed (scripts/build.mjs), for the
- *   process tests, which run the server exactly as `npm start` does;
+ * - dist/, compiled when the sources changed (scripts/build.mjs --bench),
+ *   for the process tests, which run the server exactly as `npm start`
+ *   does, and the benchmark test; no test compiles, since a compile while
+ *   tests run rewrites files under servers being started;
  * - .venv with the pinned Python packages (scripts/python-venv.sh) for the
  *   Python client and Agno import tests: fails without Python 3 or PyPI;
  * - the Go test tools, built once per machine (scripts/go-tool.mjs), and a
@@ -66,7 +68,7 @@ async function prepare(): Promise<void> {
         ? "no `go` on PATH"
         : `go version: ${go.error?.message ?? go.stderr.trim()}`;
   const steps = [
-    setupStep(process.execPath, ["scripts/build.mjs"], "to compile src/ into dist/ (scripts/build.mjs)"),
+    setupStep(process.execPath, ["scripts/build.mjs", "--bench"], "to compile src/, bench/ and testkit/ into dist/ (scripts/build.mjs)"),
     setupStep(
       "bash",
       ["scripts/python-venv.sh"],

@@ -16,6 +16,8 @@ import { allBackends } from "../support/backends.js";
 
 const CYCLES = 10;
 const WRITERS = 4;
+/** Ten kill-and-restart cycles: 28-29 s on the busy 2-core machine, so the 30 s default would cut it. */
+const CRASH_TIMEOUT_MS = 180_000;
 
 interface Content {
   memory: string;
@@ -96,52 +98,56 @@ async function write(client: MemoryClient, userId: string, known: Map<string, Kn
 for (const storage of allBackends()) {
   const { name } = storage;
   describe.skipIf(storage.unavailable)(`crash durability on ${name}`, () => {
-    it(`keeps every acknowledged write through ${CYCLES} SIGKILLs at random moments`, async () => {
-      const url = storage.storageUrl();
-      const users = Array.from({ length: WRITERS }, (_, i) => `crash-${name}-${i}-${randomUUID().slice(0, 8)}`);
-      const known = users.map(() => new Map<string, Known>());
-      let acknowledged = 0;
-      let checked = 0;
-      const start = () => spawnServer({ args: ["--listen", "127.0.0.1:0", "--storage", url] });
-      let server: ServerProcess = await start();
-      for (let cycle = 0; cycle < CYCLES; cycle++) {
-        const clients = users.map(() => new MemoryClient(server.address));
-        let killed = false;
-        const kill = new Promise<void>((resolve) =>
-          setTimeout(
-            () => {
-              killed = true;
-              server.child.kill("SIGKILL");
-              resolve();
-            },
-            150 + Math.random() * 600,
-          ),
-        );
-        const writes = await Promise.all(clients.map((client, i) => write(client, users[i]!, known[i]!, () => killed)));
-        await kill;
-        await server.exited;
-        for (const client of clients) client.close();
-        acknowledged += writes.reduce((a, b) => a + b, 0);
+    it(
+      `keeps every acknowledged write through ${CYCLES} SIGKILLs at random moments`,
+      async () => {
+        const url = storage.storageUrl();
+        const users = Array.from({ length: WRITERS }, (_, i) => `crash-${name}-${i}-${randomUUID().slice(0, 8)}`);
+        const known = users.map(() => new Map<string, Known>());
+        let acknowledged = 0;
+        let checked = 0;
+        const start = () => spawnServer({ args: ["--listen", "127.0.0.1:0", "--storage", url] });
+        let server: ServerProcess = await start();
+        for (let cycle = 0; cycle < CYCLES; cycle++) {
+          const clients = users.map(() => new MemoryClient(server.address));
+          let killed = false;
+          const kill = new Promise<void>((resolve) =>
+            setTimeout(
+              () => {
+                killed = true;
+                server.child.kill("SIGKILL");
+                resolve();
+              },
+              150 + Math.random() * 600,
+            ),
+          );
+          const writes = await Promise.all(clients.map((client, i) => write(client, users[i]!, known[i]!, () => killed)));
+          await kill;
+          await server.exited;
+          for (const client of clients) client.close();
+          acknowledged += writes.reduce((a, b) => a + b, 0);
 
-        server = await start();
-        const verifier = new MemoryClient(server.address);
-        for (const [i, userId] of users.entries()) checked += (await verify(verifier, userId, known[i]!)).checked;
-        verifier.close();
-      }
-      expect(await server.stop()).toBe(0);
-      if (name === "sqlite") {
-        const db = new Database(parseSqliteUrl(url).path, { readonly: true });
-        expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
-        db.close();
-        const fts = new Database(parseSqliteUrl(url).path);
-        fts.function("memoryd_trigram_tokens", (u, f) => trigramTokens(String(u), String(f)));
-        fts.exec("INSERT INTO memories_trigrams (memories_trigrams) VALUES ('integrity-check')"); // throws when the index is out of step
-        fts.close();
-      }
-      console.log(
-        `${name}: ${CYCLES} SIGKILL cycles survived, ${acknowledged} acknowledged writes, ${checked} memory checks, nothing lost`,
-      );
-      expect(acknowledged).toBeGreaterThan(CYCLES * 10);
-    });
+          server = await start();
+          const verifier = new MemoryClient(server.address);
+          for (const [i, userId] of users.entries()) checked += (await verify(verifier, userId, known[i]!)).checked;
+          verifier.close();
+        }
+        expect(await server.stop()).toBe(0);
+        if (name === "sqlite") {
+          const db = new Database(parseSqliteUrl(url).path, { readonly: true });
+          expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
+          db.close();
+          const fts = new Database(parseSqliteUrl(url).path);
+          fts.function("memoryd_trigram_tokens", (u, f) => trigramTokens(String(u), String(f)));
+          fts.exec("INSERT INTO memories_trigrams (memories_trigrams) VALUES ('integrity-check')"); // throws when the index is out of step
+          fts.close();
+        }
+        console.log(
+          `${name}: ${CYCLES} SIGKILL cycles survived, ${acknowledged} acknowledged writes, ${checked} memory checks, nothing lost`,
+        );
+        expect(acknowledged).toBeGreaterThan(CYCLES * 10);
+      },
+      CRASH_TIMEOUT_MS,
+    );
   });
 }

@@ -38,6 +38,8 @@ import { bytes, ELEVEN_BYTE_VARINT, grpcFrame, ld, rawGrpc, tag, varint, wrapped
 import { allBackends } from "../support/backends.js";
 
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2000);
+/** A fixed number of calls, one at a time: 10-17 s each on the busy 2-core machine at 2,000. */
+const FUZZ_TIMEOUT_MS = 120_000;
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
 const VICTIM = "victim-user";
 const SECRET = "victim's secret 7c1f";
@@ -349,53 +351,62 @@ for (const storage of allBackends()) {
       await server?.stop();
     });
 
-    it(`answers ${REQUESTS} generated and mutated requests without a crash, INTERNAL or a leak`, async () => {
-      const fuzz = generator(SEED + name.length);
-      const codes = new Map<string, number>();
-      for (let i = 0; i < REQUESTS; i++) {
-        const { path, bytes, userId } = fuzz.next();
-        const mutated = fuzz.random() < 0.25;
-        const sent = mutated ? fuzz.mutate(bytes) : bytes;
-        const { code, response } = await rawCall(client, path, sent);
-        codes.set(status[code]!, (codes.get(status[code]!) ?? 0) + 1);
-        expect([status.INTERNAL, status.UNKNOWN, status.DATA_LOSS], `${path} answered ${status[code]}`).not.toContain(code);
-        if (response) {
-          const { userIds, text } = ownersIn(path, response);
-          // What the server decoded is what we encoded, unless we mutated it: then only the victim check holds.
-          if (!mutated) for (const owner of userIds) expect(owner).toBe(userId);
-          if (!userIds.includes(VICTIM)) expect(text).not.toContain(SECRET);
+    it(
+      `answers ${REQUESTS} generated and mutated requests without a crash, INTERNAL or a leak`,
+      async () => {
+        const fuzz = generator(SEED + name.length);
+        const codes = new Map<string, number>();
+        for (let i = 0; i < REQUESTS; i++) {
+          const { path, bytes, userId } = fuzz.next();
+          const mutated = fuzz.random() < 0.25;
+          const sent = mutated ? fuzz.mutate(bytes) : bytes;
+          const { code, response } = await rawCall(client, path, sent);
+          codes.set(status[code]!, (codes.get(status[code]!) ?? 0) + 1);
+          expect([status.INTERNAL, status.UNKNOWN, status.DATA_LOSS], `${path} answered ${status[code]}`).not.toContain(code);
+          if (response) {
+            const { userIds, text } = ownersIn(path, response);
+            // What the server decoded is what we encoded, unless we mutated it: then only the victim check holds.
+            if (!mutated) for (const owner of userIds) expect(owner).toBe(userId);
+            if (!userIds.includes(VICTIM)) expect(text).not.toContain(SECRET);
+          }
+          if (i % 100 === 0)
+            expect((await client.get({ userId: VICTIM, memoryId: "missing" }).catch((e) => e)).code).toBe(status.NOT_FOUND);
         }
-        if (i % 100 === 0) expect((await client.get({ userId: VICTIM, memoryId: "missing" }).catch((e) => e)).code).toBe(status.NOT_FOUND);
-      }
-      console.log(`${name}: ${REQUESTS} fuzzed requests, status codes ${JSON.stringify(Object.fromEntries(codes))}`);
-      expect(server.child.exitCode).toBeNull();
-    });
+        console.log(`${name}: ${REQUESTS} fuzzed requests, status codes ${JSON.stringify(Object.fromEntries(codes))}`);
+        expect(server.child.exitCode).toBeNull();
+      },
+      FUZZ_TIMEOUT_MS,
+    );
 
-    it("refuses every strictly malformed encoding, and the compressed flag without grpc-encoding, with MALFORMED_MESSAGE", async () => {
-      const fuzz = generator(SEED + 7 * name.length);
-      const kinds = new Map<string, number>();
-      const count = Math.ceil(REQUESTS / 4);
-      for (let i = 0; i < count; i++) {
-        const { path, bytes: valid } = fuzz.next();
-        const { kind, bytes: malformed } = fuzz.malform(path, valid);
-        kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-        const where = `${kind} of ${path}: ${Buffer.from(malformed).toString("hex").slice(0, 400)}`;
-        const { code, error } = await rawCall(client, path, malformed);
-        expect(code, where).toBe(status.INVALID_ARGUMENT);
-        expect(statusDetails(error!).errorInfo?.reason, where).toBe("MALFORMED_MESSAGE");
-        if (i % 20 === 0) {
-          // The same request's valid bytes, flagged compressed on a call without an encoding.
-          const flag = fuzz.random() < 0.5 ? 1 : 1 + Math.floor(fuzz.random() * 255);
-          const headers: Record<string, string> = fuzz.random() < 0.5 ? {} : { "grpc-encoding": "identity" };
-          const flagged = await rawGrpc(server.address, `/memory.v1.MemoryService/${path}`, grpcFrame(valid, flag), headers);
-          expect(flagged.code, `flag ${flag} on ${path}`).toBe(status.INVALID_ARGUMENT);
-          expect(statusDetails(flagged.error).errorInfo?.reason).toBe("MALFORMED_MESSAGE");
-          kinds.set("compressedFlag", (kinds.get("compressedFlag") ?? 0) + 1);
+    it(
+      "refuses every strictly malformed encoding, and the compressed flag without grpc-encoding, with MALFORMED_MESSAGE",
+      async () => {
+        const fuzz = generator(SEED + 7 * name.length);
+        const kinds = new Map<string, number>();
+        const count = Math.ceil(REQUESTS / 4);
+        for (let i = 0; i < count; i++) {
+          const { path, bytes: valid } = fuzz.next();
+          const { kind, bytes: malformed } = fuzz.malform(path, valid);
+          kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+          const where = `${kind} of ${path}: ${Buffer.from(malformed).toString("hex").slice(0, 400)}`;
+          const { code, error } = await rawCall(client, path, malformed);
+          expect(code, where).toBe(status.INVALID_ARGUMENT);
+          expect(statusDetails(error!).errorInfo?.reason, where).toBe("MALFORMED_MESSAGE");
+          if (i % 20 === 0) {
+            // The same request's valid bytes, flagged compressed on a call without an encoding.
+            const flag = fuzz.random() < 0.5 ? 1 : 1 + Math.floor(fuzz.random() * 255);
+            const headers: Record<string, string> = fuzz.random() < 0.5 ? {} : { "grpc-encoding": "identity" };
+            const flagged = await rawGrpc(server.address, `/memory.v1.MemoryService/${path}`, grpcFrame(valid, flag), headers);
+            expect(flagged.code, `flag ${flag} on ${path}`).toBe(status.INVALID_ARGUMENT);
+            expect(statusDetails(flagged.error).errorInfo?.reason).toBe("MALFORMED_MESSAGE");
+            kinds.set("compressedFlag", (kinds.get("compressedFlag") ?? 0) + 1);
+          }
         }
-      }
-      console.log(`${name}: malformed encodings refused ${JSON.stringify(Object.fromEntries(kinds))}`);
-      expect((await client.list({ userId: VICTIM })).userMemories.map((m) => m.memory)).toEqual([SECRET]);
-    });
+        console.log(`${name}: malformed encodings refused ${JSON.stringify(Object.fromEntries(kinds))}`);
+        expect((await client.list({ userId: VICTIM })).userMemories.map((m) => m.memory)).toEqual([SECRET]);
+      },
+      FUZZ_TIMEOUT_MS,
+    );
 
     it("stores injection strings verbatim in every field and finds them literally", async () => {
       const userId = `inject ${INJECTIONS[0]} ${INJECTIONS[3]} %_`;

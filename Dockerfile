@@ -45,6 +45,6 @@ USER node
 ENV MEMORYD_LISTEN=0.0.0.0:50051 MEMORYD_STORAGE_URL=sqlite:///data/memoryd.db MEMORYD_METRICS_LISTEN=0.0.0.0:9464 MEMORYD_SHUTDOWN_DELAY_MS=5000 MEMORYD_MAX_CONNECTION_AGE_MS=300000 MEMORYD_MAX_CONNECTION_AGE_GRACE_MS=30000
 VOLUME /data
 EXPOSE 50051 9464
-HEALTHCHECK --interval=10s --timeout=3s --start-period=10s CMD ["grpc_health_probe", "-addr=127.0.0.1:50051", "-service=memory.v1.MemoryService"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s CMD ["grpc_health_probe", "-addr=127.0.0.1:50051", "-service=memoryd.v1.MemoryService"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "dist/src/main.js"]

@@ -17,8 +17,8 @@ from agno.memory.v2.db.sqlite import SqliteMemoryDb
 from agno.memory.v2.memory import Memory
 from agno.memory.v2.schema import UserMemory
 
-from memory.v1 import memory_pb2
 from memoryd import MemoryClient
+from memoryd.v1 import user_memory_pb2
 
 WORDS = "user prefers dark mode light theme concise answers coffee tea morning remote office travel berlin music jazz books".split()
 
@@ -52,9 +52,9 @@ def memoryd(size: int, ops: int, rng: random.Random, address: str) -> dict:
     user = f"memoryd-{uuid.uuid4()}"
     with MemoryClient(address, timeout=60) as client:
         for start in range(0, size, 500):
-            client.batch_add(memory_pb2.UserMemory(user_id=user, memory=text(rng)) for _ in range(min(500, size - start)))
+            client.batch_create(user_memory_pb2.UserMemory(user_id=user, memory=text(rng)) for _ in range(min(500, size - start)))
         return {
-            "add": per_call_ms(lambda: client.add(user, text(rng)), ops),
+            "add": per_call_ms(lambda: client.create(user, text(rng)), ops),
             "get_all": per_call_ms(lambda: list(client.iter_memories(user)), ops),
         }
 
@@ -73,7 +73,7 @@ def main() -> None:
         for size in (int(s) for s in args.sizes.split(",")):
             a = agno(size, args.ops, rng, directory)
             m = memoryd(size, args.ops, rng, args.address)
-            for op, label in (("add", "add_user_memory / AddUserMemory"), ("get_all", "get_user_memories / List (all pages)")):
+            for op, label in (("add", "add_user_memory / CreateUserMemory"), ("get_all", "get_user_memories / List (all pages)")):
                 ratio = a[op] / m[op]
                 rows.append({"memories": size, "operation": op, "agno_ms": a[op], "memoryd_ms": m[op], "agno_over_memoryd": ratio})
                 print(f"{size:>9} | {label:<32} | {a[op]:>9.2f} | {m[op]:>10.2f} | {ratio:>6.1f}x")

@@ -1,2 +1,2 @@
-/** The no-op twin of memory.v1.MemoryService that bench/server.ts registers. */
+/** The no-op twin of memoryd.v1.MemoryService that bench/server.ts registers. */
 export const NOOP_SERVICE = "memoryd.bench.v1.Noop";

@@ -21,15 +21,14 @@ import { dirname, join } from "node:path";
 import { Client, credentials, Metadata } from "@grpc/grpc-js";
 import { Command, Option } from "commander";
 import {
-  AddUserMemoryRequest,
-  BatchAddUserMemoriesRequest,
-  BatchAddUserMemoriesResponse,
+  BatchCreateUserMemoriesRequest,
+  BatchCreateUserMemoriesResponse,
+  CreateUserMemoryRequest,
   GetUserMemoryRequest,
-  ListOrder,
   ListUserMemoriesRequest,
   ListUserMemoriesResponse,
   SearchUserMemoriesRequest,
-} from "../gen/ts/memory/v1/memory_service.js";
+} from "../gen/ts/memoryd/v1/memory_service.js";
 import { type BackendName, TEST_BACKENDS } from "../testkit/backends.js";
 import { prng } from "../testkit/prng.js";
 import { goTool } from "../testkit/tools.js";
@@ -40,7 +39,7 @@ import { benchStorage } from "./storage.js";
 import type { CallResult, WorkerCalls, WorkerResult, WorkerTask } from "./worker.js";
 
 // add comes last: it grows the target user the others read.
-const RPCS = ["get", "list", "list-deep", "search", "search-rare", "add"] as const;
+const RPCS = ["get", "list", "list-filtered", "list-deep", "search", "search-rare", "add"] as const;
 type Rpc = (typeof RPCS)[number];
 /** Scenarios that `--rpcs` selects besides the RPCs, run after them; not in the default selection. */
 const SCENARIOS = ["noisy"] as const;
@@ -144,6 +143,19 @@ function topics(random: () => number): string[] {
   return Array.from(new Set(Array.from({ length: 1 + Math.floor(random() * 3) }, () => TOPICS[Math.floor(random() * TOPICS.length)]!)));
 }
 
+/** Every memory gets one of four agents and one of three sources: what list-filtered filters on. */
+const AGENTS = ["planner", "support", "coach", "scribe"];
+const SOURCES = ["chat", "email", "import"];
+/** The list-filtered filter: one agent, either of two topics, one label value (about 4% of a user's memories). */
+const FILTER = { agentId: "support", anyTopics: ["work", "food"], labels: new Map([["source", "chat"]]) };
+
+function scopes(random: () => number) {
+  return {
+    agentId: AGENTS[Math.floor(random() * AGENTS.length)]!,
+    labels: new Map([["source", SOURCES[Math.floor(random() * SOURCES.length)]!]]),
+  };
+}
+
 // ---------------------------------------------------------------- processes
 
 async function startStorage(): Promise<string> {
@@ -212,7 +224,7 @@ function unary(client: Client, path: string, request: Uint8Array): Promise<Buffe
   );
 }
 
-const method = (rpc: string) => `/memory.v1.MemoryService/${rpc}`;
+const method = (rpc: string) => `/memoryd.v1.MemoryService/${rpc}`;
 
 async function preload(client: Client, users: { id: string; count: number }[]): Promise<void> {
   const random = prng(42);
@@ -223,15 +235,15 @@ async function preload(client: Client, users: { id: string; count: number }[]): 
   for (const user of users) {
     for (let i = 0; i < user.count; i += 500) {
       const requests = Array.from({ length: Math.min(500, user.count - i) }, () => ({
-        userMemory: { userId: user.id, memory: memoryText(random), topics: topics(random) },
+        userMemory: { userId: user.id, memory: memoryText(random), topics: topics(random), ...scopes(random) },
       }));
-      batches.push(BatchAddUserMemoriesRequest.encode(BatchAddUserMemoriesRequest.fromPartial({ requests })).finish());
+      batches.push(BatchCreateUserMemoriesRequest.encode(BatchCreateUserMemoriesRequest.fromPartial({ requests })).finish());
     }
   }
   const queue = batches.entries();
   const load = async () => {
     for (const [, batch] of queue) {
-      const response = BatchAddUserMemoriesResponse.decode(await unary(client, method("BatchAddUserMemories"), batch));
+      const response = BatchCreateUserMemoriesResponse.decode(await unary(client, method("BatchCreateUserMemories"), batch));
       done += response.userMemories.length;
       if (Date.now() - lastReport > 5000) {
         lastReport = Date.now();
@@ -328,6 +340,11 @@ async function loadWindow(server: BenchServer, path: string, requests: Uint8Arra
   return { results, calls: results.reduce((n, r) => n + r.calls, 0), cpuMs };
 }
 
+/** The measured seconds of `windows`: each lasts until its slowest client process's last answer. */
+function measuredSeconds(windows: { results: WorkerResult[] }[]): number {
+  return windows.reduce((s, w) => s + Math.max(options.duration * 1000, ...w.results.map((r) => r.measuredMs)), 0) / 1000;
+}
+
 function summarize(windows: Window[]): Measurement {
   const results = windows.flatMap((w) => w.results);
   const calls = windows.reduce((n, w) => n + w.calls, 0);
@@ -336,7 +353,7 @@ function summarize(windows: Window[]): Measurement {
   for (const r of results) for (const [code, n] of Object.entries(r.errorCodes)) errorCodes[code] = (errorCodes[code] ?? 0) + n;
   const round = (n: number) => Math.round(n * 1000) / 1000;
   return {
-    callsPerSecond: Math.round((calls / (options.duration * windows.length)) * 10) / 10,
+    callsPerSecond: Math.round((calls / measuredSeconds(windows)) * 10) / 10,
     serverCpuUsPerCall: Math.round((windows.reduce((ms, w) => ms + w.cpuMs, 0) * 1000) / calls),
     p50: round(percentile(latencies, 50)),
     p95: round(percentile(latencies, 95)),
@@ -373,14 +390,14 @@ interface Latency {
   errorCodes: Record<string, number>;
 }
 
-function latency(results: CallResult[], windows: number): Latency {
+function latency(results: CallResult[], seconds: number): Latency {
   const latencies = Float64Array.from(results.flatMap((r) => r.latencies)).sort();
   const errorCodes: Record<string, number> = {};
   for (const r of results) for (const [code, n] of Object.entries(r.errorCodes)) errorCodes[code] = (errorCodes[code] ?? 0) + n;
   const round = (n: number) => Math.round(n * 100) / 100;
   return {
     calls: latencies.length,
-    callsPerSecond: Math.round((latencies.length / (options.duration * windows)) * 10) / 10,
+    callsPerSecond: Math.round((latencies.length / seconds) * 10) / 10,
     p50: round(percentile(latencies, 50)),
     p99: round(percentile(latencies, 99)),
     errors: results.reduce((n, r) => n + r.errors, 0),
@@ -396,14 +413,14 @@ async function addAll(client: Client, userId: string, texts: string[], random: (
     for (let bytes = 0; i < texts.length && requests.length < 500 && bytes + texts[i]!.length <= 1 << 20; bytes += texts[i++]!.length) {
       requests.push({ userMemory: { userId, memory: texts[i]!, topics: topics(random) } });
     }
-    batches.push(BatchAddUserMemoriesRequest.encode(BatchAddUserMemoriesRequest.fromPartial({ requests })).finish());
+    batches.push(BatchCreateUserMemoriesRequest.encode(BatchCreateUserMemoriesRequest.fromPartial({ requests })).finish());
   }
   const queue = batches.values();
   let done = 0;
   let lastReport = Date.now();
   const load = async () => {
     for (const batch of queue) {
-      done += BatchAddUserMemoriesResponse.decode(await unary(client, method("BatchAddUserMemories"), batch)).userMemories.length;
+      done += BatchCreateUserMemoriesResponse.decode(await unary(client, method("BatchCreateUserMemories"), batch)).userMemories.length;
       if (Date.now() - lastReport > 5000) {
         lastReport = Date.now();
         console.log(`  noisy user: ${done} / ${texts.length}`);
@@ -466,7 +483,7 @@ async function noisyNeighbours(benchServer: BenchServer, client: Client, others:
   );
 
   const searches = worst.queries.map((query) =>
-    base64(SearchUserMemoriesRequest.encode(SearchUserMemoriesRequest.fromPartial({ userId: noisyUser, query, limit: 1000 })).finish()),
+    base64(SearchUserMemoriesRequest.encode(SearchUserMemoriesRequest.fromPartial({ userId: noisyUser, query, pageSize: 1000 })).finish()),
   );
   const pickOther = () => others[Math.floor(random() * others.length)]!;
   const withIds = others.filter((o) => o.memoryIds.length > 0);
@@ -491,11 +508,11 @@ async function noisyNeighbours(benchServer: BenchServer, client: Client, others:
     },
     {
       label: "add",
-      path: method("AddUserMemory"),
+      path: method("CreateUserMemory"),
       requests: Array.from({ length: 2000 }, () =>
         base64(
-          AddUserMemoryRequest.encode(
-            AddUserMemoryRequest.fromPartial({
+          CreateUserMemoryRequest.encode(
+            CreateUserMemoryRequest.fromPartial({
               userMemory: { userId: pickOther().id, memory: memoryText(random), topics: topics(random) },
             }),
           ).finish(),
@@ -511,7 +528,8 @@ async function noisyNeighbours(benchServer: BenchServer, client: Client, others:
   });
 
   // A worst search with nothing else running: what one call costs.
-  const alone = latency((await workersWindow(benchServer, [noisyTask(1)])).results, 1);
+  const aloneWindow = await workersWindow(benchServer, [noisyTask(1)]);
+  const alone = latency(aloneWindow.results, measuredSeconds([aloneWindow]));
   console.log(`  a worst search alone: p50 ${alone.p50} ms, p99 ${alone.p99} ms (${alone.callsPerSecond} calls/s, one in flight)`);
 
   // Other work on the machine shares its cores with the server: say how much there was.
@@ -529,7 +547,7 @@ async function noisyNeighbours(benchServer: BenchServer, client: Client, others:
   const pooled = (windows: typeof idle, label: string) =>
     latency(
       windows.flatMap((w) => w.results.map((r) => r.byLabel[label]).filter((r): r is CallResult => r !== undefined)),
-      windows.length,
+      measuredSeconds(windows),
     );
   // Milliseconds per second of the measured windows, i.e. thousandths of a core.
   const perSecond = (windows: WorkersWindow[], ms: (w: WorkersWindow) => number) =>
@@ -649,19 +667,19 @@ async function main() {
   const sample = <T>(n: number, make: (i: number) => T) => Array.from({ length: n }, (_, i) => make(i));
   const requests: Record<Rpc, Uint8Array[]> = {
     add: sample(2000, () =>
-      AddUserMemoryRequest.encode(
-        AddUserMemoryRequest.fromPartial({ userMemory: { userId: target, memory: memoryText(random), topics: topics(random) } }),
+      CreateUserMemoryRequest.encode(
+        CreateUserMemoryRequest.fromPartial({ userMemory: { userId: target, memory: memoryText(random), topics: topics(random) } }),
       ).finish(),
     ),
     get: sample(2000, () => GetUserMemoryRequest.encode({ userId: target, memoryId: ids[Math.floor(random() * ids.length)]! }).finish()),
     list: [ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ userId: target, pageSize: 20 })).finish()],
+    "list-filtered": [ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ userId: target, pageSize: 20, filter: FILTER })).finish()],
     "list-deep": [
       ListUserMemoriesRequest.encode(
         ListUserMemoriesRequest.fromPartial({
           userId: target,
           pageSize: 20,
           pageToken: deepToken,
-          order: ListOrder.LIST_ORDER_UNSPECIFIED,
         }),
       ).finish(),
     ],
@@ -670,18 +688,19 @@ async function main() {
         SearchUserMemoriesRequest.fromPartial({
           userId: target,
           query: WORDS[Math.floor(random() * WORDS.length)]!.toUpperCase(),
-          limit: 10,
+          pageSize: 10,
         }),
       ).finish(),
     ),
     "search-rare": [
-      SearchUserMemoriesRequest.encode(SearchUserMemoriesRequest.fromPartial({ userId: target, query: RARE_WORD, limit: 10 })).finish(),
+      SearchUserMemoriesRequest.encode(SearchUserMemoriesRequest.fromPartial({ userId: target, query: RARE_WORD, pageSize: 10 })).finish(),
     ],
   };
   const rpcMethod: Record<Rpc, string> = {
-    add: "AddUserMemory",
+    add: "CreateUserMemory",
     get: "GetUserMemory",
     list: "ListUserMemories",
+    "list-filtered": "ListUserMemories",
     "list-deep": "ListUserMemories",
     search: "SearchUserMemories",
     "search-rare": "SearchUserMemories",
@@ -706,6 +725,11 @@ async function main() {
         `${String(ceiling.callsPerSecond).padStart(9)} ${String(ceiling.p99).padStart(8)} | ${ratio.toFixed(2).padStart(5)} | ${real.serverCpuUsPerCall}, ${ceiling.serverCpuUsPerCall}`,
     );
   }
+  const [filtered, unfiltered] = [results["list-filtered"]?.rpc, results.list?.rpc];
+  if (filtered && unfiltered)
+    console.log(
+      `list-filtered p99 ${filtered.p99} ms against list p99 ${unfiltered.p99} ms: ×${(filtered.p99 / unfiltered.p99).toFixed(2)} (target: within ×1.5)`,
+    );
   if (options.ghz) {
     // The same concurrency and duration as one round above, against the real
     // method (found through server reflection) and its no-op twin (declared
@@ -745,7 +769,7 @@ async function main() {
         codes: report.statusCodeDistribution,
       };
     };
-    const real = ghz("memory.v1.MemoryService/GetUserMemory", []);
+    const real = ghz("memoryd.v1.MemoryService/GetUserMemory", []);
     const noop = ghz(`${NOOP_SERVICE}/GetUserMemory`, ["--protoset", noopProtoset()]);
     const line = (label: string, m: { callsPerSecond: number; p50: number; p99: number }, ceiling: number, cpu: number) =>
       console.log(

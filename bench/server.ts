@@ -9,7 +9,7 @@
  *   node dist/bench/server.js <listen> <storage url>
  */
 import type { Server, ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
-import type { UserMemory } from "../gen/ts/memory/v1/memory.js";
+import type { UserMemory } from "../gen/ts/memoryd/v1/user_memory.js";
 import { createProcessLogger } from "../src/logging.js";
 import { Metrics } from "../src/metrics.js";
 import { startServer } from "../src/server.js";
@@ -29,13 +29,18 @@ function cannedMemory(i: number): UserMemory {
     createTime: { seconds: Math.floor(now / 1000), nanos: 0 },
     updateTime: { seconds: Math.floor(now / 1000), nanos: 0 },
     etag: "0123456789abcdef0123",
+    agentId: "",
+    teamId: "",
+    feedback: undefined,
+    labels: new Map(),
+    expiration: undefined,
   };
 }
 
 /** Responses shaped like MemoryService's: one memory, a page of 20, ten search hits. */
 const CANNED: Record<string, unknown> = {
-  AddUserMemory: { userMemory: cannedMemory(0) },
-  BatchAddUserMemories: { userMemories: [cannedMemory(0)] },
+  CreateUserMemory: { userMemory: cannedMemory(0) },
+  BatchCreateUserMemories: { userMemories: [cannedMemory(0)] },
   GetUserMemory: { userMemory: cannedMemory(0) },
   ListUserMemories: {
     userMemories: Array.from({ length: 20 }, (_, i) => cannedMemory(i)),

@@ -394,13 +394,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
                       : "clear";
       try {
         if (op === "add") {
-          const { userMemory } = await client.add({ userMemory: { userId, memory: text(), topics: ["soak"] }, requestId: randomUUID() });
+          const { userMemory } = await client.create({ userMemory: { userId, memory: text(), topics: ["soak"] }, requestId: randomUUID() });
           mine.set(userMemory!.memoryId, userMemory!.etag);
         } else if (op === "get") await client.get({ userId, memoryId: any() });
         else if (op === "list") {
           const page = await client.list({ userId, pageSize: 20 });
           if (page.nextPageToken) await client.list({ userId, pageSize: 20, pageToken: page.nextPageToken });
-        } else if (op === "search") await client.search({ userId, query: "DARK", limit: 10 });
+        } else if (op === "search") await client.search({ userId, query: "DARK", pageSize: 10 });
         else if (op === "replace") {
           const memoryId = any();
           const { userMemory } = await client.replace({ userMemory: { userId, memoryId, memory: text(), etag: mine.get(memoryId) } });
@@ -410,7 +410,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           await client.delete({ userId, memoryId, etag: mine.get(memoryId) });
           mine.delete(memoryId);
         } else if (op === "batch") {
-          const { userMemories } = await client.batchAdd({
+          const { userMemories } = await client.batchCreate({
             requests: Array.from({ length: 5 }, () => ({ userMemory: { userId, memory: text() } })),
           });
           for (const m of userMemories) mine.set(m.memoryId, m.etag);

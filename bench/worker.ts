@@ -37,13 +37,18 @@ export interface CallResult {
   errors: number;
   /** Error statuses of the measured calls by name (OK not included). */
   errorCodes: Record<string, number>;
-  /** Latencies of the measured calls (those that ended in the measured window), milliseconds. */
+  /** Latencies of the measured calls, milliseconds. */
   latencies: number[];
 }
 
 export interface WorkerResult extends CallResult {
   /** The same per label of `WorkerTask.calls`; the fields above sum them. */
   byLabel: Record<string, CallResult>;
+  /**
+   * From the window's start to its last answer, ms: at least the window, more when
+   * the calls in flight at its end take longer (a slow backend's deep page).
+   */
+  measuredMs: number;
   /** This process's main thread over the measured window: CPU time and time runnable but waiting for a core, ms (Linux). */
   thread?: { cpuMs: number; waitMs: number };
 }
@@ -79,6 +84,7 @@ async function run(task: WorkerTask): Promise<WorkerResult> {
   const stopAt = measureFrom + task.durationMs;
   const samples: ({ cpuMs: number; waitMs: number } | undefined)[] = [];
   const timers = [task.warmupMs, task.warmupMs + task.durationMs].map((at) => setTimeout(() => samples.push(schedstat()), at));
+  let lastAnswer = stopAt;
 
   const loop = (offset: number) =>
     new Promise<void>((resolve) => {
@@ -90,9 +96,11 @@ async function run(task: WorkerTask): Promise<WorkerResult> {
         const request = kind.requests[kind.next++ % kind.requests.length]!;
         client.makeUnaryRequest(kind.path, identity, identity, request, metadata, {}, (err) => {
           const done = performance.now();
-          // A call counts when it ends in the measured window, whenever it started:
-          // calls slower than the window (a worst-case search) count too.
-          if (done >= measureFrom && done <= stopAt) {
+          // A call counts when it ends after the warm-up, whenever it started: no call
+          // starts after the window, and those in flight at its end stretch it
+          // (measuredMs), so calls slower than the window count too.
+          if (done >= measureFrom) {
+            lastAnswer = Math.max(lastAnswer, done);
             for (const r of [total, byLabel[kind.label]!]) {
               r.calls++;
               r.latencies.push(done - sent);
@@ -117,7 +125,12 @@ async function run(task: WorkerTask): Promise<WorkerResult> {
   // The last calls may end before the closing sample's timer fires: take it now.
   if (samples.length === 1) samples.push(schedstat());
   const [from, to] = samples;
-  return { ...total, byLabel, ...(from && to && { thread: { cpuMs: to.cpuMs - from.cpuMs, waitMs: to.waitMs - from.waitMs } }) };
+  return {
+    ...total,
+    byLabel,
+    measuredMs: lastAnswer - measureFrom,
+    ...(from && to && { thread: { cpuMs: to.cpuMs - from.cpuMs, waitMs: to.waitMs - from.waitMs } }),
+  };
 }
 
 process.once("message", (task: WorkerTask) => {

@@ -112,9 +112,9 @@ server_pid=$!
 
 step "HEALTHCHECK: grpc_health_probe until SERVING"
 deadline=$((SECONDS + 30))
-until grpc_health_probe -addr=127.0.0.1:$grpc_port -service=memory.v1.MemoryService >/dev/null 2>&1; do
+until grpc_health_probe -addr=127.0.0.1:$grpc_port -service=memoryd.v1.MemoryService >/dev/null 2>&1; do
   kill -0 "$server_pid" 2>/dev/null || fail "memoryd exited before becoming healthy"
-  [ "$SECONDS" -lt "$deadline" ] || fail "memory.v1.MemoryService not SERVING within 30 s"
+  [ "$SECONDS" -lt "$deadline" ] || fail "memoryd.v1.MemoryService not SERVING within 30 s"
   sleep 0.5
 done
 grpc_health_probe -addr=127.0.0.1:$grpc_port -service=liveness || fail "liveness not SERVING"
@@ -135,7 +135,7 @@ while kill -0 "$server_pid" 2>/dev/null; do
   [ "$SECONDS" -lt "$deadline" ] || fail "memoryd still running 30 s after SIGTERM"
   if [ "$saw_not_serving" = false ]; then
     probe_status=0
-    grpc_health_probe -addr=127.0.0.1:$grpc_port -service=memory.v1.MemoryService >/dev/null 2>&1 || probe_status=$?
+    grpc_health_probe -addr=127.0.0.1:$grpc_port -service=memoryd.v1.MemoryService >/dev/null 2>&1 || probe_status=$?
     if [ "$probe_status" -eq 4 ]; then saw_not_serving=true; fi # 4: the service answered NOT_SERVING
   fi
   sleep 0.2

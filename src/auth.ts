@@ -3,7 +3,9 @@
  *
  * A token file lists who may call MemoryService and for which users: each
  * token has a name (for logs) and a scope — every user, a fixed list of
- * user ids, and/or user-id prefixes (one tenant per prefix). A caller
+ * user ids, and/or user-id prefixes (one tenant per prefix) — and may be
+ * an operator's, which may also set memories' times (imports and
+ * restores through BatchUpsertUserMemories). A caller
  * presents `authorization: Bearer <token>`; the service checks the scope
  * against every user id a request names before it touches storage, so a
  * tenant can neither read nor learn about another tenant's memories
@@ -30,6 +32,8 @@ export interface Principal {
   authorize(userIds: Iterable<string>): void;
   /** Throws `PermissionDeniedError` unless the scope is every user. */
   authorizeAllUsers(): void;
+  /** Throws `OperatorScopeRequiredError` unless the token is an operator's. */
+  authorizeOperator(): void;
 }
 
 /** No credentials, or credentials no token matches. */
@@ -48,11 +52,20 @@ export class PermissionDeniedError extends Error {
   }
 }
 
+/** Authenticated, but the call needs an operator's token. */
+export class OperatorScopeRequiredError extends PermissionDeniedError {
+  constructor(message: string) {
+    super(message);
+    this.name = "OperatorScopeRequiredError";
+  }
+}
+
 /** The principal when authentication is off: everything is allowed. */
 export const UNRESTRICTED: Principal = {
   name: "anonymous",
   authorize: () => {},
   authorizeAllUsers: () => {},
+  authorizeOperator: () => {},
 };
 
 const MIN_TOKEN_LENGTH = 16;
@@ -70,6 +83,7 @@ const tokenEntry = z
     all_users: z.boolean().optional(),
     users: z.array(z.string().min(1)).optional(),
     user_prefixes: z.array(z.string().min(1)).optional(),
+    operator: z.boolean().optional(),
   })
   .strict()
   .refine((e) => (e.token === undefined) !== (e.sha256 === undefined), "needs exactly one of token and sha256")
@@ -96,7 +110,12 @@ interface Grant {
 
 function scopedPrincipal(entry: z.output<typeof tokenEntry>): Principal {
   const name = entry.name;
-  if (entry.all_users) return { name, authorize: () => {}, authorizeAllUsers: () => {} };
+  const authorizeOperator = entry.operator
+    ? () => {}
+    : () => {
+        throw new OperatorScopeRequiredError(`token "${name}" is not an operator's: only operators may set memories' times`);
+      };
+  if (entry.all_users) return { name, authorize: () => {}, authorizeAllUsers: () => {}, authorizeOperator };
   // Request user ids arrive in NFC (validation.ts); scopes must compare in the same form.
   const users = new Set((entry.users ?? []).map(canonicalIdentifier));
   const prefixes = (entry.user_prefixes ?? []).map(canonicalIdentifier);
@@ -112,6 +131,7 @@ function scopedPrincipal(entry: z.output<typeof tokenEntry>): Principal {
     authorizeAllUsers() {
       throw new PermissionDeniedError(`token "${name}" may not act on all users`);
     },
+    authorizeOperator,
   };
 }
 

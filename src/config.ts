@@ -19,6 +19,8 @@ export interface Config {
   readonly shutdownDelayMs: number;
   readonly shutdownGraceMs: number;
   readonly maxCallDurationMs: number;
+  /** 0: expired memories are never removed (reads skip them all the same). */
+  readonly expirySweepIntervalMs: number;
   readonly connection: ConnectionOptions;
   readonly tls: TlsOptions | undefined;
   readonly authTokenFile: string | undefined;
@@ -64,6 +66,13 @@ export function memorydCommand(): Command {
     )
     .addOption(integer("--health-probe-interval-ms <ms>", "how often the database is pinged to drive health status", 5_000))
     .addOption(integer("--health-probe-timeout-ms <ms>", "a ping slower than this marks storage unreachable", 2_000))
+    .addOption(
+      integer(
+        "--expiry-sweep-interval-ms <ms>",
+        "how often expired memories are removed from storage; 0: never (reads skip them anyway)",
+        60_000,
+      ),
+    )
     .addOption(integer("--shutdown-delay-ms <ms>", "on SIGTERM/SIGINT, how long to keep accepting calls after health turns NOT_SERVING", 0))
     .addOption(integer("--shutdown-grace-ms <ms>", "then, how long in-flight calls may run before they are cancelled", 10_000))
     .addOption(
@@ -113,6 +122,7 @@ interface RawOptions {
   shutdownDelayMs: number;
   shutdownGraceMs: number;
   maxCallDurationMs: number;
+  expirySweepIntervalMs: number;
   keepaliveTimeMs: number;
   keepaliveTimeoutMs: number;
   maxConnectionAgeMs: number;
@@ -156,6 +166,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     shutdownDelayMs: o.shutdownDelayMs,
     shutdownGraceMs: o.shutdownGraceMs,
     maxCallDurationMs: o.maxCallDurationMs,
+    expirySweepIntervalMs: o.expirySweepIntervalMs,
     connection: {
       keepaliveTimeMs: o.keepaliveTimeMs,
       keepaliveTimeoutMs: o.keepaliveTimeoutMs,

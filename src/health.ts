@@ -1,7 +1,7 @@
 /**
  * grpc.health.v1 statuses, driven by the state of storage and shutdown.
  *
- * - `""` (overall) and `memory.v1.MemoryService`: NOT_SERVING until storage
+ * - `""` (overall) and `memoryd.v1.MemoryService`: NOT_SERVING until storage
  *   is open, NOT_SERVING while the background probe cannot reach the
  *   database, NOT_SERVING from the first moment of shutdown. Readiness
  *   checks and load balancers use these.
@@ -24,7 +24,7 @@ import type { Logger } from "pino";
 import { StorageLostError } from "./storage/errors.js";
 import type { MemoryStore } from "./storage/store.js";
 
-export const MEMORY_SERVICE_NAME = "memory.v1.MemoryService";
+export const MEMORY_SERVICE_NAME = "memoryd.v1.MemoryService";
 export const LIVENESS_SERVICE_NAME = "liveness";
 
 const KNOWN_SERVICES = new Set(["", MEMORY_SERVICE_NAME, LIVENESS_SERVICE_NAME]);

@@ -10,6 +10,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { TokenAuthenticator } from "./auth.js";
 import { parseConfig } from "./config.js";
+import { DEFAULT_EXPIRY_SWEEP, startExpirySweeper } from "./expiry-sweeper.js";
 import { runImport } from "./import/cli.js";
 import { createProcessLogger } from "./logging.js";
 import { boundPort, Metrics } from "./metrics.js";
@@ -100,6 +101,7 @@ try {
 
   const stopping = new AbortController();
   let store: MemoryStore | undefined;
+  let stopSweeper: (() => Promise<void>) | undefined;
   let firstSignal: { signal: NodeJS.Signals; at: number } | undefined;
   const stop = async (signal: NodeJS.Signals) => {
     if (firstSignal) {
@@ -112,6 +114,7 @@ try {
     log.info({ signal, delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs }, "shutting down");
     await server.drain({ delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs });
     metricsServer?.close();
+    await stopSweeper?.();
     await store?.close();
     log.info("stopped");
     await exit(0);
@@ -132,6 +135,8 @@ try {
   if (store && !stopping.signal.aborted) {
     server.attachStore(store);
     server.health.watch(store, { intervalMs: config.healthProbeIntervalMs, timeoutMs: config.healthProbeTimeoutMs });
+    if (config.expirySweepIntervalMs > 0)
+      stopSweeper = startExpirySweeper(store, { ...DEFAULT_EXPIRY_SWEEP, intervalMs: config.expirySweepIntervalMs }, log);
     log.info({ backend: store.backend, port: server.port, ...location }, "memoryd serving");
   }
 } catch (err) {

@@ -1,52 +1,66 @@
 /**
- * Opaque page tokens for ListUserMemories and SearchUserMemories.
+ * Opaque page tokens for every paged method.
  *
- * A token carries the keyset cursor (sort time and id of the last memory
- * on the page) plus a fingerprint of the query it belongs to, so a token
- * replayed with another method, user, order, filter or search text is
- * refused instead of silently paging through a different listing
- * (AIP-158). The cursor only ever positions a query that is already scoped
- * to the caller's user, so a forged token cannot reveal anything; it is not
- * signed.
+ * A token carries a keyset position (for memories: the sort time and id of
+ * the last memory on the page) plus a fingerprint of the query it belongs
+ * to, so a token replayed with another method, user, order, filter or
+ * search text is refused instead of silently paging through a different
+ * listing (AIP-158). The position only ever places a query that is already
+ * scoped to what the caller may read, so a forged token cannot reveal
+ * anything; it is not signed.
  *
  * @module
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { Cursor, SortDirection } from "./storage/store.js";
+import type { Cursor, UserStatsCursor } from "./storage/store.js";
 
-/** What a token is bound to: the method and every parameter that selects or orders its results. */
-export interface ListingScope {
-  readonly method: "list" | "search";
-  readonly userId: string;
-  readonly direction: SortDirection;
-  readonly anyTopics: readonly string[];
-  /** Search text; empty for listings. */
-  readonly text: string;
-}
-
-const VERSION = 1;
+const VERSION = 2;
 
 /**
- * Longer than any token this service issues (memory ids are at most 128
- * bytes); validation refuses longer ones before they are decoded.
+ * Longer than any token this service issues (ids are at most 256 bytes,
+ * topics 128); validation refuses longer ones before they are decoded.
  */
 export const MAX_PAGE_TOKEN_LENGTH = 512;
 
-const tokenSchema = z.tuple([
-  z.literal(VERSION),
-  z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-  z.string().min(1).max(128),
-  z.string().max(32),
-]);
-
-function fingerprint(scope: ListingScope): string {
-  const text = JSON.stringify([scope.method, scope.userId, scope.direction, scope.anyTopics, scope.text]);
-  return createHash("sha256").update(text).digest("base64url").slice(0, 16);
+/** How a kind of position is written into a token and read back. */
+export interface TokenPosition<T> {
+  readonly encode: (position: T) => unknown[];
+  readonly schema: z.ZodType<T>;
 }
 
-export function encodePageToken(cursor: Cursor, scope: ListingScope): string {
-  const payload = [VERSION, cursor.time, cursor.memoryId, fingerprint(scope)];
+const time = z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER);
+
+/** Memories: (time, memory id). */
+export const MEMORY_POSITION: TokenPosition<Cursor> = {
+  encode: (cursor) => [cursor.time, cursor.memoryId],
+  schema: z.tuple([time, z.string().min(1).max(128)]).transform(([t, memoryId]) => ({ time: t, memoryId })),
+};
+
+/** Topics: the last topic. */
+export const TOPIC_POSITION: TokenPosition<string> = {
+  encode: (topic) => [topic],
+  schema: z.tuple([z.string().min(1).max(128)]).transform(([topic]) => topic),
+};
+
+/** Users by statistics: (latest update time, user id). */
+export const USER_STATS_POSITION: TokenPosition<UserStatsCursor> = {
+  encode: (cursor) => [cursor.time, cursor.userId],
+  schema: z.tuple([time, z.string().min(1).max(256)]).transform(([t, userId]) => ({ time: t, userId })),
+};
+
+/**
+ * What a token is bound to: the method and every parameter that selects or
+ * orders its results, as JSON (arrays and objects in a fixed key order).
+ */
+export type TokenScope = readonly unknown[];
+
+function fingerprint(scope: TokenScope): string {
+  return createHash("sha256").update(JSON.stringify(scope)).digest("base64url").slice(0, 16);
+}
+
+export function encodePageToken<T>(kind: TokenPosition<T>, position: T, scope: TokenScope): string {
+  const payload = [VERSION, fingerprint(scope), ...kind.encode(position)];
   return Buffer.from(JSON.stringify(payload)).toString("base64url");
 }
 
@@ -57,19 +71,21 @@ export class InvalidPageTokenError extends Error {
   }
 }
 
-/** Returns the cursor in `token`, or throws `InvalidPageTokenError`. */
-export function decodePageToken(token: string, scope: ListingScope): Cursor {
+const envelope = z.tuple([z.literal(VERSION), z.string().max(32)]).rest(z.unknown());
+
+/** Returns the position in `token`, or throws `InvalidPageTokenError`. */
+export function decodePageToken<T>(kind: TokenPosition<T>, token: string, scope: TokenScope): T {
   let payload: unknown;
   try {
     payload = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
   } catch {
     throw new InvalidPageTokenError("is not a page token issued by this service");
   }
-  const parsed = tokenSchema.safeParse(payload);
-  if (!parsed.success) throw new InvalidPageTokenError("is not a page token issued by this service");
-  const [, time, memoryId, tokenFingerprint] = parsed.data;
-  if (tokenFingerprint !== fingerprint(scope)) {
-    throw new InvalidPageTokenError("was issued for a different method, user_id, order, topics or query");
+  const parsed = envelope.safeParse(payload);
+  const position = parsed.success ? kind.schema.safeParse(parsed.data.slice(2)) : undefined;
+  if (!parsed.success || !position?.success) throw new InvalidPageTokenError("is not a page token issued by this service");
+  if (parsed.data[1] !== fingerprint(scope)) {
+    throw new InvalidPageTokenError("was issued for a different method, user, order, filter or query");
   }
-  return { time, memoryId };
+  return position.data;
 }

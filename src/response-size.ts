@@ -31,20 +31,20 @@ type Measure = (text: string) => number;
 const roughly: Measure = (text) => text.length * 3;
 const exactly: Measure = (text) => Buffer.byteLength(text, "utf8");
 
-interface SizedFields {
-  readonly userId: string;
-  readonly memoryId: string;
-  readonly memory: string;
-  readonly topics: readonly string[];
-  readonly input: string | undefined;
-  readonly etag: string;
-}
+type SizedFields = Pick<MemoryRecord, "userId" | "memoryId" | "memory" | "topics" | "input" | "agentId" | "teamId" | "feedback" | "labels" | "etag">;
+
+/** A map entry: the entry's own tag and length, and its key and value fields' tags and lengths. */
+const MAP_ENTRY_OVERHEAD = 3 * FIELD_OVERHEAD;
 
 function fieldsBound(fields: SizedFields, measure: Measure): number {
-  let bytes = FIELD_OVERHEAD + 2 * TIMESTAMP_BYTES;
+  // Create, update and expire time; a record without an expiry is only overestimated.
+  let bytes = FIELD_OVERHEAD + 3 * TIMESTAMP_BYTES;
   for (const text of [fields.userId, fields.memoryId, fields.memory, fields.etag]) bytes += FIELD_OVERHEAD + measure(text);
-  if (fields.input !== undefined) bytes += FIELD_OVERHEAD + measure(fields.input);
+  for (const text of [fields.input, fields.agentId, fields.teamId, fields.feedback]) {
+    if (text !== undefined) bytes += FIELD_OVERHEAD + measure(text);
+  }
   for (const topic of fields.topics) bytes += FIELD_OVERHEAD + measure(topic);
+  for (const key in fields.labels) bytes += MAP_ENTRY_OVERHEAD + measure(key) + measure(fields.labels[key]!);
   return bytes;
 }
 
@@ -54,20 +54,31 @@ export function encodedSizeBound(record: MemoryRecord): number {
 }
 
 /**
- * How many of `records`, from the first, fit in `budget` bytes; at least
- * one, so that paging always moves on (a single memory is far below any
- * limit the server accepts).
+ * How many of `items`, from the first, fit in `budget` bytes by `bound`; at
+ * least one, so that paging always moves on (a single entry is far below
+ * any limit the server accepts). `rough`, an upper bound of `bound` that is
+ * cheaper to compute, settles the common case of a page that fits.
  */
-export function countThatFits(records: readonly MemoryRecord[], budget: number): number {
-  let rough = 0;
-  for (const record of records) rough += fieldsBound(record, roughly);
-  if (rough <= budget) return records.length;
+export function prefixThatFits<T>(items: readonly T[], budget: number, bound: (item: T) => number, rough = bound): number {
+  let roughTotal = 0;
+  for (const item of items) roughTotal += rough(item);
+  if (roughTotal <= budget) return items.length;
   let total = 0;
-  for (const [index, record] of records.entries()) {
-    total += encodedSizeBound(record);
+  for (const [index, item] of items.entries()) {
+    total += bound(item);
     if (total > budget) return Math.max(1, index);
   }
-  return records.length;
+  return items.length;
+}
+
+/** How many of `records`, from the first, fit in `budget` bytes as repeated UserMemory. */
+export function countThatFits(records: readonly MemoryRecord[], budget: number): number {
+  return prefixThatFits(records, budget, encodedSizeBound, (record) => fieldsBound(record, roughly));
+}
+
+/** An upper bound of one entry of a topics or statistics page: its id and two numbers or a timestamp. */
+export function idEntryBound(id: string): number {
+  return 2 * FIELD_OVERHEAD + exactly(id) + TIMESTAMP_BYTES + 11;
 }
 
 /** An upper bound of the response to creating `memories`, whatever ids and etags the store gives them. */
@@ -75,7 +86,14 @@ export function creationResponseBound(memories: readonly NewMemory[]): number {
   let total = 0;
   for (const memory of memories) {
     const generated = (memory.memoryId === undefined ? GENERATED_ID_BYTES : 0) + ETAG_BYTES;
-    total += generated + fieldsBound({ ...memory, memoryId: memory.memoryId ?? "", input: memory.input, etag: "" }, exactly);
+    total += generated + fieldsBound({ ...memory, memoryId: memory.memoryId ?? "", etag: "" }, exactly);
   }
+  return total;
+}
+
+/** An upper bound of the response to writing `records` as given, with the etags the store gives them. */
+export function writtenRecordsBound(records: readonly MemoryRecord[]): number {
+  let total = 0;
+  for (const record of records) total += ETAG_BYTES + fieldsBound(record, exactly);
   return total;
 }

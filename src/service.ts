@@ -10,19 +10,27 @@
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { type handleUnaryCall, type ServerUnaryCall, type sendUnaryData, status, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import type { UserMemory } from "../gen/ts/memory/v1/memory.js";
-import { type MemoryServiceServer, MemoryServiceService } from "../gen/ts/memory/v1/memory_service.js";
+import { type MemoryServiceServer, MemoryServiceService } from "../gen/ts/memoryd/v1/memory_service.js";
+import type { UserMemory } from "../gen/ts/memoryd/v1/user_memory.js";
 import { principalOf } from "./admission.js";
 import type { Principal } from "./auth.js";
 import { MalformedMessageError } from "./malformed-message-error.js";
 import { annotateCall } from "./observability.js";
-import { encodePageToken, type ListingScope } from "./page-token.js";
-import { countThatFits, creationResponseBound, RESPONSE_OVERHEAD_BYTES } from "./response-size.js";
-import { batchCreate, type CreatePath, INTERNAL_ERROR, toStatusError } from "./status.js";
+import { encodePageToken, MEMORY_POSITION, TOPIC_POSITION, USER_STATS_POSITION } from "./page-token.js";
+import {
+  countThatFits,
+  creationResponseBound,
+  idEntryBound,
+  prefixThatFits,
+  RESPONSE_OVERHEAD_BYTES,
+  writtenRecordsBound,
+} from "./response-size.js";
+import { batchCreate, type CreatePath, internalError, toStatusError } from "./status.js";
 import { secondsAndNanos } from "./storage/clock.js";
 import { UnavailableError } from "./storage/errors.js";
-import type { MemoryRecord, MemoryStore, OperationOptions, Page } from "./storage/store.js";
-import { listingScope, searchScope, ValidationError, validate } from "./validation.js";
+import { timeOf } from "./storage/pages.js";
+import type { ListQuery, MemoryRecord, MemoryStore, OperationOptions, Page } from "./storage/store.js";
+import { listingScope, topicsScope, userStatsScope, ValidationError, validate } from "./validation.js";
 import { requestWireChecks } from "./wire-check.js";
 
 export function toUserMemory(record: MemoryRecord): UserMemory {
@@ -35,6 +43,11 @@ export function toUserMemory(record: MemoryRecord): UserMemory {
     createTime: secondsAndNanos(record.createTime),
     updateTime: secondsAndNanos(record.updateTime),
     etag: record.etag,
+    agentId: record.agentId ?? "",
+    teamId: record.teamId ?? "",
+    feedback: record.feedback,
+    labels: new Map(Object.entries(record.labels)),
+    expiration: record.expireTime === undefined ? undefined : { $case: "expireTime", expireTime: secondsAndNanos(record.expireTime) },
   };
 }
 
@@ -116,7 +129,7 @@ function unary<Req, Res>(
       const statusError = toStatusError(err, createPath);
       if (statusError) return callback(statusError);
       context.log.error({ err, method: call.getPath() }, "unexpected error");
-      callback(INTERNAL_ERROR);
+      callback(internalError());
     };
     try {
       const requested = clientDeadline(call);
@@ -142,39 +155,44 @@ function unary<Req, Res>(
  * The page a response carries: the store's page, cut further so that the
  * response fits the message size limit, with the token for what follows.
  */
-function responsePage(page: Page, scope: ListingScope, budget: number, timeOf: (m: MemoryRecord) => number) {
+function responsePage(method: "list" | "search", query: ListQuery, page: Page, budget: number) {
   const fitting = countThatFits(page.memories, budget);
   const last = page.memories[fitting - 1];
-  const next = fitting < page.memories.length && last ? { time: timeOf(last), memoryId: last.memoryId } : page.next;
+  const time = timeOf(query.orderBy);
+  const next = fitting < page.memories.length && last ? { time: time(last), memoryId: last.memoryId } : page.next;
   return {
     userMemories: page.memories.slice(0, fitting).map(toUserMemory),
-    nextPageToken: next ? encodePageToken(next, scope) : "",
+    nextPageToken: next ? encodePageToken(MEMORY_POSITION, next, listingScope(method, query)) : "",
+    totalSize: page.total,
   };
+}
+
+/** Refuses a batch whose response could not fit the message size limit, before anything is written. */
+function assertResponseFits(field: string, responseBytes: number, budget: number, maxMessageBytes: number): void {
+  if (responseBytes <= budget) return;
+  throw new ValidationError([
+    {
+      field,
+      description: `the response would take up to ${responseBytes} bytes, more than the ${maxMessageBytes}-byte message limit allows: send the memories in smaller batches`,
+    },
+  ]);
 }
 
 export function memoryServiceHandlers(context: ServiceContext): MemoryServiceServer & UntypedServiceImplementation {
   const budget = context.maxMessageBytes - RESPONSE_OVERHEAD_BYTES;
   return {
-    addUserMemory: unary(context, async (request, { principal, store, options }) => {
-      const memory = validate.add(request);
+    createUserMemory: unary(context, async (request, { principal, store, options }) => {
+      const memory = validate.create(request);
       principal.authorize([memory.userId]);
       const [created] = await store.add([memory], options);
       return { userMemory: toUserMemory(created!) };
     }),
 
-    batchAddUserMemories: unary(
+    batchCreateUserMemories: unary(
       context,
       async (request, { principal, store, options }) => {
-        const memories = validate.batchAdd(request);
-        const responseBytes = creationResponseBound(memories);
-        if (responseBytes > budget) {
-          throw new ValidationError([
-            {
-              field: "requests",
-              description: `the response would take up to ${responseBytes} bytes, more than the ${context.maxMessageBytes}-byte message limit allows: send the memories in smaller batches`,
-            },
-          ]);
-        }
+        const memories = validate.batchCreate(request);
+        assertResponseFits("requests", creationResponseBound(memories), budget, context.maxMessageBytes);
         principal.authorize(memories.map((m) => m.userId));
         const created = await store.add(memories, options);
         return { userMemories: created.map(toUserMemory) };
@@ -191,21 +209,25 @@ export function memoryServiceHandlers(context: ServiceContext): MemoryServiceSer
     listUserMemories: unary(context, async (request, { principal, store, options }) => {
       const query = validate.list(request);
       principal.authorize([query.userId]);
-      const page = await store.list(query, options);
-      return responsePage(page, listingScope(query), budget, (m) => m.createTime);
+      return responsePage("list", query, await store.list(query, options), budget);
     }),
 
     searchUserMemories: unary(context, async (request, { principal, store, options }) => {
       const query = validate.search(request);
       principal.authorize([query.userId]);
-      const page = await store.search(query, options);
-      return responsePage(page, searchScope(query), budget, (m) => m.updateTime);
+      return responsePage("search", query, await store.list(query, options), budget);
     }),
 
     replaceUserMemory: unary(context, async (request, { principal, store, options }) => {
       const replacement = validate.replace(request);
       principal.authorize([replacement.userId]);
       return { userMemory: toUserMemory(await store.replace(replacement, options)) };
+    }),
+
+    updateUserMemory: unary(context, async (request, { principal, store, options }) => {
+      const update = validate.update(request);
+      principal.authorize([update.userId]);
+      return { userMemory: toUserMemory(await store.update(update, options)) };
     }),
 
     deleteUserMemory: unary(context, async (request, { principal, store, options }) => {
@@ -215,11 +237,58 @@ export function memoryServiceHandlers(context: ServiceContext): MemoryServiceSer
       return {};
     }),
 
+    batchDeleteUserMemories: unary(context, async (request, { principal, store, options }) => {
+      const deletion = validate.batchDelete(request);
+      principal.authorize([deletion.userId]);
+      return { deletedCount: await store.deleteMany(deletion, options) };
+    }),
+
     clearUserMemories: unary(context, async (request, { principal, store, options }) => {
       const scope = validate.clear(request);
       if ("allUsers" in scope) principal.authorizeAllUsers();
       else principal.authorize([scope.userId]);
       return { deletedCount: await store.clear(scope, options) };
+    }),
+
+    listMemoryTopics: unary(context, async (request, { principal, store, options }) => {
+      const query = validate.listTopics(request);
+      if (query.userId === undefined) principal.authorizeAllUsers();
+      else principal.authorize([query.userId]);
+      const page = await store.listTopics(query, options);
+      const fitting = prefixThatFits(page.topics, budget, (t) => idEntryBound(t.topic));
+      const next = fitting < page.topics.length ? page.topics[fitting - 1]!.topic : page.next;
+      return {
+        topics: page.topics.slice(0, fitting).map((t) => ({ topic: t.topic, memoryCount: t.memoryCount })),
+        nextPageToken: next === undefined ? "" : encodePageToken(TOPIC_POSITION, next, topicsScope(query)),
+      };
+    }),
+
+    listUserStats: unary(context, async (request, { principal, store, options }) => {
+      const query = validate.listUserStats(request);
+      if (query.userId === undefined) principal.authorizeAllUsers();
+      else principal.authorize([query.userId]);
+      const page = await store.listUserStats(query, options);
+      const fitting = prefixThatFits(page.users, budget, (u) => idEntryBound(u.userId));
+      const last = page.users[fitting - 1];
+      const next = fitting < page.users.length && last ? { time: last.lastUpdateTime, userId: last.userId } : page.next;
+      return {
+        userStats: page.users.slice(0, fitting).map((u) => ({
+          userId: u.userId,
+          memoryCount: u.memoryCount,
+          lastUpdateTime: secondsAndNanos(u.lastUpdateTime),
+        })),
+        nextPageToken: next === undefined ? "" : encodePageToken(USER_STATS_POSITION, next, userStatsScope(query)),
+        totalSize: page.total,
+      };
+    }),
+
+    batchUpsertUserMemories: unary(context, async (request, { principal, store, options }) => {
+      const records = validate.batchUpsert(request);
+      principal.authorizeOperator();
+      principal.authorize(records.map((r) => r.userId));
+      assertResponseFits("upserts", writtenRecordsBound(records), budget, context.maxMessageBytes);
+      const { records: stored } = await store.importMemories(records, "overwrite", options);
+      return { userMemories: stored.map(toUserMemory) };
     }),
   };
 }

@@ -1,9 +1,9 @@
 import { status } from "@grpc/grpc-js";
 import { expect, it } from "vitest";
 import { statusDetails } from "../testkit/client.js";
-import { PermissionDeniedError, UnauthenticatedError } from "./auth.js";
+import { OperatorScopeRequiredError, PermissionDeniedError, UnauthenticatedError } from "./auth.js";
 import { MalformedMessageError } from "./malformed-message-error.js";
-import { batchCreate, ERROR_DOMAIN, requestTimeout, toStatusError } from "./status.js";
+import { batchCreate, ERROR_DOMAIN, internalError, requestTimeout, toStatusError } from "./status.js";
 import {
   AlreadyExistsError,
   ConflictError,
@@ -40,7 +40,12 @@ it.each([
   [new PermissionDeniedError("not yours"), status.PERMISSION_DENIED, "USER_OUT_OF_SCOPE", ["google.rpc.ErrorInfo"]],
   [new MalformedMessageError({ cause: new Error("tag 0") }), status.INVALID_ARGUMENT, "MALFORMED_MESSAGE", ["google.rpc.ErrorInfo"]],
   [new EtagMismatchError("u", "m"), status.ABORTED, "ETAG_MISMATCH", ["google.rpc.ErrorInfo"]],
-  [new ConflictError("raced"), status.ABORTED, "CONFLICT", ["google.rpc.ErrorInfo"]],
+  [new ConflictError("raced"), status.ABORTED, "CONFLICT", ["google.rpc.ErrorInfo", "google.rpc.RetryInfo"]],
+  [new OperatorScopeRequiredError("not an operator"), status.PERMISSION_DENIED, "OPERATOR_SCOPE_REQUIRED", ["google.rpc.ErrorInfo"]],
+  [new NotFoundError("u", "m"), status.NOT_FOUND, "MEMORY_NOT_FOUND", ["google.rpc.ErrorInfo", "google.rpc.ResourceInfo"]],
+  [new AlreadyExistsError("u", "m", 0), status.ALREADY_EXISTS, "MEMORY_ALREADY_EXISTS", ["google.rpc.ErrorInfo", "google.rpc.ResourceInfo"]],
+  [new ValidationError([{ field: "f", description: "bad" }]), status.INVALID_ARGUMENT, "INVALID_FIELD", ["google.rpc.ErrorInfo", "google.rpc.BadRequest"]],
+  [new RequestIdReusedError("r", 0), status.INVALID_ARGUMENT, "REQUEST_ID_REUSED", ["google.rpc.ErrorInfo", "google.rpc.BadRequest"]],
   [new DeadlineExceededError("late"), status.DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED", ["google.rpc.ErrorInfo"]],
   [new UnavailableError("down"), status.UNAVAILABLE, "STORAGE_UNAVAILABLE", ["google.rpc.ErrorInfo", "google.rpc.RetryInfo"]],
   [new StorageLostError("file gone"), status.UNAVAILABLE, "STORAGE_UNAVAILABLE", ["google.rpc.ErrorInfo", "google.rpc.RetryInfo"]],
@@ -59,7 +64,7 @@ it("keeps the driver's words out of UNAVAILABLE", () => {
 it("names the resource of NOT_FOUND and ALREADY_EXISTS, and the batch entry of a create", () => {
   const notFound = seen(new NotFoundError("ada", "m1"));
   expect(notFound.code).toBe(status.NOT_FOUND);
-  expect(notFound.details.resourceInfo).toMatchObject({ resourceType: "memory.v1.UserMemory", resourceName: "m1", owner: "ada" });
+  expect(notFound.details.resourceInfo).toMatchObject({ resourceType: "memoryd.v1.UserMemory", resourceName: "m1", owner: "ada" });
   const taken = seen(new AlreadyExistsError("ada", "m1", 3), batchCreate);
   expect(taken.code).toBe(status.ALREADY_EXISTS);
   expect(taken.message).toMatch(/^requests\[3\]\.user_memory\.memory_id: /);
@@ -79,9 +84,14 @@ it("answers INVALID_ARGUMENT with a BadRequest naming each field", () => {
   expect(reused.details.badRequest?.fieldViolations.map((v) => v.field)).toEqual(["requests[2].request_id"]);
 });
 
-it("leaves errors nobody anticipated to a bare INTERNAL", () => {
+it("leaves errors nobody anticipated to INTERNAL with its reason and nothing of the cause", () => {
   expect(toStatusError(new StorageError("sqlite: disk I/O error"))).toBeUndefined();
   expect(toStatusError(new TypeError("x is undefined"))).toBeUndefined();
+  const internal = internalError();
+  const details = statusDetails({ ...internal, name: "", message: "", metadata: internal.metadata! });
+  expect(internal).toMatchObject({ code: status.INTERNAL, details: "internal error" });
+  expect(details.errorInfo).toMatchObject({ reason: "INTERNAL_ERROR", domain: ERROR_DOMAIN });
+  expect(details.status.details).toHaveLength(1);
 });
 
 it("says how long a request may take to arrive", () => {

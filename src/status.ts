@@ -1,8 +1,12 @@
 /**
- * The one place where errors become gRPC statuses (the status map). Every status other than
- * INTERNAL carries a google.rpc.Status with machine-readable details in the
+ * The one place where errors become gRPC statuses (the status map). Every
+ * status memoryd itself sends carries a google.rpc.Status in the
  * `grpc-status-details-bin` trailer (the convention grpcurl and the
- * official gRPC libraries decode), so clients never have to parse messages.
+ * official gRPC libraries decode) with a google.rpc.ErrorInfo whose reason
+ * is a `memoryd.v1.ErrorReason` name, so clients switch on reasons and never
+ * parse messages; INVALID_ARGUMENT adds a BadRequest naming each field,
+ * NOT_FOUND and ALREADY_EXISTS a ResourceInfo, and what may succeed when
+ * repeated a RetryInfo.
  *
  * @module
  */
@@ -10,7 +14,8 @@ import { Metadata, type StatusObject, status } from "@grpc/grpc-js";
 import type { Any } from "../gen/ts/google/protobuf/any.js";
 import { BadRequest, BadRequest_FieldViolation, ErrorInfo, ResourceInfo, RetryInfo } from "../gen/ts/google/rpc/error_details.js";
 import { Status } from "../gen/ts/google/rpc/status.js";
-import { PermissionDeniedError, UnauthenticatedError } from "./auth.js";
+import { ErrorReason, errorReasonToJSON } from "../gen/ts/memoryd/v1/error_reason.js";
+import { OperatorScopeRequiredError, PermissionDeniedError, UnauthenticatedError } from "./auth.js";
 import { MalformedMessageError } from "./malformed-message-error.js";
 import {
   AlreadyExistsError,
@@ -29,7 +34,7 @@ import { type FieldViolation, ValidationError } from "./validation.js";
 /** `ErrorInfo.domain` of every error memoryd itself raises. */
 export const ERROR_DOMAIN = "memoryd.dev";
 
-const USER_MEMORY_TYPE = "memory.v1.UserMemory";
+const USER_MEMORY_TYPE = "memoryd.v1.UserMemory";
 
 type StatusError = Partial<StatusObject> & { code: status; details: string };
 
@@ -52,43 +57,44 @@ const RETRY_INFO: DetailType<RetryInfo> = { typeName: "google.rpc.RetryInfo", fn
 /** How long RetryInfo tells clients to wait before retrying a refused call. */
 const RETRY_DELAY = { seconds: 1, nanos: 0 };
 
-function withDetails(code: status, message: string, details: Any[]): StatusError {
+interface Extras {
+  /** ErrorInfo.metadata. */
+  readonly metadata?: Record<string, string>;
+  readonly violations?: readonly FieldViolation[];
+  readonly resource?: { readonly userId: string; readonly memoryId: string };
+  /** Add a RetryInfo: the call may succeed if repeated after a pause. */
+  readonly retry?: boolean;
+}
+
+/** A status with ErrorInfo (reason and domain) and the details `extras` asks for. */
+function statusError(code: status, message: string, reason: ErrorReason, extras: Extras = {}): StatusError {
+  const details: Any[] = [pack(ERROR_INFO, { reason: errorReasonToJSON(reason), domain: ERROR_DOMAIN, metadata: new Map(Object.entries(extras.metadata ?? {})) })];
+  if (extras.violations) {
+    const fieldViolations = extras.violations.map(({ field, description }) => BadRequest_FieldViolation.fromPartial({ field, description }));
+    details.push(pack(BAD_REQUEST, { fieldViolations }));
+  }
+  if (extras.resource) {
+    const { userId, memoryId } = extras.resource;
+    details.push(pack(RESOURCE_INFO, { resourceType: USER_MEMORY_TYPE, resourceName: memoryId, owner: userId, description: message }));
+  }
+  if (extras.retry) details.push(pack(RETRY_INFO, { retryDelay: RETRY_DELAY }));
   const metadata = new Metadata();
   metadata.set("grpc-status-details-bin", Buffer.from(Status.encode({ code, message, details }).finish()));
   return { code, details: message, metadata };
 }
 
-export function invalidArgument(violations: readonly FieldViolation[]): StatusError {
+export function invalidArgument(violations: readonly FieldViolation[], reason = ErrorReason.INVALID_FIELD): StatusError {
   const message = violations.map((v) => `${v.field}: ${v.description}`).join("; ");
-  const fieldViolations = violations.map(({ field, description }) => BadRequest_FieldViolation.fromPartial({ field, description }));
-  return withDetails(status.INVALID_ARGUMENT, message, [pack(BAD_REQUEST, { fieldViolations })]);
-}
-
-function errorInfo(code: status, message: string, reason: string, metadata: Record<string, string>): StatusError {
-  return withDetails(code, message, [pack(ERROR_INFO, { reason, domain: ERROR_DOMAIN, metadata })]);
-}
-
-/** ErrorInfo plus RetryInfo: the call may succeed if repeated after a pause. */
-function retryable(code: status, message: string, reason: string): StatusError {
-  return withDetails(code, message, [
-    pack(ERROR_INFO, { reason, domain: ERROR_DOMAIN, metadata: {} }),
-    pack(RETRY_INFO, { retryDelay: RETRY_DELAY }),
-  ]);
+  return statusError(status.INVALID_ARGUMENT, message, reason, { violations });
 }
 
 /** A call whose request message did not arrive in time (see admission.ts). */
 export function requestTimeout(timeoutMs: number): StatusError {
-  return errorInfo(
+  return statusError(
     status.DEADLINE_EXCEEDED,
     `the request message did not arrive within ${timeoutMs} ms of its headers`,
-    "REQUEST_TIMEOUT",
-    {},
+    ErrorReason.REQUEST_TIMEOUT,
   );
-}
-
-function resourceInfo(code: status, message: string, userId: string, memoryId: string): StatusError {
-  const info = { resourceType: USER_MEMORY_TYPE, resourceName: memoryId, owner: userId, description: message };
-  return withDetails(code, message, [pack(RESOURCE_INFO, info)]);
 }
 
 /**
@@ -101,41 +107,50 @@ export const singleCreate: CreatePath = () => "";
 export const batchCreate: CreatePath = (index) => `requests[${index}].`;
 
 /**
- * Maps an error from validation or storage to the status a client sees.
- * Returns undefined for errors nobody anticipated: those are bugs, which the
- * caller logs and answers with a bare INTERNAL that leaks nothing.
+ * Maps an error from validation, authentication or storage to the status a
+ * client sees. Returns undefined for errors nobody anticipated: those are
+ * bugs, which the caller logs and answers with `INTERNAL_ERROR`.
  */
 export function toStatusError(err: unknown, createPath: CreatePath = singleCreate): StatusError | undefined {
   if (err instanceof ValidationError) return invalidArgument(err.violations);
-  if (err instanceof UnauthenticatedError) return errorInfo(status.UNAUTHENTICATED, err.message, "UNAUTHENTICATED", {});
-  if (err instanceof PermissionDeniedError) return errorInfo(status.PERMISSION_DENIED, err.message, "USER_OUT_OF_SCOPE", {});
+  if (err instanceof UnauthenticatedError) return statusError(status.UNAUTHENTICATED, err.message, ErrorReason.UNAUTHENTICATED);
+  if (err instanceof OperatorScopeRequiredError) {
+    return statusError(status.PERMISSION_DENIED, err.message, ErrorReason.OPERATOR_SCOPE_REQUIRED);
+  }
+  if (err instanceof PermissionDeniedError) return statusError(status.PERMISSION_DENIED, err.message, ErrorReason.USER_OUT_OF_SCOPE);
   if (err instanceof MalformedMessageError) {
     const message = `${err.message}: ${(err.cause as Error | undefined)?.message ?? "undecodable"}`;
-    return errorInfo(status.INVALID_ARGUMENT, message, "MALFORMED_MESSAGE", {});
+    return statusError(status.INVALID_ARGUMENT, message, ErrorReason.MALFORMED_MESSAGE);
   }
-  if (err instanceof NotFoundError) return resourceInfo(status.NOT_FOUND, err.message, err.userId, err.memoryId);
+  if (err instanceof NotFoundError) {
+    return statusError(status.NOT_FOUND, err.message, ErrorReason.MEMORY_NOT_FOUND, { resource: err });
+  }
   if (err instanceof AlreadyExistsError) {
     const message = `${createPath(err.index)}user_memory.memory_id: ${err.message}`;
-    return resourceInfo(status.ALREADY_EXISTS, message, err.userId, err.memoryId);
+    return statusError(status.ALREADY_EXISTS, message, ErrorReason.MEMORY_ALREADY_EXISTS, { resource: err });
   }
   if (err instanceof RequestIdReusedError) {
-    return invalidArgument([{ field: `${createPath(err.index)}request_id`, description: err.message }]);
+    return invalidArgument([{ field: `${createPath(err.index)}request_id`, description: err.message }], ErrorReason.REQUEST_ID_REUSED);
   }
   if (err instanceof EtagMismatchError) {
-    return errorInfo(status.ABORTED, err.message, "ETAG_MISMATCH", { user_id: err.userId, memory_id: err.memoryId });
+    const metadata = { user_id: err.userId, memory_id: err.memoryId };
+    return statusError(status.ABORTED, err.message, ErrorReason.ETAG_MISMATCH, { metadata });
   }
-  if (err instanceof ConflictError) {
-    return errorInfo(status.ABORTED, `${err.message}; retry the call`, "CONFLICT", {});
-  }
-  if (err instanceof DeadlineExceededError) return errorInfo(status.DEADLINE_EXCEEDED, err.message, "DEADLINE_EXCEEDED", {});
+  if (err instanceof ConflictError) return statusError(status.ABORTED, `${err.message}; retry the call`, ErrorReason.CONFLICT, { retry: true });
+  if (err instanceof DeadlineExceededError) return statusError(status.DEADLINE_EXCEEDED, err.message, ErrorReason.DEADLINE_EXCEEDED);
   if (err instanceof UnavailableError) {
     // The driver's words (host names, addresses) stay in the server's logs.
-    return retryable(status.UNAVAILABLE, "storage is unavailable; retry later", "STORAGE_UNAVAILABLE");
+    return statusError(status.UNAVAILABLE, "storage is unavailable; retry later", ErrorReason.STORAGE_UNAVAILABLE, { retry: true });
   }
-  if (err instanceof StorageBusyError) return retryable(status.UNAVAILABLE, `${err.message}; retry later`, "STORAGE_BUSY");
-  if (err instanceof StorageFullError) return errorInfo(status.RESOURCE_EXHAUSTED, err.message, "STORAGE_FULL", {});
-  if (err instanceof OverloadedError) return retryable(status.RESOURCE_EXHAUSTED, err.message, "OVERLOADED");
+  if (err instanceof StorageBusyError) {
+    return statusError(status.UNAVAILABLE, `${err.message}; retry later`, ErrorReason.STORAGE_BUSY, { retry: true });
+  }
+  if (err instanceof StorageFullError) return statusError(status.RESOURCE_EXHAUSTED, err.message, ErrorReason.STORAGE_FULL);
+  if (err instanceof OverloadedError) return statusError(status.RESOURCE_EXHAUSTED, err.message, ErrorReason.OVERLOADED, { retry: true });
   return undefined;
 }
 
-export const INTERNAL_ERROR: StatusError = { code: status.INTERNAL, details: "internal error" };
+/** A bug in memoryd: the reason and nothing else, so nothing of the cause leaks. */
+export function internalError(): StatusError {
+  return statusError(status.INTERNAL, "internal error", ErrorReason.INTERNAL_ERROR);
+}

@@ -3,28 +3,45 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { FileDescriptorSetSchema, FieldDescriptorProto_Label as Label, FieldDescriptorProto_Type as Type } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { UserMemory } from "../gen/ts/memory/v1/memory.js";
+import { UserMemory } from "../gen/ts/memoryd/v1/user_memory.js";
 import {
-  AddUserMemoryRequest,
-  BatchAddUserMemoriesRequest,
+  BatchCreateUserMemoriesRequest,
+  BatchDeleteUserMemoriesRequest,
+  BatchUpsertUserMemoriesRequest,
   ClearUserMemoriesRequest,
+  CreateUserMemoryRequest,
   DeleteUserMemoryRequest,
   GetUserMemoryRequest,
+  ListMemoryTopicsRequest,
   ListUserMemoriesRequest,
+  ListUserStatsRequest,
   MemoryServiceService,
   ReplaceUserMemoryRequest,
   SearchUserMemoriesRequest,
-} from "../gen/ts/memory/v1/memory_service.js";
+  UpdateUserMemoryRequest,
+} from "../gen/ts/memoryd/v1/memory_service.js";
 import { bytes, ELEVEN_BYTE_VARINT, ld, tag, text, varint, wrappedLength, wrappedTag } from "../test/helpers/wire.js";
 import { prng } from "../testkit/prng.js";
 import { DESCRIPTOR_SET_PATH } from "./reflection.js";
 import { compileWireChecks, MAX_DEPTH, requestWireChecks, WireFormatError } from "./wire-check.js";
 
 const checks = compileWireChecks(readFileSync(DESCRIPTOR_SET_PATH));
-const addRequest = checks.forMethod("/memory.v1.MemoryService/AddUserMemory");
+const addRequest = checks.forMethod("/memoryd.v1.MemoryService/CreateUserMemory");
 
 const userMemory = UserMemory.encode(
-  UserMemory.fromPartial({ userId: "u1", memory: "likes tea", topics: ["food", "drink"], input: "I like tea", etag: "e" }),
+  UserMemory.fromPartial({
+    userId: "u1",
+    memory: "likes tea",
+    topics: ["food", "drink"],
+    input: "I like tea",
+    etag: "e",
+    agentId: "a",
+    labels: new Map([
+      ["source", "chat"],
+      ["", ""],
+    ]),
+    expiration: { $case: "ttl", ttl: { seconds: 60, nanos: 5 } },
+  }),
 ).finish();
 
 /** The message of the WireFormatError `check` throws on `input`, or "accepted". */
@@ -40,42 +57,71 @@ function verdict(check: (b: Uint8Array) => void, input: Uint8Array): string {
 
 describe("wire check against the memoryd descriptors", () => {
   it("accepts what ts-proto encodes for every request type", () => {
+    const expiring = UserMemory.fromPartial({
+      userId: "u",
+      expiration: { $case: "expireTime", expireTime: { seconds: 2_000_000_000, nanos: 1 } },
+    });
     const samples: [string, Uint8Array][] = [
       [
-        "AddUserMemory",
-        AddUserMemoryRequest.encode(
-          AddUserMemoryRequest.fromPartial({ userMemory: UserMemory.decode(userMemory), requestId: "r" }),
-        ).finish(),
+        "CreateUserMemory",
+        CreateUserMemoryRequest.encode(CreateUserMemoryRequest.fromPartial({ userMemory: UserMemory.decode(userMemory), requestId: "r" })).finish(),
       ],
       [
-        "BatchAddUserMemories",
-        BatchAddUserMemoriesRequest.encode(
-          BatchAddUserMemoriesRequest.fromPartial({ requests: [{ userMemory: UserMemory.decode(userMemory) }, {}] }),
+        "BatchCreateUserMemories",
+        BatchCreateUserMemoriesRequest.encode(
+          BatchCreateUserMemoriesRequest.fromPartial({ requests: [{ userMemory: UserMemory.decode(userMemory) }, {}] }),
         ).finish(),
       ],
       ["GetUserMemory", GetUserMemoryRequest.encode({ userId: "u", memoryId: "m" }).finish()],
       [
         "ListUserMemories",
         ListUserMemoriesRequest.encode(
-          ListUserMemoriesRequest.fromPartial({ userId: "u", pageSize: -1, order: 2, topics: ["a"] }),
+          ListUserMemoriesRequest.fromPartial({
+            userId: "u",
+            pageSize: -1,
+            orderBy: "update_time desc",
+            filter: { anyTopics: ["a"], allTopics: ["b"], labels: new Map([["k", "v"]]), showExpired: true, agentId: "a" },
+            skip: 3,
+            includeTotalSize: true,
+          }),
         ).finish(),
       ],
       [
         "SearchUserMemories",
-        SearchUserMemoriesRequest.encode(SearchUserMemoriesRequest.fromPartial({ userId: "u", query: "q", limit: 5 })).finish(),
+        SearchUserMemoriesRequest.encode(SearchUserMemoriesRequest.fromPartial({ userId: "u", query: "q", pageSize: 5, filter: {} })).finish(),
       ],
       [
         "ReplaceUserMemory",
-        ReplaceUserMemoryRequest.encode(ReplaceUserMemoryRequest.fromPartial({ userMemory: {}, allowMissing: true })).finish(),
+        ReplaceUserMemoryRequest.encode(ReplaceUserMemoryRequest.fromPartial({ userMemory: expiring, allowMissing: true })).finish(),
+      ],
+      [
+        "UpdateUserMemory",
+        UpdateUserMemoryRequest.encode(
+          UpdateUserMemoryRequest.fromPartial({ userMemory: UserMemory.decode(userMemory), updateMask: ["topics", "labels"] }),
+        ).finish(),
       ],
       [
         "DeleteUserMemory",
         DeleteUserMemoryRequest.encode(DeleteUserMemoryRequest.fromPartial({ userId: "u", etag: "e", allowMissing: true })).finish(),
       ],
+      [
+        "BatchDeleteUserMemories",
+        BatchDeleteUserMemoriesRequest.encode(BatchDeleteUserMemoriesRequest.fromPartial({ userId: "u", memoryIds: ["a", "b"] })).finish(),
+      ],
       ["ClearUserMemories", ClearUserMemoriesRequest.encode(ClearUserMemoriesRequest.fromPartial({ allUsers: true })).finish()],
+      ["ListMemoryTopics", ListMemoryTopicsRequest.encode(ListMemoryTopicsRequest.fromPartial({ userId: "u", pageSize: 3 })).finish()],
+      ["ListUserStats", ListUserStatsRequest.encode(ListUserStatsRequest.fromPartial({ skip: 2, includeTotalSize: true })).finish()],
+      [
+        "BatchUpsertUserMemories",
+        BatchUpsertUserMemoriesRequest.encode(
+          BatchUpsertUserMemoriesRequest.fromPartial({
+            upserts: [{ userMemory: UserMemory.decode(userMemory), createTime: { seconds: 1, nanos: 0 }, updateTime: { seconds: 2, nanos: 0 } }],
+          }),
+        ).finish(),
+      ],
     ];
     for (const [method, encoded] of samples)
-      expect(verdict(checks.forMethod(`/memory.v1.MemoryService/${method}`), encoded), method).toBe("accepted");
+      expect(verdict(checks.forMethod(`/memoryd.v1.MemoryService/${method}`), encoded), method).toBe("accepted");
     expect(verdict(addRequest, new Uint8Array(0))).toBe("accepted");
   });
 
@@ -98,7 +144,7 @@ describe("wire check against the memoryd descriptors", () => {
   it("accepts non-minimal varints within the limits", () => {
     // Tag of field 1 in 5 bytes; a length of 2 in 5 bytes; a negative int32 in 10 bytes.
     expect(verdict(addRequest, bytes([0x8a, 0x80, 0x80, 0x80, 0x00], [0x82, 0x80, 0x80, 0x80, 0x00], tag(2, 2), 0))).toBe("accepted");
-    const list = checks.forMethod("/memory.v1.MemoryService/ListUserMemories");
+    const list = checks.forMethod("/memoryd.v1.MemoryService/ListUserMemories");
     expect(verdict(list, ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ pageSize: -5 })).finish())).toBe("accepted");
   });
 
@@ -108,7 +154,7 @@ describe("wire check against the memoryd descriptors", () => {
       bytes(ld(1, ld(2, text("u1")), 0, ld(4, text("lost")))),
       /UserMemory at byte \d+: field number 0/,
     ],
-    ["tag 0 at the top level", bytes(ld(1, userMemory), 0, ld(2, text("r"))), /AddUserMemoryRequest at byte \d+: field number 0/],
+    ["tag 0 at the top level", bytes(ld(1, userMemory), 0, ld(2, text("r"))), /CreateUserMemoryRequest at byte \d+: field number 0/],
     [
       "end-group tag inside user_memory",
       bytes(ld(1, ld(2, text("u1")), tag(15, 4), ld(4, text("lost")))),
@@ -162,11 +208,11 @@ describe("wire check against the memoryd descriptors", () => {
   }
 
   it("refuses a malformed entry of a batch", () => {
-    const batch = checks.forMethod("/memory.v1.MemoryService/BatchAddUserMemories");
+    const batch = checks.forMethod("/memoryd.v1.MemoryService/BatchCreateUserMemories");
     const good = ld(1, ld(1, userMemory));
     expect(verdict(batch, bytes(good, good))).toBe("accepted");
     expect(verdict(batch, bytes(good, ld(1, ld(1, ld(2, text("u")), 0))))).toMatch(
-      /malformed memory.v1.UserMemory at byte \d+: field number 0/,
+      /malformed memoryd.v1.UserMemory at byte \d+: field number 0/,
     );
   });
 
@@ -175,15 +221,15 @@ describe("wire check against the memoryd descriptors", () => {
     expect(() =>
       check(MemoryServiceService.getUserMemory.path, GetUserMemoryRequest.encode({ userId: "u", memoryId: "m" }).finish()),
     ).not.toThrow();
-    expect(() => requestWireChecks({ gone: { path: "/memory.v1.MemoryService/Gone" } })).toThrow(/not in the descriptors/);
-    expect(() => checks.forMessage("memory.v1.Missing")).toThrow(/not in the descriptors/);
+    expect(() => requestWireChecks({ gone: { path: "/memoryd.v1.MemoryService/Gone" } })).toThrow(/not in the descriptors/);
+    expect(() => checks.forMessage("memoryd.v1.Missing")).toThrow(/not in the descriptors/);
   });
 
   it("accepts what it accepts only when ts-proto's decoder reads exactly those bytes (seeded mutations)", () => {
     const random = prng(20261126);
     const strict = new TextDecoder("utf-8", { fatal: true });
-    const base = AddUserMemoryRequest.encode(
-      AddUserMemoryRequest.fromPartial({ userMemory: UserMemory.decode(userMemory), requestId: "r" }),
+    const base = CreateUserMemoryRequest.encode(
+      CreateUserMemoryRequest.fromPartial({ userMemory: UserMemory.decode(userMemory), requestId: "r" }),
     ).finish();
     let accepted = 0;
     for (let i = 0; i < 20_000; i++) {
@@ -197,7 +243,7 @@ describe("wire check against the memoryd descriptors", () => {
       accepted++;
       const reader = new BinaryReader(cut, (b) => strict.decode(b));
       try {
-        AddUserMemoryRequest.decode(reader);
+        CreateUserMemoryRequest.decode(reader);
       } catch (err) {
         // The wire check leaves UTF-8 to the decoder; nothing else may fail.
         expect((err as Error).name, `${Buffer.from(cut).toString("hex")}: ${(err as Error).message}`).toBe("TypeError");

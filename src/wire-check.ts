@@ -174,9 +174,9 @@ class RuleCompiler {
 
 /** The wire checks of the message types and gRPC methods a FileDescriptorSet describes. */
 export interface WireChecks {
-  /** The check of a message type, by full name ("memory.v1.UserMemory"). */
+  /** The check of a message type, by full name ("memoryd.v1.UserMemory"). */
   forMessage(typeName: string): WireCheck;
-  /** The check of a method's requests, by gRPC path ("/memory.v1.MemoryService/AddUserMemory"). */
+  /** The check of a method's requests, by gRPC path ("/memoryd.v1.MemoryService/CreateUserMemory"). */
   forMethod(path: string): WireCheck;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The README shows one per-call log line under "Logs, metrics, traces".
  * This starts the real server process, makes the call the example shows
- * (AddUserMemory with a bearer token and a W3C traceparent, no
+ * (CreateUserMemory with a bearer token and a W3C traceparent, no
  * x-request-id), and checks that the example has exactly the keys of the
  * line the server printed, in its order, and for each key a value of the
  * same shape: values that differ from run to run (ids, times, durations,
@@ -73,9 +73,9 @@ describe("the README's log example", () => {
     const metadata = new Metadata();
     metadata.set("authorization", `Bearer ${token}`);
     metadata.set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
-    await client.add({ userMemory: { userId: "acme:ada", memory: "Prefers dark mode", topics: ["ui"] } }, { metadata });
+    await client.create({ userMemory: { userId: "acme:ada", memory: "Prefers dark mode", topics: ["ui"] } }, { metadata });
     client.close();
-    const printed = await server.waitForLog((entry) => entry.msg === "call" && String(entry.method).endsWith("/AddUserMemory"));
+    const printed = await server.waitForLog((entry) => entry.msg === "call" && String(entry.method).endsWith("/CreateUserMemory"));
 
     // Received: the README's example; expected: the line the server printed.
     expect(Object.keys(example), "keys of the README's call line").toEqual(Object.keys(printed));

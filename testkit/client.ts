@@ -3,21 +3,26 @@
  * decoder for the google.rpc.Status details the server attaches to errors.
  */
 import { type CallOptions, type ChannelCredentials, type ClientUnaryCall, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
-import { BadRequest, ErrorInfo, ResourceInfo } from "../gen/ts/google/rpc/error_details.js";
+import { BadRequest, ErrorInfo, ResourceInfo, RetryInfo } from "../gen/ts/google/rpc/error_details.js";
 import { Status } from "../gen/ts/google/rpc/status.js";
-import type { UserMemory } from "../gen/ts/memory/v1/memory.js";
+import type { UserMemory } from "../gen/ts/memoryd/v1/user_memory.js";
 import {
-  AddUserMemoryRequest,
-  BatchAddUserMemoriesRequest,
+  BatchCreateUserMemoriesRequest,
+  BatchDeleteUserMemoriesRequest,
+  BatchUpsertUserMemoriesRequest,
   ClearUserMemoriesRequest,
+  CreateUserMemoryRequest,
   type DeepPartial,
   DeleteUserMemoryRequest,
   GetUserMemoryRequest,
+  ListMemoryTopicsRequest,
   ListUserMemoriesRequest,
+  ListUserStatsRequest,
   MemoryServiceClient,
   ReplaceUserMemoryRequest,
   SearchUserMemoriesRequest,
-} from "../gen/ts/memory/v1/memory_service.js";
+  UpdateUserMemoryRequest,
+} from "../gen/ts/memoryd/v1/memory_service.js";
 
 type Callback<Res> = (error: ServiceError | null, response: Res) => void;
 type UnaryMethod<Req, Res> = (request: Req, metadata: Metadata, options: Partial<CallOptions>, callback: Callback<Res>) => ClientUnaryCall;
@@ -55,14 +60,19 @@ export class MemoryClient {
       });
   }
 
-  add = this.#bind(AddUserMemoryRequest, (c) => c.addUserMemory);
-  batchAdd = this.#bind(BatchAddUserMemoriesRequest, (c) => c.batchAddUserMemories);
+  create = this.#bind(CreateUserMemoryRequest, (c) => c.createUserMemory);
+  batchCreate = this.#bind(BatchCreateUserMemoriesRequest, (c) => c.batchCreateUserMemories);
   get = this.#bind(GetUserMemoryRequest, (c) => c.getUserMemory);
   list = this.#bind(ListUserMemoriesRequest, (c) => c.listUserMemories);
   search = this.#bind(SearchUserMemoriesRequest, (c) => c.searchUserMemories);
   replace = this.#bind(ReplaceUserMemoryRequest, (c) => c.replaceUserMemory);
+  update = this.#bind(UpdateUserMemoryRequest, (c) => c.updateUserMemory);
   delete = this.#bind(DeleteUserMemoryRequest, (c) => c.deleteUserMemory);
+  batchDelete = this.#bind(BatchDeleteUserMemoriesRequest, (c) => c.batchDeleteUserMemories);
   clear = this.#bind(ClearUserMemoriesRequest, (c) => c.clearUserMemories);
+  listTopics = this.#bind(ListMemoryTopicsRequest, (c) => c.listMemoryTopics);
+  listUserStats = this.#bind(ListUserStatsRequest, (c) => c.listUserStats);
+  batchUpsert = this.#bind(BatchUpsertUserMemoriesRequest, (c) => c.batchUpsertUserMemories);
 
   /** Every memory a listing returns, following its page tokens to the end. */
   async listAll(request: Omit<DeepPartial<ListUserMemoriesRequest>, "pageToken">): Promise<UserMemory[]> {
@@ -85,6 +95,7 @@ export interface DecodedDetails {
   badRequest?: BadRequest;
   errorInfo?: ErrorInfo;
   resourceInfo?: ResourceInfo;
+  retryInfo?: RetryInfo;
 }
 
 /** Decodes the google.rpc.Status trailer of a failed call. */
@@ -98,6 +109,7 @@ export function statusDetails(err: ServiceError): DecodedDetails {
     if (type === "google.rpc.BadRequest") decoded.badRequest = BadRequest.decode(any.value);
     if (type === "google.rpc.ErrorInfo") decoded.errorInfo = ErrorInfo.decode(any.value);
     if (type === "google.rpc.ResourceInfo") decoded.resourceInfo = ResourceInfo.decode(any.value);
+    if (type === "google.rpc.RetryInfo") decoded.retryInfo = RetryInfo.decode(any.value);
   }
   return decoded;
 }

@@ -21,9 +21,11 @@
 import Database from "better-sqlite3";
 import { MongoClient } from "mongodb";
 import pg from "pg";
+import { ReplaceUserMemoryRequest } from "../../gen/ts/memoryd/v1/memory_service.js";
 import { microsFromDate, nowMicros } from "../storage/clock.js";
 import { parseMongoDbUrl } from "../storage/mongodb/url.js";
 import { parsePostgresUrl } from "../storage/postgres/url.js";
+import { contentOf } from "../storage/records.js";
 import { parseSqliteUrl } from "../storage/sqlite/url.js";
 import type { MemoryRecord, MemoryReplacement, MemoryStore } from "../storage/store.js";
 import { redactUrl } from "../storage/url.js";
@@ -170,17 +172,16 @@ export function toRecord(row: AgnoRow): MemoryRecord {
   if (row.memory instanceof Error) throw row.memory;
   if (typeof row.memory !== "object" || row.memory === null) throw new Error("memory is not a dict");
   const fields = row.memory as { memory?: unknown; topics?: unknown; input?: unknown; last_updated?: unknown };
-  const request = {
+  const request = ReplaceUserMemoryRequest.fromPartial({
     userMemory: {
       userId: row.userId ?? "default", // Agno's user when none is given
       memoryId: row.id,
-      memory: fields.memory,
-      topics: fields.topics ?? [],
-      input: fields.input ?? undefined,
       etag: "",
     },
     allowMissing: true,
-  };
+  });
+  // Not through fromPartial: it would turn a non-string into a default, which validation must see and refuse.
+  Object.assign(request.userMemory!, { memory: fields.memory, topics: fields.topics ?? [], input: fields.input ?? undefined });
   let checked: MemoryReplacement;
   try {
     checked = validate.replace(request);
@@ -194,16 +195,7 @@ export function toRecord(row: AgnoRow): MemoryRecord {
   const lastUpdated = typeof fields.last_updated === "string" ? new Date(fields.last_updated) : undefined;
   const updatedAt = row.updatedAt ?? (lastUpdated && !Number.isNaN(lastUpdated.getTime()) ? lastUpdated : undefined);
   const updateTime = Math.max(createTime, updatedAt ? microsFromDate(updatedAt) : createTime);
-  return {
-    userId: checked.userId,
-    memoryId: checked.memoryId,
-    memory: checked.memory,
-    topics: checked.topics,
-    input: checked.input,
-    createTime,
-    updateTime,
-    etag: "",
-  };
+  return { userId: checked.userId, memoryId: checked.memoryId, ...contentOf(checked), createTime, updateTime, etag: "" };
 }
 
 /** Copies every row of `source` into `store`, in batches. */
@@ -211,7 +203,7 @@ export async function importAgno(source: ImportSource, store: MemoryStore, batch
   const report: ImportReport = { read: 0, imported: 0, alreadyPresent: 0, invalid: [] };
   let batch: MemoryRecord[] = [];
   const flush = async () => {
-    const written = await store.importMemories(batch);
+    const { written } = await store.importMemories(batch, "skip");
     report.imported += written;
     report.alreadyPresent += batch.length - written;
     batch = [];

@@ -34,6 +34,22 @@ export function timeAfter(latest: number | null | undefined): number {
   return lastMicros;
 }
 
+/**
+ * The wall clock in microseconds, not bumped like `nowMicros`. Expiry is
+ * judged against it: a memory whose expire time is at or before it has
+ * expired. Every backend uses this clock (not the database's), so a memory
+ * expires at the same moment whichever store holds it, and a `ttl` runs on
+ * the clock that turned it into an expire time.
+ */
+export function wallClockMicros(): number {
+  return Date.now() * 1000;
+}
+
+/** Whether `expireTime` (microseconds, or undefined for never) has passed at `now`. */
+export function hasExpired(expireTime: number | undefined, now = wallClockMicros()): boolean {
+  return expireTime !== undefined && expireTime <= now;
+}
+
 /** A JavaScript Date (millisecond resolution) as microseconds. */
 export function microsFromDate(date: Date): number {
   return date.getTime() * 1000;

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { byUpdateTime, startCursor, toPage } from "./pages.js";
+import { startCursor, toPage } from "./pages.js";
 import type { MemoryRecord } from "./store.js";
 
 const record = (i: number): MemoryRecord => ({
@@ -8,6 +8,7 @@ const record = (i: number): MemoryRecord => ({
   memory: "x",
   topics: [],
   input: undefined,
+  labels: {},
   createTime: 1000 + i,
   updateTime: 5000 - i,
   etag: "e",
@@ -15,12 +16,14 @@ const record = (i: number): MemoryRecord => ({
 
 it("takes one row more than the page only to know that another page follows", () => {
   const rows = [1, 2, 3].map(record);
-  expect(toPage(rows, 3, (r) => r)).toEqual({ memories: rows, next: undefined });
-  const page = toPage([...rows, record(4)], 3, (r) => r);
+  const byCreate = { pageSize: 3, orderBy: "createTime" } as const;
+  expect(toPage(rows, byCreate, (r) => r)).toEqual({ memories: rows, next: undefined });
+  const page = toPage([...rows, record(4)], byCreate, (r) => r);
   expect(page.memories).toEqual(rows);
   expect(page.next).toEqual({ time: 1003, memoryId: "m3" });
-  expect(toPage([...rows, record(4)], 3, (r) => r, byUpdateTime).next).toEqual({ time: 4997, memoryId: "m3" });
-  expect(toPage([], 3, (r) => r)).toEqual({ memories: [], next: undefined });
+  expect(toPage([...rows, record(4)], { pageSize: 3, orderBy: "updateTime" }, (r) => r).next).toEqual({ time: 4997, memoryId: "m3" });
+  expect(toPage([], byCreate, (r) => r)).toEqual({ memories: [], next: undefined });
+  expect(toPage(rows, byCreate, (r) => r, 7)).toEqual({ memories: rows, next: undefined, total: 7 });
 });
 
 it("starts every listing before any real key", () => {

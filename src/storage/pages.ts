@@ -1,16 +1,19 @@
 /**
- * Keyset pages, as every store cuts them: by a time (create time for
- * listings, update time for searches), then memory id.
+ * Keyset pages, as every store cuts them: by a time (create or update
+ * time), then memory id.
  *
  * @module
  */
-import type { Cursor, MemoryRecord, Page, SortDirection } from "./store.js";
+import type { Cursor, MemoryRecord, Page, SortDirection, SortTime } from "./store.js";
 
-/** The sort key of a listing: create time. */
 export const byCreateTime = (record: MemoryRecord): number => record.createTime;
 
-/** The sort key of a search: update time. */
 export const byUpdateTime = (record: MemoryRecord): number => record.updateTime;
+
+/** The sort key a listing ordered by `orderBy` cuts its pages on. */
+export function timeOf(orderBy: SortTime): (record: MemoryRecord) => number {
+  return orderBy === "createTime" ? byCreateTime : byUpdateTime;
+}
 
 /** The cursor before the first page of a listing: every real key sorts after it. */
 export function startCursor(direction: SortDirection): Cursor {
@@ -21,9 +24,15 @@ export function startCursor(direction: SortDirection): Cursor {
  * A page from the rows a store fetched: stores ask for one row more than
  * the page holds, and that extra row only says that more follow.
  */
-export function toPage<Row>(rows: readonly Row[], pageSize: number, toRecord: (row: Row) => MemoryRecord, timeOf = byCreateTime): Page {
-  const more = rows.length > pageSize;
-  const memories = (more ? rows.slice(0, pageSize) : rows).map(toRecord);
+export function toPage<Row>(
+  rows: readonly Row[],
+  query: { readonly pageSize: number; readonly orderBy: SortTime },
+  toRecord: (row: Row) => MemoryRecord,
+  total?: number,
+): Page {
+  const more = rows.length > query.pageSize;
+  const memories = (more ? rows.slice(0, query.pageSize) : rows).map(toRecord);
   const last = memories.at(-1);
-  return { memories, next: more && last ? { time: timeOf(last), memoryId: last.memoryId } : undefined };
+  const next = more && last ? { time: timeOf(query.orderBy)(last), memoryId: last.memoryId } : undefined;
+  return total === undefined ? { memories, next } : { memories, next, total };
 }

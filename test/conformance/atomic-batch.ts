@@ -25,7 +25,7 @@ export function describeAtomicBatch(t: Conformance): void {
       void outcome.then(() => (settled = true));
       const seen = new Set<string>();
       while (!settled) {
-        const page = await t.store.list({ userId, direction: "newest", pageSize: 1000, anyTopics: [], after: undefined });
+        const page = await t.store.list(t.query(userId, { pageSize: 1000 }));
         for (const memory of page.memories) seen.add(memory.memoryId);
         await new Promise((resolve) => setImmediate(resolve)); // a store that answers at once must still let the batch run
       }

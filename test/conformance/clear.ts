@@ -9,9 +9,7 @@ export function describeClear(t: Conformance): void {
       await t.addMany(alice, 4);
       const bobs = await t.addMany(bob, 2);
       expect(await t.store.clear({ userId: alice })).toBe(4);
-      expect((await t.store.list({ userId: alice, direction: "newest", pageSize: 10, anyTopics: [], after: undefined })).memories).toEqual(
-        [],
-      );
+      expect((await t.store.list(t.query(alice))).memories).toEqual([]);
       for (const record of bobs) expect(await t.store.get(bob, record.memoryId)).toEqual(record);
       expect(await t.store.clear({ userId: alice })).toBe(0);
     });
@@ -21,7 +19,7 @@ export function describeClear(t: Conformance): void {
       for (const userId of users) await t.addMany(userId, 2);
       expect(await t.store.clear({ allUsers: true })).toBeGreaterThanOrEqual(4);
       for (const userId of users) {
-        expect((await t.store.list({ userId, direction: "newest", pageSize: 10, anyTopics: [], after: undefined })).memories).toEqual([]);
+        expect((await t.store.list(t.query(userId, { pageSize: 10 }))).memories).toEqual([]);
       }
     });
   });

@@ -6,14 +6,16 @@
  */
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
-import type {
-  Cursor,
-  MemoryRecord,
-  MemoryStore,
-  NewMemory,
-  OperationOptions,
-  SearchQuery,
-  SortDirection,
+import {
+  type ListQuery,
+  type MemoryFilter,
+  type MemoryRecord,
+  type MemoryReplacement,
+  type MemoryStore,
+  NO_FILTER,
+  type NewMemory,
+  type OperationOptions,
+  type SortDirection,
 } from "../../src/storage/store.js";
 
 /** Strings that break naive query building; they must round-trip verbatim. */
@@ -35,6 +37,9 @@ export function byKey(time: (m: MemoryRecord) => number, direction: SortDirectio
 
 export const ids = (records: readonly MemoryRecord[]) => records.map((r) => r.memoryId);
 
+/** A query's fields, any of them overridden; the filter's too. */
+export type QueryChanges = Partial<Omit<ListQuery, "filter">> & { filter?: Partial<MemoryFilter> };
+
 export class Conformance {
   #store: MemoryStore | undefined;
 
@@ -53,7 +58,7 @@ export class Conformance {
   }
 
   draft(userId: string, fields: Partial<NewMemory> = {}): NewMemory {
-    return { userId, memory: "likes green tea", topics: ["food"], ...fields };
+    return { userId, memory: "likes green tea", topics: ["food"], labels: {}, ...fields };
   }
 
   async addOne(userId: string, fields: Partial<NewMemory> = {}): Promise<MemoryRecord> {
@@ -68,18 +73,45 @@ export class Conformance {
     return records;
   }
 
-  /** The first page of a search. */
-  async firstMatches(query: Omit<SearchQuery, "after">, options?: OperationOptions): Promise<MemoryRecord[]> {
-    return (await this.store.search({ ...query, after: undefined }, options)).memories as MemoryRecord[];
+  /** A replacement of `record`'s content with `changes`: every content field given, as the API sends them. */
+  replacement(record: { userId: string; memoryId: string }, changes: Partial<MemoryReplacement> = {}): MemoryReplacement {
+    return { userId: record.userId, memoryId: record.memoryId, memory: "replaced", topics: [], labels: {}, allowMissing: false, ...changes };
   }
 
-  /** Every page of a listing, checking each holds at most `pageSize`. */
-  async listAll(userId: string, direction: SortDirection, pageSize: number, anyTopics: string[] = []): Promise<MemoryRecord[][]> {
+  /** A listing of `userId`'s memories: newest created first, no filter, pages of 10, unless `changes` say otherwise. */
+  query(userId: string, changes: QueryChanges = {}): ListQuery {
+    const { filter, ...rest } = changes;
+    return {
+      userId,
+      orderBy: "createTime",
+      direction: "newest",
+      text: "",
+      pageSize: 10,
+      skip: 0,
+      after: undefined,
+      withTotal: false,
+      ...rest,
+      filter: { ...NO_FILTER, ...filter },
+    };
+  }
+
+  /** A search as SearchUserMemories runs it: by update time, newest first, unless `changes` say otherwise. */
+  search(userId: string, text: string, changes: QueryChanges = {}): ListQuery {
+    return this.query(userId, { orderBy: "updateTime", text, ...changes });
+  }
+
+  /** The first page of a listing or search. */
+  async firstMatches(query: ListQuery, options?: OperationOptions): Promise<MemoryRecord[]> {
+    return (await this.store.list({ ...query, after: undefined }, options)).memories as MemoryRecord[];
+  }
+
+  /** Every page of a listing, checking each holds at most its page size. */
+  async listAll(query: ListQuery): Promise<MemoryRecord[][]> {
     const pages: MemoryRecord[][] = [];
-    let after: Cursor | undefined;
+    let after = query.after;
     do {
-      const page = await this.store.list({ userId, direction, pageSize, anyTopics, after });
-      expect(page.memories.length).toBeLessThanOrEqual(pageSize);
+      const page = await this.store.list({ ...query, after });
+      expect(page.memories.length).toBeLessThanOrEqual(query.pageSize);
       pages.push([...page.memories]);
       after = page.next;
     } while (after && pages.length < 1000);

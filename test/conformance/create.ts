@@ -49,7 +49,7 @@ export function describeCreate(t: Conformance): void {
       const first = await t.addOne(userId, { requestId: "req-1" });
       const retry = await t.addOne(userId, { requestId: "req-1" });
       expect(retry).toEqual(first);
-      const page = await t.store.list({ userId, direction: "newest", pageSize: 10, anyTopics: [], after: undefined });
+      const page = await t.store.list(t.query(userId, { pageSize: 10 }));
       expect(ids(page.memories)).toEqual([first.memoryId]);
     });
 

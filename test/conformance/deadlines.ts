@@ -13,9 +13,15 @@ export function describeDeadlines(t: Conformance): void {
       const operations = [
         () => t.store.add([t.draft(userId, { memoryId: "late" })], past),
         () => t.store.get(userId, existing.memoryId, past),
-        () => t.store.list({ userId, direction: "newest", pageSize: 10, anyTopics: [], after: undefined }, past),
-        () => t.firstMatches({ userId, direction: "newest", limit: 10, text: "", anyTopics: [] }, past),
-        () => t.store.replace({ ...key, memory: "late", topics: [], allowMissing: false }, past),
+        () => t.store.list(t.query(userId, { pageSize: 10 }), past),
+        () => t.firstMatches(t.search(userId, "", { pageSize: 10 }), past),
+        () => t.store.replace(t.replacement(key, { memory: "late" }), past),
+        () => t.store.update({ ...key, changes: { memory: "late" } }, past),
+        () => t.store.deleteMany({ userId, memoryIds: [existing.memoryId], allowMissing: false }, past),
+        () => t.store.importMemories([{ ...existing, memoryId: "late", etag: "" }], "overwrite", past),
+        () => t.store.listTopics({ userId, pageSize: 10, after: undefined }, past),
+        () => t.store.listUserStats({ userId, pageSize: 10, skip: 0, after: undefined, withTotal: true }, past),
+        () => t.store.purgeExpired(10, past),
         () => t.store.delete({ ...key, allowMissing: false }, past),
         () => t.store.clear({ userId }, past),
         () => t.store.ping(past),
@@ -32,11 +38,14 @@ export function describeDeadlines(t: Conformance): void {
       const key = { userId, memoryId: created!.memoryId };
       expect(await t.store.get(userId, created!.memoryId, soon)).toEqual(created);
       expect(
-        (await t.store.list({ userId, direction: "newest", pageSize: 10, anyTopics: [], after: undefined }, soon)).memories,
+        (await t.store.list(t.query(userId, { pageSize: 10 }), soon)).memories,
       ).toHaveLength(2);
-      expect(await t.firstMatches({ userId, direction: "newest", limit: 10, text: "tea", anyTopics: [] }, soon)).toHaveLength(2);
-      const replaced = await t.store.replace({ ...key, memory: "coffee", topics: [], etag: created!.etag, allowMissing: false }, soon);
-      await t.store.delete({ ...key, etag: replaced.etag, allowMissing: false }, soon);
+      expect(await t.firstMatches(t.search(userId, "tea", { pageSize: 10 }), soon)).toHaveLength(2);
+      const replaced = await t.store.replace(t.replacement(key, { memory: "coffee", etag: created!.etag }), soon);
+      const updated = await t.store.update({ ...key, changes: { topics: ["x"] }, etag: replaced.etag }, soon);
+      expect((await t.store.listTopics({ userId, pageSize: 10, after: undefined }, soon)).topics).toContainEqual({ topic: "x", memoryCount: 1 });
+      expect((await t.store.listUserStats({ userId, pageSize: 10, skip: 0, after: undefined, withTotal: true }, soon)).total).toBe(1);
+      await t.store.delete({ ...key, etag: updated.etag, allowMissing: false }, soon);
       expect(await t.store.clear({ userId }, soon)).toBe(1);
       await t.store.ping(soon);
     });

@@ -18,7 +18,7 @@ export function describeHostileInput(t: Conformance): void {
         });
         expect(await t.store.get(userId, record.memoryId)).toEqual(record);
       }
-      const page = await t.store.list({ userId, direction: "oldest", pageSize: 100, anyTopics: [], after: undefined });
+      const page = await t.store.list(t.query(userId, { direction: "oldest", pageSize: 100 }));
       expect(page.memories.map((m) => m.memory)).toEqual(HOSTILE_STRINGS);
     });
 
@@ -26,18 +26,12 @@ export function describeHostileInput(t: Conformance): void {
       const userId = t.newUser();
       for (const text of HOSTILE_STRINGS) await t.addOne(userId, { memory: `note: ${text}`, topics: [asIdentifier(text)] });
       for (const text of HOSTILE_STRINGS) {
-        const listed = await t.store.list({
-          userId,
-          direction: "oldest",
-          pageSize: 100,
-          anyTopics: [asIdentifier(text)],
-          after: undefined,
-        });
+        const listed = await t.store.list(t.query(userId, { direction: "oldest", pageSize: 100, filter: { anyTopics: [asIdentifier(text)] } }));
         expect(
           listed.memories.map((m) => m.memory),
           text,
         ).toEqual([`note: ${text}`]);
-        const found = await t.firstMatches({ userId, direction: "oldest", limit: 100, text, anyTopics: [] });
+        const found = await t.firstMatches(t.search(userId, text, { direction: "oldest", pageSize: 100 }));
         expect(
           found.map((m) => m.memory),
           text,

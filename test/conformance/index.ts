@@ -13,17 +13,23 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MemoryStore, StoreCapabilities } from "../../src/storage/store.js";
 import { describeAtomicBatch } from "./atomic-batch.js";
 import { describeBatch } from "./batch.js";
+import { describeBatchDelete } from "./batch-delete.js";
 import { describeClear } from "./clear.js";
 import { Conformance } from "./context.js";
 import { describeCreate } from "./create.js";
 import { describeDeadlines } from "./deadlines.js";
 import { describeDelete } from "./delete.js";
+import { describeExpiry } from "./expiry.js";
+import { describeFilters } from "./filters.js";
 import { describeHostileInput } from "./hostile-input.js";
 import { describeImport } from "./import.js";
 import { describeList } from "./list.js";
 import { describeRead } from "./read.js";
 import { describeReplace } from "./replace.js";
 import { describeSearch } from "./search.js";
+import { describeTopics } from "./topics.js";
+import { describeUpdate } from "./update.js";
+import { describeUserStats } from "./user-stats.js";
 import { describeWriteOrder } from "./write-order.js";
 
 interface Category {
@@ -39,10 +45,16 @@ export const CATEGORIES: readonly Category[] = [
   { name: "atomic-batch", requires: "atomicBatch", describe: describeAtomicBatch },
   { name: "read", describe: describeRead },
   { name: "list", describe: describeList },
+  { name: "filters", describe: describeFilters },
   { name: "search", describe: describeSearch },
   { name: "replace", describe: describeReplace },
+  { name: "update", describe: describeUpdate },
   { name: "delete", describe: describeDelete },
+  { name: "batch-delete", describe: describeBatchDelete },
   { name: "clear", describe: describeClear },
+  { name: "topics", describe: describeTopics },
+  { name: "user-stats", describe: describeUserStats },
+  { name: "expiry", describe: describeExpiry },
   { name: "import", describe: describeImport },
   { name: "write-order", describe: describeWriteOrder },
   { name: "hostile-input", describe: describeHostileInput },

@@ -7,12 +7,12 @@ export function describeSearch(t: Conformance): void {
     it("orders by update time: newest first for last_n, oldest first for first_n", async () => {
       const userId = t.newUser();
       const records = await t.addMany(userId, 5);
-      const bumped = await t.store.replace({ ...records[1]!, memory: "replaced", etag: undefined, allowMissing: false });
+      const bumped = await t.store.replace(t.replacement(records[1]!));
       const current = records.map((r) => (r.memoryId === bumped.memoryId ? bumped : r));
-      const last = await t.firstMatches({ userId, direction: "newest", limit: 3, text: "", anyTopics: [] });
+      const last = await t.firstMatches(t.search(userId, "", { pageSize: 3 }));
       expect(ids(last)).toEqual(ids([...current].sort(byKey((m) => m.updateTime, "newest")).slice(0, 3)));
       expect(last[0]!.memoryId).toBe(bumped.memoryId);
-      const first = await t.firstMatches({ userId, direction: "oldest", limit: 10, text: "", anyTopics: [] });
+      const first = await t.firstMatches(t.search(userId, "", { direction: "oldest", pageSize: 10 }));
       expect(ids(first)).toEqual(ids([...current].sort(byKey((m) => m.updateTime, "oldest"))));
     });
 
@@ -23,16 +23,16 @@ export function describeSearch(t: Conformance): void {
         t.draft(userId, { memory: "Went to an ÉCOLE in Zürich" }),
         t.draft(userId, { memory: "Drives a bike" }),
       ]);
-      expect(ids(await t.firstMatches({ userId, direction: "newest", limit: 10, text: "green tea", anyTopics: [] }))).toEqual([
+      expect(ids(await t.firstMatches(t.search(userId, "green tea", { pageSize: 10 })))).toEqual([
         tea!.memoryId,
       ]);
-      expect(ids(await t.firstMatches({ userId, direction: "newest", limit: 10, text: "école", anyTopics: [] }))).toEqual([
+      expect(ids(await t.firstMatches(t.search(userId, "école", { pageSize: 10 })))).toEqual([
         school!.memoryId,
       ]);
-      expect(ids(await t.firstMatches({ userId, direction: "newest", limit: 10, text: "ZÜRICH", anyTopics: [] }))).toEqual([
+      expect(ids(await t.firstMatches(t.search(userId, "ZÜRICH", { pageSize: 10 })))).toEqual([
         school!.memoryId,
       ]);
-      expect(await t.firstMatches({ userId, direction: "newest", limit: 10, text: "coffee", anyTopics: [] })).toEqual([]);
+      expect(await t.firstMatches(t.search(userId, "coffee", { pageSize: 10 }))).toEqual([]);
     });
 
     it("treats LIKE and regex metacharacters in the query literally", async () => {
@@ -44,7 +44,7 @@ export function describeSearch(t: Conformance): void {
         t.draft(userId, { memory: "snakeXcase fan" }),
         t.draft(userId, { memory: "a.b*c(d)[e]^$|?+\\" }),
       ]);
-      const search = (text: string) => t.firstMatches({ userId, direction: "oldest", limit: 10, text, anyTopics: [] });
+      const search = (text: string) => t.firstMatches(t.search(userId, text, { direction: "oldest" }));
       expect(ids(await search("0%"))).toEqual([percent!.memoryId]);
       expect((await search("e_c")).map((m) => m.memory)).toEqual(["snake_case fan"]);
       expect((await search(".b*c(d)[e]^$|?+\\")).map((m) => m.memory)).toEqual(["a.b*c(d)[e]^$|?+\\"]);
@@ -57,11 +57,11 @@ export function describeSearch(t: Conformance): void {
         t.draft(userId, { memory: `entry ${i} ${i === 3 || i === 650 ? "Quetzalcoatl" : "plain"}` }),
       );
       const created = [...(await t.store.add(memories.slice(0, 500))), ...(await t.store.add(memories.slice(500)))];
-      const rare = await t.firstMatches({ userId, direction: "newest", limit: 10, text: "quetzal", anyTopics: [] });
+      const rare = await t.firstMatches(t.search(userId, "quetzal", { pageSize: 10 }));
       expect(rare.map((m) => m.memory)).toEqual(["entry 650 Quetzalcoatl", "entry 3 Quetzalcoatl"]);
-      const oldestFirst = await t.firstMatches({ userId, direction: "oldest", limit: 1, text: "QUETZAL", anyTopics: [] });
+      const oldestFirst = await t.firstMatches(t.search(userId, "QUETZAL", { direction: "oldest", pageSize: 1 }));
       expect(oldestFirst.map((m) => m.memory)).toEqual(["entry 3 Quetzalcoatl"]);
-      const frequent = await t.firstMatches({ userId, direction: "newest", limit: 3, text: "plain", anyTopics: [] });
+      const frequent = await t.firstMatches(t.search(userId, "plain", { pageSize: 3 }));
       expect(ids(frequent)).toEqual(
         ids(
           [...created]
@@ -79,10 +79,10 @@ export function describeSearch(t: Conformance): void {
         memory: i % 2 ? "tea lover" : "coffee lover",
         topics: i < 3 ? ["food"] : ["drinks"],
       }));
-      const found = await t.firstMatches({ userId, direction: "newest", limit: 10, text: "TEA", anyTopics: ["drinks"] });
+      const found = await t.firstMatches(t.search(userId, "TEA", { pageSize: 10, filter: { anyTopics: ["drinks"] } }));
       const expected = mine.filter((m) => m.memory === "tea lover" && m.topics.includes("drinks"));
       expect(ids(found)).toEqual(ids(expected.sort(byKey((m) => m.updateTime, "newest"))));
-      expect(await t.firstMatches({ userId, direction: "newest", limit: 2, text: "lover", anyTopics: [] })).toHaveLength(2);
+      expect(await t.firstMatches(t.search(userId, "lover", { pageSize: 2 }))).toHaveLength(2);
     });
   });
 }

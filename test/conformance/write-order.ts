@@ -12,18 +12,12 @@ export function describeWriteOrder(t: Conformance): void {
         const created = await t.addOne(userId, { memoryId: `m-${String(99 - i).padStart(2, "0")}` });
         times.push(created.updateTime);
         if (i % 3 === 2) {
-          const replaced = await t.store.replace({
-            userId,
-            memoryId: created.memoryId,
-            memory: "replaced",
-            topics: [],
-            allowMissing: false,
-          });
+          const replaced = await t.store.replace(t.replacement(created));
           times.push(replaced.updateTime);
         }
       }
       for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1]!);
-      const listed = await t.store.list({ userId, direction: "oldest", pageSize: 100, anyTopics: [], after: undefined });
+      const listed = await t.store.list(t.query(userId, { direction: "oldest", pageSize: 100 }));
       expect(listed.memories.map((m) => m.memoryId)).toEqual(Array.from({ length: 20 }, (_, i) => `m-${String(99 - i).padStart(2, "0")}`));
     });
   });

@@ -10,7 +10,7 @@ import { connect, constants } from "node:http2";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { status } from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
-import { AddUserMemoryRequest } from "../../gen/ts/memory/v1/memory_service.js";
+import { CreateUserMemoryRequest } from "../../gen/ts/memoryd/v1/memory_service.js";
 import { type ConnectionOptions, type RunningServer, startServer } from "../../src/server.js";
 import { openStore } from "../../src/storage/open.js";
 import type { MemoryStore } from "../../src/storage/store.js";
@@ -76,9 +76,9 @@ function rawCall(port: number, path: string, message: Uint8Array, headers: Recor
 describe("connection management", () => {
   it("refuses a request larger than max_message_bytes with RESOURCE_EXHAUSTED before it runs", async () => {
     const { client, lines } = await serve({ maxMessageBytes: 1024 });
-    const err = await failure(client.add({ userMemory: { userId: "big", memory: "x".repeat(2000) } }));
+    const err = await failure(client.create({ userMemory: { userId: "big", memory: "x".repeat(2000) } }));
     expect(err.code).toBe(status.RESOURCE_EXHAUSTED);
-    await client.add({ userMemory: { userId: "big", memory: "fits" } });
+    await client.create({ userMemory: { userId: "big", memory: "fits" } });
     expect((await client.list({ userId: "big" })).userMemories.map((m) => m.memory)).toEqual(["fits"]);
     // grpc-js refuses it below the interceptors; the log still says what the client got.
     expect(lines.filter((l) => l.msg === "call").map((l) => l.code)).toEqual(["RESOURCE_EXHAUSTED", "OK", "OK"]);
@@ -88,7 +88,7 @@ describe("connection management", () => {
     const { client, lines } = await serve({ maxConnectionAgeMs: 300, maxConnectionAgeGraceMs: 2000 });
     const started = Date.now();
     while (Date.now() - started < 1500) {
-      await client.add({ userMemory: { userId: "aging", memory: "still fine" } });
+      await client.create({ userMemory: { userId: "aging", memory: "still fine" } });
       await new Promise((r) => setTimeout(r, 25));
     }
     const calls = lines.filter((l) => l.msg === "call");
@@ -118,20 +118,20 @@ describe("deadlines", () => {
   it("never executes a call whose deadline passed before it started", async () => {
     const { client, port, lines } = await serve({});
     const userId = `late-${randomUUID()}`;
-    const request = AddUserMemoryRequest.encode(AddUserMemoryRequest.fromPartial({ userMemory: { userId, memory: "too late" } })).finish();
-    const answer = await rawCall(port, "/memory.v1.MemoryService/AddUserMemory", request, { "grpc-timeout": "1n" });
+    const request = CreateUserMemoryRequest.encode(CreateUserMemoryRequest.fromPartial({ userMemory: { userId, memory: "too late" } })).finish();
+    const answer = await rawCall(port, "/memoryd.v1.MemoryService/CreateUserMemory", request, { "grpc-timeout": "1n" });
     expect(Number(answer.status)).toBe(status.DEADLINE_EXCEEDED);
     expect((await client.list({ userId })).userMemories).toEqual([]);
-    expect(lines.filter((l) => l.msg === "call" && l.code === "OK" && l.method === "/memory.v1.MemoryService/AddUserMemory")).toEqual([]);
+    expect(lines.filter((l) => l.msg === "call" && l.code === "OK" && l.method === "/memoryd.v1.MemoryService/CreateUserMemory")).toEqual([]);
   });
 
   it("runs calls with time to spare", async () => {
     const { client } = await serve({});
-    const { userMemory } = await client.add({ userMemory: { userId: "u", memory: "in time" } }, { deadlineMs: 2000 });
+    const { userMemory } = await client.create({ userMemory: { userId: "u", memory: "in time" } }, { deadlineMs: 2000 });
     expect(userMemory?.memory).toBe("in time");
     // Unknown fields and an absent deadline are fine too: a raw call without grpc-timeout.
     const writer = new BinaryWriter().uint32(10).string("u").uint32(18).string(userMemory!.memoryId);
-    expect(await rawCall(running.at(-1)!.server.port, "/memory.v1.MemoryService/GetUserMemory", writer.finish(), {})).toEqual({
+    expect(await rawCall(running.at(-1)!.server.port, "/memoryd.v1.MemoryService/GetUserMemory", writer.finish(), {})).toEqual({
       status: "0",
       message: "OK",
     });

@@ -38,7 +38,7 @@ for (const storage of allBackends().filter((b) => b.name !== "mongodb")) {
           const metadata = new Metadata();
           metadata.set("x-request-id", requestId);
           try {
-            await client.add({ userMemory: { userId: `drain-${worker}`, memory: `call ${i}` } }, { metadata, deadlineMs: 5000 });
+            await client.create({ userMemory: { userId: `drain-${worker}`, memory: `call ${i}` } }, { metadata, deadlineMs: 5000 });
             outcomes.push({ requestId, at: Date.now(), code: status.OK });
             failuresInRow = 0;
           } catch (err) {
@@ -58,7 +58,7 @@ for (const storage of allBackends().filter((b) => b.name !== "mongodb")) {
 
       const accepted = new Map(
         server.logs
-          .filter((l) => l.msg === "call" && l.method === "/memory.v1.MemoryService/AddUserMemory")
+          .filter((l) => l.msg === "call" && l.method === "/memoryd.v1.MemoryService/CreateUserMemory")
           .map((l) => [l.request_id, l.code]),
       );
       const succeeded = outcomes.filter((o) => o.code === status.OK);

@@ -37,7 +37,7 @@ describe.skipIf(grpcurl.unavailable || probe.unavailable)(
     let server: ServerProcess;
     const curl = (...args: string[]) => tool(grpcurl.path!, ["-plaintext", ...args]);
     const invoke = async (method: string, body: object) => {
-      const result = await curl("-d", JSON.stringify(body), server.address, `memory.v1.MemoryService/${method}`);
+      const result = await curl("-d", JSON.stringify(body), server.address, `memoryd.v1.MemoryService/${method}`);
       return { ...result, json: result.code === 0 ? JSON.parse(result.out) : undefined };
     };
 
@@ -50,21 +50,37 @@ describe.skipIf(grpcurl.unavailable || probe.unavailable)(
 
     it("lists the services and describes them with their proto comments", async () => {
       const list = await curl(server.address, "list");
-      expect(list.out.trim().split("\n").sort()).toEqual(["grpc.health.v1.Health", "memory.v1.MemoryService"]);
-      const service = await curl(server.address, "describe", "memory.v1.MemoryService");
+      expect(list.out.trim().split("\n").sort()).toEqual(["grpc.health.v1.Health", "memoryd.v1.MemoryService"]);
+      const service = await curl(server.address, "describe", "memoryd.v1.MemoryService");
       expect(service.out).toContain("// Creates up to 500 memories in one transaction");
       expect(service.out).toContain(
-        "rpc ListUserMemories ( .memory.v1.ListUserMemoriesRequest ) returns ( .memory.v1.ListUserMemoriesResponse );",
+        "rpc ListUserMemories ( .memoryd.v1.ListUserMemoriesRequest ) returns ( .memoryd.v1.ListUserMemoriesResponse );",
       );
-      const message = await curl(server.address, "describe", "memory.v1.UserMemory");
+      const message = await curl(server.address, "describe", "memoryd.v1.UserMemory");
       expect(message.out).toContain("// Opaque version tag, different after every write.");
     });
 
     it("invokes every RPC from JSON", async () => {
-      const added = await invoke("AddUserMemory", { user_memory: { user_id: "ada", memory: "Prefers dark mode", topics: ["ui"] } });
-      expect(added.json.userMemory).toMatchObject({ userId: "ada", memory: "Prefers dark mode", topics: ["ui"] });
+      const added = await invoke("CreateUserMemory", {
+        user_memory: {
+          user_id: "ada",
+          agent_id: "bot",
+          memory: "Prefers dark mode",
+          topics: ["ui"],
+          labels: { source: "chat" },
+          ttl: "86400s",
+        },
+      });
+      expect(added.json.userMemory).toMatchObject({
+        userId: "ada",
+        agentId: "bot",
+        memory: "Prefers dark mode",
+        topics: ["ui"],
+        labels: { source: "chat" },
+      });
+      expect(added.json.userMemory.expireTime).toBeTypeOf("string");
       const { memoryId, etag } = added.json.userMemory;
-      const batch = await invoke("BatchAddUserMemories", {
+      const batch = await invoke("BatchCreateUserMemories", {
         requests: [
           { user_memory: { user_id: "ada", memory: "Drinks tea" } },
           { user_memory: { user_id: "ada", memory: "Lives in Paris" } },
@@ -79,15 +95,40 @@ describe.skipIf(grpcurl.unavailable || probe.unavailable)(
       const found = await invoke("SearchUserMemories", {
         user_id: "ada",
         query: "DARK",
-        retrieval_method: "RETRIEVAL_METHOD_LAST_N",
-        limit: 5,
+        filter: { agent_id: "bot", labels: { source: "chat" } },
+        page_size: 5,
+        include_total_size: true,
       });
+      expect(found.json.totalSize).toBe(1);
       expect(found.json.userMemories.map((m: { memory: string }) => m.memory)).toEqual(["Prefers dark mode"]);
       const replaced = await invoke("ReplaceUserMemory", {
         user_memory: { user_id: "ada", memory_id: memoryId, memory: "Prefers light mode", etag },
       });
       expect(replaced.json.userMemory.memory).toBe("Prefers light mode");
+      const updated = await invoke("UpdateUserMemory", {
+        user_memory: { user_id: "ada", memory_id: memoryId, topics: ["ui", "a11y"] },
+        update_mask: { paths: ["topics"] }, // grpcurl reads a FieldMask as its message, not the JSON string form
+      });
+      expect(updated.json?.userMemory, updated.out).toMatchObject({ memory: "Prefers light mode", topics: ["ui", "a11y"] });
+      const topics = await invoke("ListMemoryTopics", { user_id: "ada" });
+      expect(topics.json.topics).toEqual([
+        { topic: "a11y", memoryCount: "1" },
+        { topic: "ui", memoryCount: "1" },
+      ]);
+      const stats = await invoke("ListUserStats", { user_id: "ada" });
+      expect(stats.json.userStats).toMatchObject([{ userId: "ada", memoryCount: "3" }]);
+      const upserted = await invoke("BatchUpsertUserMemories", {
+        upserts: [{ user_memory: { user_id: "ada", memory_id: "restored", memory: "Prefers tea" }, create_time: "2025-01-02T03:04:05Z" }],
+      });
+      expect(upserted.json.userMemories[0]).toMatchObject({ memoryId: "restored", createTime: "2025-01-02T03:04:05Z" });
+      const batchDeleted = await invoke("BatchDeleteUserMemories", {
+        user_id: "ada",
+        memory_ids: ["restored", "gone"],
+        allow_missing: true,
+      });
+      expect(batchDeleted.json).toEqual({ deletedCount: "1" });
       const stale = await invoke("ReplaceUserMemory", { user_memory: { user_id: "ada", memory_id: memoryId, memory: "x", etag } });
+      expect(stale.out).toContain('"domain": "memoryd.dev"');
       expect(stale.code).not.toBe(0);
       expect(stale.out).toContain("Code: Aborted");
       expect(stale.out).toContain("ETAG_MISMATCH");
@@ -95,14 +136,14 @@ describe.skipIf(grpcurl.unavailable || probe.unavailable)(
       const missing = await invoke("GetUserMemory", { user_id: "ada", memory_id: memoryId });
       expect(missing.out).toContain("Code: NotFound");
       expect(missing.out).toContain("google.rpc.ResourceInfo");
-      const invalid = await invoke("AddUserMemory", { user_memory: { user_id: "", memory: "x" } });
+      const invalid = await invoke("CreateUserMemory", { user_memory: { user_id: "", memory: "x" } });
       expect(invalid.out).toContain("Code: InvalidArgument");
       expect(invalid.out).toContain('"field": "user_memory.user_id"');
       expect((await invoke("ClearUserMemories", { user_id: "ada" })).json).toEqual({ deletedCount: "2" });
     });
 
     it("probes health with grpc_health_probe: overall, per service, liveness", async () => {
-      for (const service of ["", "memory.v1.MemoryService", "liveness"]) {
+      for (const service of ["", "memoryd.v1.MemoryService", "liveness"]) {
         const result = await tool(probe.path!, [`-addr=${server.address}`, `-service=${service}`]);
         expect(result, service).toMatchObject({ code: 0 });
         expect(result.out).toContain("status: SERVING");
@@ -118,7 +159,7 @@ describe.skipIf(grpcurl.unavailable || probe.unavailable)(
         args: ["--listen", "127.0.0.1:0", "--storage", `postgres://postgres@127.0.0.1:${closedPort}/x?connect_timeout_ms=200`],
       });
       try {
-        const readiness = await tool(probe.path!, [`-addr=${waiting.address}`, "-service=memory.v1.MemoryService"]);
+        const readiness = await tool(probe.path!, [`-addr=${waiting.address}`, "-service=memoryd.v1.MemoryService"]);
         expect(readiness.code).toBe(4); // grpc_health_probe's exit code for NOT_SERVING
         expect((await tool(probe.path!, [`-addr=${waiting.address}`, "-service=liveness"])).code).toBe(0);
       } finally {
@@ -157,7 +198,7 @@ describe.skipIf(grpcurl.unavailable || probe.unavailable)(
           "-d",
           '{"user_id":"ada"}',
           address,
-          "memory.v1.MemoryService/ListUserMemories",
+          "memoryd.v1.MemoryService/ListUserMemories",
         ]);
         expect(denied.out).toContain("Code: Unauthenticated");
         const allowed = await tool(grpcurl.path!, [
@@ -167,17 +208,17 @@ describe.skipIf(grpcurl.unavailable || probe.unavailable)(
           "-d",
           '{"user_id":"ada"}',
           address,
-          "memory.v1.MemoryService/ListUserMemories",
+          "memoryd.v1.MemoryService/ListUserMemories",
         ]);
         expect(allowed).toMatchObject({ code: 0 });
-        expect((await tool(grpcurl.path!, [...tlsArgs, address, "list"])).out).toContain("memory.v1.MemoryService");
+        expect((await tool(grpcurl.path!, [...tlsArgs, address, "list"])).out).toContain("memoryd.v1.MemoryService");
         const probed = await tool(probe.path!, [
           `-addr=${address}`,
           "-tls",
           `-tls-ca-cert=${ca.cert}`,
           `-tls-client-cert=${clientCert.cert}`,
           `-tls-client-key=${clientCert.key}`,
-          "-service=memory.v1.MemoryService",
+          "-service=memoryd.v1.MemoryService",
         ]);
         expect(probed).toMatchObject({ code: 0 });
       } finally {

@@ -35,9 +35,9 @@ describe.skipIf(!bin)(`health follows storage and shutdown (PostgreSQL ${bin ? "
     });
     health = new HealthClient(server.address);
     client = new MemoryClient(server.address);
-    const watch = health.watch("memory.v1.MemoryService");
+    const watch = health.watch("memoryd.v1.MemoryService");
     expect(await health.check("")).toBe("NOT_SERVING");
-    expect(await health.check("memory.v1.MemoryService")).toBe("NOT_SERVING");
+    expect(await health.check("memoryd.v1.MemoryService")).toBe("NOT_SERVING");
     expect(await health.check("liveness")).toBe("SERVING");
     const early = await failure(client.get({ userId: "u", memoryId: "m" }));
     expect(early.code).toBe(status.UNAVAILABLE);
@@ -46,7 +46,7 @@ describe.skipIf(!bin)(`health follows storage and shutdown (PostgreSQL ${bin ? "
     await server.waitForLog((line) => line.msg === "memoryd serving", 20_000);
     await watch.until("SERVING");
     expect(await health.check("")).toBe("SERVING");
-    await client.add({ userMemory: { userId: "u", memory: "stored once the database came up" } });
+    await client.create({ userMemory: { userId: "u", memory: "stored once the database came up" } });
     expect(watch.seen[0]).toBe("NOT_SERVING");
     watch.cancel();
   });
@@ -67,7 +67,7 @@ describe.skipIf(!bin)(`health follows storage and shutdown (PostgreSQL ${bin ? "
   });
 
   it("turns NOT_SERVING as the first step of shutdown, then exits 0", async () => {
-    const watch = health.watch("memory.v1.MemoryService");
+    const watch = health.watch("memoryd.v1.MemoryService");
     await watch.until("SERVING");
     server.child.kill("SIGTERM");
     await watch.until("NOT_SERVING");

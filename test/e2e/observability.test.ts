@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { Metadata } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AddUserMemoryRequest } from "../../gen/ts/memory/v1/memory_service.js";
+import { CreateUserMemoryRequest } from "../../gen/ts/memoryd/v1/memory_service.js";
 import { failure, MemoryClient } from "../../testkit/client.js";
 import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
 import { backend } from "../support/backends.js";
@@ -35,8 +35,8 @@ describe(`logs and metrics (${storage.name})`, () => {
     metadata.set("x-request-id", "req-observed-1");
     metadata.set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
     const echoed = await new Promise<string | undefined>((resolve, reject) => {
-      const request = AddUserMemoryRequest.fromPartial({ userMemory: { userId: "observed", memory: "logged" } });
-      const call = client.raw.addUserMemory(request, metadata, { deadline: Date.now() + 5000 }, (err) => err && reject(err));
+      const request = CreateUserMemoryRequest.fromPartial({ userMemory: { userId: "observed", memory: "logged" } });
+      const call = client.raw.createUserMemory(request, metadata, { deadline: Date.now() + 5000 }, (err) => err && reject(err));
       call.on("metadata", (headers) => resolve(headers.get("x-request-id")[0] as string | undefined));
     });
     expect(echoed).toBe("req-observed-1");
@@ -45,7 +45,7 @@ describe(`logs and metrics (${storage.name})`, () => {
     const line = await server.waitForLog((l) => l.msg === "call" && l.request_id === "req-observed-1");
     expect(line).toMatchObject({
       level: 30,
-      method: "/memory.v1.MemoryService/AddUserMemory",
+      method: "/memoryd.v1.MemoryService/CreateUserMemory",
       code: "OK",
       trace_id: "4bf92f3577b34da6a3ce929d0e0e4736",
       parent_span_id: "00f067aa0ba902b7",
@@ -62,10 +62,10 @@ describe(`logs and metrics (${storage.name})`, () => {
     const series = (name: string, labels: string) =>
       Number(new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, "m").exec(body)?.[1] ?? Number.NaN);
     const call = (method: string, code: number) =>
-      `rpc_system="grpc",rpc_service="memory.v1.MemoryService",rpc_method="${method}",rpc_grpc_status_code="${code}"`;
-    expect(series("rpc_server_duration_milliseconds_count", call("AddUserMemory", 0))).toBeGreaterThanOrEqual(1);
+      `rpc_system="grpc",rpc_service="memoryd.v1.MemoryService",rpc_method="${method}",rpc_grpc_status_code="${code}"`;
+    expect(series("rpc_server_duration_milliseconds_count", call("CreateUserMemory", 0))).toBeGreaterThanOrEqual(1);
     expect(series("rpc_server_duration_milliseconds_count", call("GetUserMemory", 5))).toBe(1);
-    expect(series("rpc_server_duration_milliseconds_bucket", `le="10000",${call("AddUserMemory", 0)}`)).toBeGreaterThanOrEqual(1);
+    expect(series("rpc_server_duration_milliseconds_bucket", `le="10000",${call("CreateUserMemory", 0)}`)).toBeGreaterThanOrEqual(1);
     expect(body).toMatch(/^memoryd_storage_up 1$/m);
     expect(body).toMatch(/^process_resident_memory_bytes \d+/m);
     if (storage.name === "postgres") expect(series("memoryd_storage_pool_connections", 'state="open"')).toBeGreaterThanOrEqual(1);

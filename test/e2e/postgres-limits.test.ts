@@ -35,7 +35,7 @@ describe.skipIf(postgres.unavailable)(`postgres backend (${postgres.unavailable 
     const t = useTestServer(() => openStore(url));
 
     it("answers a lock wait past lock_timeout UNAVAILABLE with STORAGE_BUSY and RetryInfo, and changes nothing", async () => {
-      const { userMemory: created } = await t.client.add({ userMemory: { userId: "locked", memory: "before" } });
+      const { userMemory: created } = await t.client.create({ userMemory: { userId: "locked", memory: "before" } });
       const rowLock = (schema: string) => `SELECT 1 FROM "${schema}".memories WHERE user_id = $1 AND memory_id = $2 FOR UPDATE`;
       const err = await whileLocked(url, rowLock, [created!.userId, created!.memoryId], () =>
         failure(t.client.replace({ userMemory: { userId: "locked", memoryId: created!.memoryId, memory: "after" } })),
@@ -53,7 +53,7 @@ describe.skipIf(postgres.unavailable)(`postgres backend (${postgres.unavailable 
     const t = useTestServer(() => openStore(url));
 
     it("answers a statement the database cancels at statement_timeout DEADLINE_EXCEEDED, not INTERNAL", async () => {
-      const { userMemory: created } = await t.client.add({ userMemory: { userId: "slow", memory: "before" } });
+      const { userMemory: created } = await t.client.create({ userMemory: { userId: "slow", memory: "before" } });
       const tableLock = (schema: string) => `LOCK TABLE "${schema}".memories IN ACCESS EXCLUSIVE MODE`;
       const err = await whileLocked(url, tableLock, [], () => failure(t.client.get({ userId: "slow", memoryId: created!.memoryId })));
       expect(err.code).toBe(status.DEADLINE_EXCEEDED);

@@ -12,7 +12,7 @@ describe("the memoryd process", () => {
     const first = await spawnServer({ cwd: dir, args: ["--listen", "127.0.0.1:0"] });
     expect(first.logs.at(-1)).toMatchObject({ msg: "memoryd serving", backend: "sqlite" });
     const client = new MemoryClient(first.address);
-    const { userMemory } = await client.add({ userMemory: { userId: "u", memory: "survives restarts" } });
+    const { userMemory } = await client.create({ userMemory: { userId: "u", memory: "survives restarts" } });
     client.close();
     expect(await first.stop("SIGTERM")).toBe(0);
     expect(first.logs.map((l) => l.msg)).toContain("stopped");
@@ -41,7 +41,7 @@ describe("the memoryd process", () => {
     const server = await spawnServer({ args: ["--listen", "127.0.0.1:0", "--storage", `sqlite://${join(dir, "closed-stdout.db")}`] });
     server.child.stdout!.destroy(); // the log collector went away
     const client = new MemoryClient(server.address);
-    await client.add({ userMemory: { userId: "u", memory: "a call, and so a log line nobody will read" } });
+    await client.create({ userMemory: { userId: "u", memory: "a call, and so a log line nobody will read" } });
     client.close();
     const exit = await Promise.race([server.stop("SIGTERM"), new Promise((resolve) => setTimeout(() => resolve("still running"), 8000))]);
     if (exit === "still running") server.child.kill("SIGKILL");

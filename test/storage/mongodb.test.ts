@@ -11,7 +11,7 @@ describe.skipIf(mongodb.unavailable)(`mongodb backend (${mongodb.unavailable ?? 
   it("reopens a database it created before, as every restart does", async () => {
     const url = mongodb.storageUrl();
     const first = await openStore(url);
-    const [created] = await first.add([{ userId: "u", memory: "kept", topics: [] }]);
+    const [created] = await first.add([{ userId: "u", memory: "kept", topics: [], labels: {} }]);
     await first.close();
     const second = await openStore(url);
     expect(await second.get("u", created!.memoryId)).toEqual(created);
@@ -21,7 +21,7 @@ describe.skipIf(mongodb.unavailable)(`mongodb backend (${mongodb.unavailable ?? 
   it("creates unique and per-user indexes and stores ids and BSON dates", async () => {
     const url = mongodb.storageUrl();
     const store = await openStore(url);
-    const [created] = await store.add([{ userId: "u", memory: "stored as a document", topics: ["a"] }]);
+    const [created] = await store.add([{ userId: "u", memory: "stored as a document", topics: ["a"], labels: {} }]);
     const { database, connectionString } = parseMongoDbUrl(url);
     const client = new MongoClient(connectionString);
     try {

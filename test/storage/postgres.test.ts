@@ -3,8 +3,11 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { DeadlineExceededError, StorageError, UnavailableError } from "../../src/storage/errors.js";
 import { openStore } from "../../src/storage/open.js";
-import { statements } from "../../src/storage/postgres/statements.js";
+import { startCursor } from "../../src/storage/pages.js";
+import { listStatements } from "../../src/storage/postgres/statements.js";
 import { parsePostgresUrl } from "../../src/storage/postgres/url.js";
+import { type ListQuery, NO_FILTER } from "../../src/storage/store.js";
+import { SEARCH_WINDOW } from "../../src/storage/text-search.js";
 import { freePort } from "../../testkit/processes.js";
 import { backend } from "../support/backends.js";
 
@@ -33,14 +36,19 @@ describe.skipIf(postgres.unavailable)(`postgres backend (${postgres.unavailable 
     const stores = await Promise.all(Array.from({ length: 6 }, () => openStore(url)));
     await withClient(url, async (client, schema) => {
       const { rows } = await client.query(`SELECT version FROM "${schema}".schema_migrations`);
-      expect(rows).toEqual([{ version: 1 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
       const indexes = await client.query(
         "SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'memories' ORDER BY indexname",
         [schema],
       );
       expect(indexes.rows.map((r) => r.indexname)).toEqual([
+        "memories_by_agent_create_time",
+        "memories_by_agent_update_time",
         "memories_by_create_time",
+        "memories_by_expire_time",
         "memories_by_request_id",
+        "memories_by_team_create_time",
+        "memories_by_team_update_time",
         "memories_by_topic",
         "memories_by_trigram",
         "memories_by_update_time",
@@ -73,22 +81,36 @@ describe.skipIf(postgres.unavailable)(`postgres backend (${postgres.unavailable 
     await withClient(url, (client, schema) =>
       client.query(`ALTER TABLE "${schema}".memories ADD CONSTRAINT refuse_boom CHECK (memory <> 'boom')`),
     );
-    const err = await store.add([{ userId: "u", memory: "boom", topics: [] }]).catch((e) => e);
+    const err = await store.add([{ userId: "u", memory: "boom", topics: [], labels: {} }]).catch((e) => e);
     expect(err).toBeInstanceOf(StorageError);
     expect(err.cause).toMatchObject({ code: "23514" });
-    expect((await store.list({ userId: "u", direction: "newest", pageSize: 10, anyTopics: [], after: undefined })).memories).toEqual([]);
+    expect(
+      (
+        await store.list({
+          userId: "u",
+          orderBy: "createTime",
+          direction: "newest",
+          filter: NO_FILTER,
+          text: "",
+          pageSize: 10,
+          skip: 0,
+          after: undefined,
+          withTotal: false,
+        })
+      ).memories,
+    ).toEqual([]);
     await store.close();
   });
 
   it("gives a call blocked in the database only the time left before its deadline", async () => {
     const url = postgres.storageUrl();
     const store = await openStore(url);
-    const [record] = await store.add([{ userId: "u", memory: "locked", topics: [] }]);
+    const [record] = await store.add([{ userId: "u", memory: "locked", topics: [], labels: {} }]);
     await withClient(url, async (locker, schema) => {
       await locker.query("BEGIN");
       await locker.query(`SELECT 1 FROM "${schema}".memories WHERE memory_id = $1 FOR UPDATE`, [record!.memoryId]);
       const started = Date.now();
-      const replacement = { userId: "u", memoryId: record!.memoryId, memory: "blocked", topics: [], allowMissing: false };
+      const replacement = { userId: "u", memoryId: record!.memoryId, memory: "blocked", topics: [], labels: {}, allowMissing: false };
       await expect(store.replace(replacement, { deadline: started + 300 })).rejects.toBeInstanceOf(DeadlineExceededError);
       expect(Date.now() - started).toBeGreaterThanOrEqual(250);
       expect(Date.now() - started).toBeLessThan(2000);
@@ -108,35 +130,48 @@ describe.skipIf(postgres.unavailable)(`postgres backend (${postgres.unavailable 
           userId: `user-${user}`,
           memory: `memory ${i} about ${i % 7 ? "tea" : "a rare zebra"}`,
           topics: [`t${i % 5}`],
+          labels: {},
         })),
       );
     }
     await withClient(url, async (client, schema) => {
       await client.query(`ANALYZE "${schema}".memories`);
-      const sql = statements(schema);
-      // The statements exactly as the store sends them, with the parameters of a first page.
-      const plan = async (text: string, params: unknown[]) =>
-        (await client.query(`EXPLAIN ${text}`, params)).rows.map((r) => r["QUERY PLAN"]).join("\n");
-      const firstPage = ["user-3", Number.MAX_SAFE_INTEGER, "", null, 21];
-      const listPlan = await plan(sql.list.newest, firstPage);
+      // The statements exactly as the store sends them, for a first page.
+      const plan = async ({ text, values }: { text: string; values: unknown[] }) =>
+        (await client.query(`EXPLAIN ${text}`, values)).rows.map((r) => r["QUERY PLAN"]).join("\n");
+      const statementsFor = (changes: Partial<ListQuery>, text = "") => {
+        const query: ListQuery = {
+          userId: "user-3",
+          orderBy: "createTime",
+          direction: "newest",
+          filter: NO_FILTER,
+          text,
+          pageSize: 20,
+          skip: 0,
+          after: undefined,
+          withTotal: false,
+          ...changes,
+        };
+        return listStatements(`"${schema}".memories`, query, startCursor(query.direction), text, Date.now() * 1000, SEARCH_WINDOW);
+      };
+      const listPlan = await plan(statementsFor({}).all);
       expect(listPlan).toMatch(/Index Scan Backward using memories_by_create_time/);
       expect(listPlan).not.toMatch(/Seq Scan|Sort/);
-      expect(await plan(sql.list.oldest, ["user-3", -1, "", null, 21])).not.toMatch(/Seq Scan|Sort/);
-      // A page filtered by topic may not come straight off the index, but never from a table scan.
-      expect(await plan(sql.list.newest, ["user-3", Number.MAX_SAFE_INTEGER, "", ["t1"], 21])).not.toMatch(/Seq Scan/);
-      const firstSearchPage = ["user-3", null, 11, Number.MAX_SAFE_INTEGER, ""];
-      const lastN = await plan(sql.search.newest.all, firstSearchPage);
+      expect(await plan(statementsFor({ direction: "oldest" }).all)).not.toMatch(/Seq Scan|Sort/);
+      // A filtered page may not come straight off one index, but never from a table scan.
+      expect(await plan(statementsFor({ filter: { ...NO_FILTER, anyTopics: ["t1"] } }).all)).not.toMatch(/Seq Scan/);
+      expect(await plan(statementsFor({ filter: { ...NO_FILTER, agentId: "a", labels: { k: "v" } } }).all)).not.toMatch(/Seq Scan/);
+      const lastN = await plan(statementsFor({ orderBy: "updateTime" }).all);
       expect(lastN).toMatch(/Index Scan Backward using memories_by_update_time/);
       expect(lastN).not.toMatch(/Seq Scan|Sort/);
-      const searchPlan = await plan(sql.search.newest.text, [...firstSearchPage, "%zebra%"]);
-      // Shorter than a trigram: any index that starts with user_id (the planner's pick), never the table.
-      expect(searchPlan).toMatch(/Index Cond: \(user_id = /);
-      expect(searchPlan).not.toMatch(/Seq Scan/);
-      const windowPlan = await plan(sql.search.newest.window, [...firstSearchPage, "%zebra%", 500]);
-      // In order off memories_by_update_time, or (this user has fewer memories than the window) all of them sorted.
-      expect(windowPlan).toMatch(/Index Cond: \(user_id = /);
-      expect(windowPlan).not.toMatch(/Seq Scan/);
-      expect(await plan(sql.search.newest.index, [...firstSearchPage, "%zebra%"])).not.toMatch(/Seq Scan/);
+      const search = statementsFor({ orderBy: "updateTime" }, "zebra");
+      // Any index that starts with user_id (the planner's pick), never the table.
+      for (const statement of [search.text, search.window]) {
+        const searchPlan = await plan(statement);
+        expect(searchPlan).toMatch(/Index Cond: \(user_id = /);
+        expect(searchPlan).not.toMatch(/Seq Scan/);
+      }
+      expect(await plan(search.index)).not.toMatch(/Seq Scan/);
     });
     await store.close();
   });

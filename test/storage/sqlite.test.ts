@@ -2,8 +2,11 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/storage/open.js";
-import { listSql, searchSql } from "../../src/storage/sqlite/statements.js";
+import { startCursor } from "../../src/storage/pages.js";
+import { SCHEMA_VERSION } from "../../src/storage/sqlite/schema.js";
+import { listParams, listSql } from "../../src/storage/sqlite/statements.js";
 import { SqliteStore } from "../../src/storage/sqlite/store.js";
+import { type ListQuery, NO_FILTER } from "../../src/storage/store.js";
 import { tempDir } from "../helpers/temp.js";
 
 /** What is SQLite's own (files, WAL, migrations, plans); the contract every backend shares is in test/conformance/. */
@@ -13,14 +16,14 @@ describe("sqlite backend", () => {
   it("creates missing directories, uses WAL, and keeps data across reopen", async () => {
     const path = join(dir, "nested", "deeper", "persist.db");
     const first = await openStore(`sqlite://${path}`);
-    const [created] = await first.add([{ userId: "u", memory: "persisted", topics: ["t"] }]);
+    const [created] = await first.add([{ userId: "u", memory: "persisted", topics: ["t"], labels: {} }]);
     await first.close();
     const second = await openStore(`sqlite://${path}?synchronous=full`);
     expect(await second.get("u", created!.memoryId)).toEqual(created);
     await second.close();
     const raw = new Database(path, { readonly: true });
     expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
-    expect(raw.pragma("user_version", { simple: true })).toBe(1);
+    expect(raw.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
     raw.close();
   });
 
@@ -40,24 +43,38 @@ describe("sqlite backend", () => {
     // The statements exactly as the store prepares them.
     const plan = (sql: string, params: Record<string, unknown>) =>
       (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail).join("; ");
-    const page = { userId: "u", time: Number.MAX_SAFE_INTEGER, memoryId: "", topics: null, limit: 21 };
+    const timeIndex = (column: string, index = `memories_by_${column}`) =>
+      new RegExp(
+        `SEARCH memories USING INDEX ${index} \\(user_id=\\? AND (agent_id=\\? AND )?\\(${column},memory_id\\)[<>]\\(\\?,\\?\\)\\)`,
+      );
     for (const direction of ["newest", "oldest"] as const) {
-      const listPlan = plan(listSql(direction), page);
-      expect(listPlan).toMatch(
-        /SEARCH memories USING INDEX memories_by_create_time \(user_id=\? AND \(create_time,memory_id\)[<>]\(\?,\?\)\)/,
-      );
-      expect(listPlan).not.toMatch(/TEMP B-TREE/);
-      const search = searchSql(direction);
-      const params = { userId: "u", text: "x", topics: null, limit: 10, time: Number.MAX_SAFE_INTEGER, memoryId: "" };
-      const scanPlan = plan(search.scan, params);
-      expect(scanPlan).toMatch(
-        /SEARCH memories USING INDEX memories_by_update_time \(user_id=\? AND \(update_time,memory_id\)[<>]\(\?,\?\)\)/,
-      );
-      expect(scanPlan).not.toMatch(/TEMP B-TREE/);
-      expect(plan(search.window, { ...params, window: 500 })).toMatch(
-        /SEARCH memories USING INDEX memories_by_update_time \(user_id=\? AND \(update_time,memory_id\)[<>]\(\?,\?\)\)/,
-      );
-      expect(plan(search.index, { ...params, match: "x" })).toMatch(/SCAN memories_trigrams VIRTUAL TABLE/);
+      for (const [orderBy, column] of [
+        ["createTime", "create_time"],
+        ["updateTime", "update_time"],
+      ] as const) {
+        for (const filter of [NO_FILTER, { ...NO_FILTER, anyTopics: ["t"], labels: { k: "v" } }, { ...NO_FILTER, agentId: "a" }]) {
+          const query: ListQuery = {
+            userId: "u",
+            orderBy,
+            direction,
+            filter,
+            text: "",
+            pageSize: 20,
+            skip: 0,
+            after: undefined,
+            withTotal: false,
+          };
+          const after = startCursor(direction);
+          const params = listParams(query, 0, { time: after.time, memoryId: after.memoryId, text: "x" });
+          const sql = listSql(query);
+          const index = filter.agentId ? `memories_by_agent_${column}` : `memories_by_${column}`;
+          const scanPlan = plan(sql.scan, params);
+          expect(scanPlan, `${orderBy} ${direction} ${JSON.stringify(filter)}`).toMatch(timeIndex(column, index));
+          expect(scanPlan).not.toMatch(/TEMP B-TREE/);
+          expect(plan(sql.window, { ...params, window: 500 })).toMatch(timeIndex(column, index));
+          expect(plan(sql.index, { ...params, match: "x" })).toMatch(/SCAN memories_trigrams VIRTUAL TABLE/);
+        }
+      }
     }
     raw.close();
   });

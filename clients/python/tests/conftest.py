@@ -10,6 +10,7 @@ import socket
 import subprocess
 import time
 import uuid
+from typing import Sequence
 
 import pytest
 
@@ -26,8 +27,9 @@ def free_port() -> int:
 class Server:
     """One memoryd process on a fixed loopback port; `restart` keeps port and data."""
 
-    def __init__(self, storage: str, log_path: pathlib.Path) -> None:
+    def __init__(self, storage: str, log_path: pathlib.Path, args: Sequence[str] = ()) -> None:
         self.storage = storage
+        self.args = list(args)
         self.port = free_port()
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
@@ -43,7 +45,7 @@ class Server:
         self.log = open(self.log_path, "a")
         start = self.log.tell()
         self.process = subprocess.Popen(
-            ["node", str(MAIN), "--listen", self.address, "--storage", self.storage],
+            ["node", str(MAIN), "--listen", self.address, "--storage", self.storage, *self.args],
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
@@ -74,6 +76,15 @@ class Server:
 def server(tmp_path_factory):
     directory = tmp_path_factory.mktemp("memoryd")
     instance = Server(f"sqlite://{directory}/memoryd.db", directory / "memoryd.log")
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture(scope="session")
+def unswept_server(tmp_path_factory):
+    """A server that never removes expired memories, so that they stay for show_expired."""
+    directory = tmp_path_factory.mktemp("memoryd-unswept")
+    instance = Server(f"sqlite://{directory}/memoryd.db", directory / "memoryd.log", ["--expiry-sweep-interval-ms", "0"])
     yield instance
     instance.stop()
 

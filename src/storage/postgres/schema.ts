@@ -13,7 +13,7 @@ import { ignoreErrorEvent } from "./errors.js";
  * schema's `schema_migrations` table records which ran. Append only. `%s`
  * stands for the quoted schema name, `%trgm` for the schema pg_trgm lives in.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE %s.memories (
     user_id             text COLLATE "C" NOT NULL,
@@ -36,7 +36,62 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX memories_by_topic ON %s.memories USING gin (topics);
   CREATE INDEX memories_by_trigram ON %s.memories USING gin (memory_folded %trgm.gin_trgm_ops);
   `,
+  // memoryd.v1: scopes, feedback, labels and expiry, and per-user counters.
+  `
+  ALTER TABLE %s.memories
+    ADD COLUMN agent_id    text COLLATE "C",
+    ADD COLUMN team_id     text COLLATE "C",
+    ADD COLUMN feedback    text,
+    ADD COLUMN labels      jsonb NOT NULL DEFAULT '{}',
+    ADD COLUMN expire_time timestamptz;
+  -- A list filtered by agent or team walks that scope's memories in order
+  -- instead of all of the user's. Partial: unscoped memories pay nothing.
+  CREATE INDEX memories_by_agent_create_time ON %s.memories (user_id, agent_id, create_time, memory_id) WHERE agent_id IS NOT NULL;
+  CREATE INDEX memories_by_agent_update_time ON %s.memories (user_id, agent_id, update_time, memory_id) WHERE agent_id IS NOT NULL;
+  CREATE INDEX memories_by_team_create_time ON %s.memories (user_id, team_id, create_time, memory_id) WHERE team_id IS NOT NULL;
+  CREATE INDEX memories_by_team_update_time ON %s.memories (user_id, team_id, update_time, memory_id) WHERE team_id IS NOT NULL;
+  -- Expired memories, oldest expiry first: what the purge removes, and what a count must leave out.
+  CREATE INDEX memories_by_expire_time ON %s.memories (expire_time, user_id) WHERE expire_time IS NOT NULL;
+  -- How many memories each user has and their latest update time, kept in
+  -- step by a trigger: totals and per-user statistics without reading the
+  -- memories, and users listed by latest update from an index.
+  CREATE TABLE %s.user_stats (
+    user_id          text COLLATE "C" PRIMARY KEY,
+    memory_count     bigint NOT NULL,
+    last_update_time timestamptz NOT NULL
+  );
+  CREATE INDEX user_stats_by_last_update_time ON %s.user_stats (last_update_time, user_id);
+  INSERT INTO %s.user_stats (user_id, memory_count, last_update_time)
+    SELECT user_id, count(*), max(update_time) FROM %s.memories GROUP BY user_id;
+  CREATE FUNCTION %s.memoryd_user_stats() RETURNS trigger LANGUAGE plpgsql AS $body$
+  BEGIN
+    IF TG_OP = 'INSERT' THEN
+      INSERT INTO %s.user_stats AS s (user_id, memory_count, last_update_time) VALUES (NEW.user_id, 1, NEW.update_time)
+        ON CONFLICT (user_id) DO UPDATE SET
+          memory_count = s.memory_count + 1, last_update_time = greatest(s.last_update_time, EXCLUDED.last_update_time);
+    ELSIF TG_OP = 'UPDATE' THEN
+      UPDATE %s.user_stats AS s SET last_update_time = CASE
+          WHEN NEW.update_time >= s.last_update_time THEN NEW.update_time
+          WHEN OLD.update_time < s.last_update_time THEN s.last_update_time
+          ELSE (SELECT max(update_time) FROM %s.memories WHERE user_id = NEW.user_id) END
+        WHERE s.user_id = NEW.user_id;
+    ELSE
+      UPDATE %s.user_stats AS s SET memory_count = s.memory_count - 1, last_update_time = CASE
+          WHEN OLD.update_time < s.last_update_time THEN s.last_update_time
+          ELSE coalesce((SELECT max(update_time) FROM %s.memories WHERE user_id = OLD.user_id), 'epoch') END
+        WHERE s.user_id = OLD.user_id;
+      DELETE FROM %s.user_stats WHERE user_id = OLD.user_id AND memory_count <= 0;
+    END IF;
+    RETURN NULL;
+  END
+  $body$;
+  CREATE TRIGGER memories_user_stats AFTER INSERT OR DELETE OR UPDATE OF update_time ON %s.memories
+    FOR EACH ROW EXECUTE FUNCTION %s.memoryd_user_stats();
+  `,
 ];
+
+/** How many migrations this memoryd knows; tests write older schemas with `MIGRATIONS.slice(0, n)`. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Keys the advisory lock that serialises migrations of one schema across replicas. */
 const MIGRATION_LOCK_NAMESPACE = "memoryd.migrations";
@@ -51,9 +106,10 @@ export function assertSchemaName(schema: string): void {
 /**
  * Creates the schema if missing and applies the migrations it lacks, in one
  * transaction holding an advisory lock: replicas starting together migrate
- * once. Refuses a schema from a newer memoryd.
+ * once. Refuses a schema from a newer memoryd. Tests pass an older
+ * `target` to write the schemas earlier releases wrote.
  */
-export async function migrate(pool: pg.Pool, schema: string): Promise<void> {
+export async function migrate(pool: pg.Pool, schema: string, target = MIGRATIONS.length): Promise<void> {
   const client = await pool.connect();
   client.on("error", ignoreErrorEvent); // the failing query reports it
   try {
@@ -68,14 +124,14 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<void> {
     );
     const version = rows[0]!.version;
     assertKnownSchemaVersion(version, MIGRATIONS.length);
-    if (version < MIGRATIONS.length) {
+    if (version < target) {
       await client.query("CREATE EXTENSION IF NOT EXISTS pg_trgm");
       const ext = await client.query<{ schema: string }>(
         "SELECT extnamespace::regnamespace::text AS schema FROM pg_extension WHERE extname = 'pg_trgm'",
       );
       const trgmSchema = ext.rows[0]!.schema;
       for (const [index, migration] of MIGRATIONS.entries()) {
-        if (index < version) continue;
+        if (index < version || index >= target) continue;
         await client.query(migration.replaceAll("%s", `"${schema}"`).replaceAll("%trgm", trgmSchema));
         await client.query(`INSERT INTO "${schema}".schema_migrations (version) VALUES ($1)`, [index + 1]);
       }

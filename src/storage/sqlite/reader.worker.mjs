@@ -53,21 +53,32 @@ function statement(sql) {
 }
 
 /**
+ * The steps' rows (see ReadStep in readers.ts) and the count, read in one
+ * transaction so that they see the same commits.
+ */
+const runRead = db.transaction((/** @type {ReadRequest} */ request) => {
+  /** @type {unknown[]} */
+  let rows = [];
+  for (const step of request.steps) {
+    rows = statement(step.sql).all(step.params);
+    if (step.enough !== undefined && rows.length >= step.enough) break;
+  }
+  const count = request.count ? /** @type {unknown[]} */ (statement(request.count.sql).get(request.count.params))[0] : undefined;
+  return { rows, count };
+});
+
+/**
  * @typedef {{ sql: string, params: Record<string, unknown>, enough?: number }} ReadStep
- * @typedef {{ id: number, steps: ReadStep[], deadline: number | null }} ReadRequest
+ * @typedef {{ sql: string, params: Record<string, unknown> }} CountStep
+ * @typedef {{ id: number, steps: ReadStep[], count: CountStep | null, deadline: number | null }} ReadRequest
  */
 
 parentPort?.on("message", (/** @type {ReadRequest} */ request) => {
   deadline = request.deadline ?? Number.POSITIVE_INFINITY;
   rowsSinceCheck = 0;
   try {
-    /** @type {unknown[]} */
-    let rows = [];
-    for (const step of request.steps) {
-      rows = statement(step.sql).all(step.params);
-      if (step.enough !== undefined && rows.length >= step.enough) break;
-    }
-    parentPort?.postMessage({ id: request.id, rows });
+    const { rows, count } = runRead(request);
+    parentPort?.postMessage({ id: request.id, rows, count });
   } catch (err) {
     const error = /** @type {Error & { code?: string }} */ (err);
     parentPort?.postMessage({

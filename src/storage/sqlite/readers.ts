@@ -23,6 +23,22 @@ export interface ReadStep {
   readonly enough?: number;
 }
 
+/**
+ * A read: statements tried in turn for the rows (see `ReadStep`), and
+ * optionally one more whose single value is a count, in the same
+ * transaction, so rows and count agree.
+ */
+export interface Read {
+  readonly steps: readonly ReadStep[];
+  readonly count?: { readonly sql: string; readonly params: Record<string, unknown> } | undefined;
+}
+
+/** What a read returns. */
+export interface ReadResult {
+  readonly rows: unknown[];
+  readonly count?: number | undefined;
+}
+
 export interface ReaderOptions {
   readonly path: string;
   readonly threads: number;
@@ -34,9 +50,9 @@ export interface ReaderOptions {
 
 interface Job {
   readonly userId: string;
-  readonly steps: readonly ReadStep[];
+  readonly read: Read;
   readonly deadline: number | undefined;
-  readonly resolve: (rows: unknown[]) => void;
+  readonly resolve: (result: ReadResult) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -48,6 +64,7 @@ interface Reader {
 interface WorkerReply {
   id: number;
   rows?: unknown[];
+  count?: number;
   error?: { deadline: boolean; name: string; code?: string; message: string };
 }
 
@@ -94,15 +111,15 @@ export class SqliteReaders {
     return reader;
   }
 
-  /** Runs `steps` on a reader thread when it is `userId`'s turn; resolves with the rows of the last step run. */
-  read(userId: string, steps: readonly ReadStep[], deadline: number | undefined): Promise<unknown[]> {
+  /** Runs `read` on a reader thread when it is `userId`'s turn (`userId` "" for reads across users). */
+  read(userId: string, read: Read, deadline: number | undefined): Promise<ReadResult> {
     return new Promise((resolve, reject) => {
       if (this.#closed) return reject(new StorageError("store is closed"));
       const queue = this.#queues.get(userId) ?? [];
       if (queue.length >= MAX_QUEUED_PER_USER || this.#queued >= MAX_QUEUED) {
         return reject(new OverloadedError("too many searches are waiting; retry later"));
       }
-      queue.push({ userId, steps, deadline, resolve, reject });
+      queue.push({ userId, read, deadline, resolve, reject });
       this.#queues.set(userId, queue);
       this.#queued++;
       this.#dispatch();
@@ -124,7 +141,7 @@ export class SqliteReaders {
       }
       reader.job = job;
       reader.worker.ref();
-      reader.worker.postMessage({ id: ++this.#nextId, steps: job.steps, deadline: job.deadline ?? null });
+      reader.worker.postMessage({ id: ++this.#nextId, steps: job.read.steps, count: job.read.count ?? null, deadline: job.deadline ?? null });
     }
   }
 
@@ -147,7 +164,7 @@ export class SqliteReaders {
     if (job) {
       if (reply.error?.deadline) job.reject(new DeadlineExceededError("the call's deadline passed during the search"));
       else if (reply.error) job.reject(new ReaderError(reply.error.message, reply.error.code));
-      else job.resolve(reply.rows!);
+      else job.resolve({ rows: reply.rows!, count: reply.count });
     }
     this.#dispatch();
   }

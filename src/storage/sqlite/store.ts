@@ -15,27 +15,32 @@
 import { chmodSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import Database from "better-sqlite3";
-import { timeAfter } from "../clock.js";
+import { hasExpired, timeAfter, wallClockMicros } from "../clock.js";
 import { remainingMs } from "../deadline.js";
-import { AlreadyExistsError, NotFoundError, RequestIdReusedError, StorageError } from "../errors.js";
+import { AlreadyExistsError, EtagMismatchError, NotFoundError, RequestIdReusedError, StorageError } from "../errors.js";
 import { missedWriteError } from "../missed-write.js";
-import { byUpdateTime, startCursor, toPage } from "../pages.js";
-import { newEtag, newRecord, replacedRecord, requestFingerprint } from "../records.js";
+import { startCursor, toPage } from "../pages.js";
+import { newEtag, newRecord, replacedRecord, requestFingerprint, updatedContent } from "../records.js";
 import type * as Store from "../store.js";
 import { foldForSearch, SEARCH_WINDOW, trigramSearchable } from "../text-search.js";
 import { DatabaseFile, prepareDirectory } from "./database-file.js";
 import { DeadlinePassed, isDuplicateMemoryId, translate } from "./errors.js";
 import { GroupCommit } from "./group-commit.js";
-import { type ReadStep, SqliteReaders } from "./readers.js";
+import { type Read, type ReadResult, type ReadStep, SqliteReaders } from "./readers.js";
 import { migrate, registerSchemaFunctions } from "./schema.js";
 import {
+  countSql,
+  isFiltered,
+  jsonParam,
+  labelsParam,
+  listParams,
   listSql,
   prepareStatements,
+  ROW_LENGTH,
   type Row,
   type Statements,
-  searchSql,
-  topicsParam,
   toRecord,
+  topicsSql,
   type WrittenTimes,
 } from "./statements.js";
 import { trigramQuery } from "./trigram-index.js";
@@ -56,6 +61,8 @@ export class SqliteStore implements Store.MemoryStore {
   readonly #file: DatabaseFile | undefined;
   /** The deadline `memoryd_before_deadline` enforces for statements on this connection. */
   #deadline = Number.POSITIVE_INFINITY;
+  /** Listing statements prepared on this connection, by their text (see `listSql`: one per query shape). */
+  readonly #listings = new Map<string, Database.Statement>();
 
   private constructor(db: Database.Database, options: SqliteOptions) {
     this.#db = db;
@@ -104,78 +111,99 @@ export class SqliteStore implements Store.MemoryStore {
   }
 
   #addOne(memory: Store.NewMemory, index: number): Store.MemoryRecord {
+    const now = wallClockMicros();
     let fingerprint: string | null = null;
     if (memory.requestId !== undefined) {
       fingerprint = requestFingerprint(memory);
       const earlier = this.#statements.byRequestId.get(memory.userId, memory.requestId) as [...Row, fingerprint: string] | undefined;
-      if (earlier) {
-        if (earlier[8] !== fingerprint) throw new RequestIdReusedError(memory.requestId, index);
-        return toRecord(earlier.slice(0, 8) as Row);
+      if (earlier && hasExpired(earlier[12] ?? undefined, now)) this.#statements.purgeIfExpired.run(memory.userId, earlier[1], now);
+      else if (earlier) {
+        if (earlier[ROW_LENGTH] !== fingerprint) throw new RequestIdReusedError(memory.requestId, index);
+        return toRecord(earlier.slice(0, ROW_LENGTH) as Row);
       }
     }
     const record = newRecord(memory, this.#nextTime(memory.userId));
+    const params = { ...this.#rowParams(record), requestId: memory.requestId ?? null, fingerprint };
     try {
-      this.#statements.insert.run({ ...this.#rowParams(record), requestId: memory.requestId ?? null, fingerprint });
+      this.#statements.insert.run(params);
     } catch (err) {
-      if (isDuplicateMemoryId(err)) throw new AlreadyExistsError(record.userId, record.memoryId, index, { cause: err });
-      throw err;
+      if (!isDuplicateMemoryId(err)) throw err;
+      // An expired memory with the id is as good as deleted: remove it and insert again.
+      if (this.#statements.purgeIfExpired.run(record.userId, record.memoryId, now).changes === 0) {
+        throw new AlreadyExistsError(record.userId, record.memoryId, index, { cause: err });
+      }
+      this.#statements.insert.run(params);
     }
     return record;
   }
 
-  async importMemories(records: readonly Store.MemoryRecord[], options?: Store.OperationOptions): Promise<number> {
-    return this.#writes.write(options, () =>
-      records.reduce(
-        (written, record) => written + this.#statements.importOne.run(this.#rowParams({ ...record, etag: newEtag() })).changes,
-        0,
-      ),
-    );
+  async importMemories(
+    records: readonly Store.MemoryRecord[],
+    onConflict: Store.ImportConflict,
+    options?: Store.OperationOptions,
+  ): Promise<{ records: Store.MemoryRecord[]; written: number }> {
+    return this.#writes.write(options, () => {
+      const now = wallClockMicros();
+      const statement = onConflict === "skip" ? this.#statements.importSkip : this.#statements.importOverwrite;
+      let written = 0;
+      const stored = records.map((given) => {
+        const record = { ...given, etag: newEtag() };
+        this.#statements.purgeIfExpired.run(record.userId, record.memoryId, now);
+        const changes = statement.run(this.#rowParams(record)).changes;
+        written += changes;
+        return changes > 0 ? record : toRecord(this.#statements.get.get(record.userId, record.memoryId) as Row);
+      });
+      return { records: stored, written };
+    });
   }
 
   async get(userId: string, memoryId: string, options?: Store.OperationOptions): Promise<Store.MemoryRecord> {
     const row = this.#read(options, () => this.#statements.get.get(userId, memoryId) as Row | undefined);
-    if (!row) throw new NotFoundError(userId, memoryId);
+    if (!row || hasExpired(row[12] ?? undefined)) throw new NotFoundError(userId, memoryId);
     return toRecord(row);
   }
 
   async list(query: Store.ListQuery, options?: Store.OperationOptions): Promise<Store.Page> {
+    const sql = listSql(query);
+    const text = foldForSearch(query.text);
     const after = query.after ?? startCursor(query.direction); // one statement serves every page
-    const params = {
-      userId: query.userId,
-      time: after.time,
-      memoryId: after.memoryId,
-      topics: topicsParam(query.anyTopics),
-      limit: query.pageSize + 1,
-    };
-    // Unfiltered, a page is an index range of at most pageSize + 1 rows: cheap
-    // enough for the event loop. A topic filter may skip over any number of rows.
-    const steps = [{ sql: listSql(query.direction), params }];
-    const rows =
-      query.anyTopics.length === 0
-        ? this.#read(options, () => this.#runSteps(steps))
-        : await this.#readElsewhere(query.userId, steps, options);
-    return toPage(rows as Row[], query.pageSize, toRecord);
+    const params = listParams(query, wallClockMicros(), { time: after.time, memoryId: after.memoryId, text });
+    const limit = query.pageSize + 1;
+    const indexed = text !== "" && trigramSearchable(text);
+    const match = indexed ? { match: trigramQuery(query.userId, text) } : {};
+    const steps: ReadStep[] =
+      text === ""
+        ? [{ sql: sql.scan, params }]
+        : indexed
+          ? [
+              { sql: sql.window, params: { ...params, window: SEARCH_WINDOW }, enough: limit },
+              { sql: sql.index, params: { ...params, ...match } },
+            ]
+          : [{ sql: sql.textScan, params }];
+    const read: Read = { steps, count: query.withTotal ? this.#countStep(query, { ...params, ...match }) : undefined };
+    // Unfiltered and without text or skip, a page is an index range of at
+    // most pageSize + 1 rows: cheap enough for the event loop. Anything else
+    // may pass over any number of rows.
+    const cheap = text === "" && !isFiltered(query.filter) && query.skip === 0;
+    const result = cheap ? this.#read(options, () => this.#runRead(read)) : await this.#readElsewhere(query.userId, read, options);
+    return toPage(result.rows as Row[], query, toRecord, result.count);
   }
 
-  async search(query: Store.SearchQuery, options?: Store.OperationOptions): Promise<Store.Page> {
-    const sql = searchSql(query.direction);
+  /** The statement that counts a listing's matches: the per-user counters when nothing narrows it. */
+  #countStep(query: Store.ListQuery, params: Record<string, unknown>): Read["count"] {
+    if (query.text === "" && !isFiltered(query.filter)) {
+      const statement = query.filter.showExpired ? this.#statements.userCount : this.#statements.liveCount;
+      return { sql: statement.source, params };
+    }
+    const sql = countSql(query.filter);
     const text = foldForSearch(query.text);
-    const after = query.after ?? startCursor(query.direction);
-    const limit = query.limit + 1; // one more says whether another page follows
-    const params = { userId: query.userId, text, topics: topicsParam(query.anyTopics), limit, time: after.time, memoryId: after.memoryId };
-    const steps: ReadStep[] = trigramSearchable(text)
-      ? [
-          { sql: sql.window, params: { ...params, window: SEARCH_WINDOW }, enough: limit },
-          { sql: sql.index, params: { ...params, match: trigramQuery(query.userId, text) } },
-        ]
-      : [{ sql: sql.scan, params }];
-    const rows = await this.#readElsewhere(query.userId, steps, options);
-    return toPage(rows as Row[], query.limit, toRecord, byUpdateTime);
+    return { sql: text === "" ? sql.scan : trigramSearchable(text) ? sql.index : sql.textScan, params };
   }
 
   async replace(replacement: Store.MemoryReplacement, options?: Store.OperationOptions): Promise<Store.MemoryRecord> {
     return this.#writes.write(options, () => {
       const { userId, memoryId, allowMissing } = replacement;
+      this.#statements.purgeIfExpired.run(userId, memoryId, wallClockMicros());
       const record = replacedRecord(replacement, this.#nextTime(userId));
       const params = this.#rowParams(record);
       const upsert = allowMissing && replacement.etag === undefined;
@@ -187,19 +215,118 @@ export class SqliteStore implements Store.MemoryStore {
     });
   }
 
+  async update(update: Store.MemoryUpdate, options?: Store.OperationOptions): Promise<Store.MemoryRecord> {
+    // Read, merge and write in one transaction: nothing can change the memory in between.
+    return this.#writes.write(options, () => {
+      const { userId, memoryId } = update;
+      this.#statements.purgeIfExpired.run(userId, memoryId, wallClockMicros());
+      const row = this.#statements.get.get(userId, memoryId) as Row | undefined;
+      if (!row) throw new NotFoundError(userId, memoryId);
+      const stored = toRecord(row);
+      if (update.etag !== undefined && update.etag !== stored.etag) throw new EtagMismatchError(userId, memoryId);
+      const time = this.#nextTime(userId);
+      const record = { ...stored, ...updatedContent(stored, update), updateTime: time, etag: newEtag() };
+      this.#statements.update.run({ ...this.#rowParams(record), expectedEtag: stored.etag });
+      return record;
+    });
+  }
+
   async delete(deletion: Store.MemoryDeletion, options?: Store.OperationOptions): Promise<void> {
     await this.#writes.write(options, () => {
       const { userId, memoryId, allowMissing } = deletion;
+      this.#statements.purgeIfExpired.run(userId, memoryId, wallClockMicros());
       if (this.#statements.delete.run({ userId, memoryId, etag: deletion.etag ?? null }).changes > 0) return;
       const error = missedWriteError({ operation: "delete", userId, memoryId, allowMissing, exists: this.#exists(userId, memoryId) });
       if (error) throw error;
     });
   }
 
+  async deleteMany(deletion: Store.BatchDeletion, options?: Store.OperationOptions): Promise<number> {
+    return this.#writes.write(options, () => {
+      const { userId, memoryIds } = deletion;
+      const now = wallClockMicros();
+      for (const memoryId of memoryIds) this.#statements.purgeIfExpired.run(userId, memoryId, now);
+      const deleted = new Set(this.#statements.deleteMany.all({ userId, ids: jsonParam(memoryIds) }) as string[]);
+      const missing = memoryIds.find((id) => !deleted.has(id));
+      // Thrown inside the write's savepoint: the deletes roll back with it.
+      if (missing !== undefined && !deletion.allowMissing) throw new NotFoundError(userId, missing);
+      return deleted.size;
+    });
+  }
+
   async clear(scope: Store.ClearScope, options?: Store.OperationOptions): Promise<number> {
-    return this.#writes.write(options, () =>
-      "allUsers" in scope ? this.#statements.clearAll.run().changes : this.#statements.clearUser.run(scope.userId).changes,
-    );
+    return this.#writes.write(options, () => {
+      const now = wallClockMicros();
+      if ("allUsers" in scope) {
+        const live = this.#statements.countAllLive.get(now) as number;
+        this.#statements.clearAll.run();
+        return live;
+      }
+      const live = this.#statements.countLive.get(scope.userId, now) as number;
+      this.#statements.clearUser.run(scope.userId);
+      return live;
+    });
+  }
+
+  async listTopics(query: Store.TopicsQuery, options?: Store.OperationOptions): Promise<Store.TopicsPage> {
+    const sql = topicsSql({
+      user: query.userId !== undefined,
+      agent: query.agentId !== undefined,
+      team: query.teamId !== undefined,
+      after: query.after !== undefined,
+    });
+    const params = {
+      userId: query.userId ?? null,
+      agentId: query.agentId ?? null,
+      teamId: query.teamId ?? null,
+      after: query.after ?? null,
+      now: wallClockMicros(),
+      limit: query.pageSize + 1,
+    };
+    const { rows } = await this.#readElsewhere(query.userId ?? "", { steps: [{ sql, params }] }, options);
+    const topics = (rows as [string, number][]).map(([topic, memoryCount]) => ({ topic, memoryCount }));
+    const more = topics.length > query.pageSize;
+    const page = more ? topics.slice(0, query.pageSize) : topics;
+    return { topics: page, next: more ? page.at(-1)!.topic : undefined };
+  }
+
+  async listUserStats(query: Store.UserStatsQuery, options?: Store.OperationOptions): Promise<Store.UserStatsPage> {
+    return this.#read(options, () => {
+      const now = wallClockMicros();
+      const after = query.after ?? { time: Number.MAX_SAFE_INTEGER, userId: "" };
+      const rows = this.#statements.statsPage.all({
+        userId: query.userId ?? null,
+        time: after.time,
+        after: after.userId,
+        limit: query.pageSize + 1,
+        skip: query.skip,
+      }) as [userId: string, memoryCount: number, lastUpdateTime: number][];
+      const more = rows.length > query.pageSize;
+      const page = more ? rows.slice(0, query.pageSize) : rows;
+      const last = page.at(-1);
+      const expired = new Map(
+        this.#statements.expiredByUser.all({ now, users: JSON.stringify(page.map(([userId]) => userId)) }) as [string, number][],
+      );
+      const users: Store.UserStats[] = [];
+      for (const [userId, count, lastUpdateTime] of page) {
+        const gone = expired.get(userId) ?? 0;
+        if (gone === 0) users.push({ userId, memoryCount: count, lastUpdateTime });
+        else if (count > gone) {
+          users.push({ userId, memoryCount: count - gone, lastUpdateTime: this.#statements.latestLiveUpdate.get(userId, now) as number });
+        }
+      }
+      const total = query.withTotal
+        ? query.userId === undefined
+          ? (this.#statements.liveUserCount.get({ now }) as number)
+          : Math.min(1, this.#statements.liveCount.get({ userId: query.userId, now }) as number)
+        : undefined;
+      const next = more && last ? { time: last[2], userId: last[0] } : undefined;
+      return total === undefined ? { users, next } : { users, next, total };
+    });
+  }
+
+  async purgeExpired(limit: number, options?: Store.OperationOptions): Promise<number> {
+    return this.#writes.write(options, () => this.#statements.purgeExpired.run({ now: wallClockMicros(), limit }).changes);
   }
 
   async ping(options?: Store.OperationOptions): Promise<void> {
@@ -233,31 +360,47 @@ export class SqliteStore implements Store.MemoryStore {
       folded: foldForSearch(record.memory),
       topics: JSON.stringify(record.topics),
       input: record.input ?? null,
+      agentId: record.agentId ?? null,
+      teamId: record.teamId ?? null,
+      feedback: record.feedback ?? null,
+      labels: labelsParam(record.labels),
+      expireTime: record.expireTime ?? null,
       createTime: record.createTime,
       updateTime: record.updateTime,
       etag: record.etag,
     };
   }
 
-  /** Runs read steps on a reader thread, or on the event loop when the store has none. */
-  async #readElsewhere(userId: string, steps: ReadStep[], options: Store.OperationOptions | undefined): Promise<unknown[]> {
-    if (!this.#readers) return this.#read(options, () => this.#runSteps(steps));
+  /** Runs a read on a reader thread, or on the event loop when the store has none. */
+  async #readElsewhere(userId: string, read: Read, options: Store.OperationOptions | undefined): Promise<ReadResult> {
+    if (!this.#readers) return this.#read(options, () => this.#runRead(read));
     try {
       remainingMs(options);
-      return await this.#readers.read(userId, steps, options?.deadline);
+      return await this.#readers.read(userId, read, options?.deadline);
     } catch (err) {
       throw translate(err);
     }
   }
 
-  /** The rows of the first step that returns `enough`, or of the last step. */
-  #runSteps(steps: readonly ReadStep[]): unknown[] {
+  /** A read on the event loop's connection, as a reader thread runs it (see `Read`). */
+  #runRead(read: Read): ReadResult {
     let rows: unknown[] = [];
-    for (const step of steps) {
-      rows = this.#db.prepare(step.sql).raw(true).all(step.params);
+    for (const step of read.steps) {
+      rows = this.#prepared(step.sql).all(step.params);
       if (step.enough !== undefined && rows.length >= step.enough) break;
     }
-    return rows;
+    const count = read.count ? ((this.#prepared(read.count.sql).get(read.count.params) as unknown[])[0] as number) : undefined;
+    return { rows, count };
+  }
+
+  /** Listing statements by their text, prepared once each (raw rows). */
+  #prepared(sql: string): Database.Statement {
+    let statement = this.#listings.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql).raw(true);
+      this.#listings.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Runs a read on the event loop's connection, under the call's deadline. */

@@ -12,7 +12,10 @@ Agno's own backends get wrong where the interface allows it:
   table, and are scoped to one user: ``read_memories()`` without a user
   returns nothing rather than every user's memories;
 - ``upsert_memory`` is one atomic upsert (``ReplaceUserMemory`` with
-  ``allow_missing``), not a read followed by a write;
+  ``allow_missing``), not a read followed by a write; as a replace, it
+  also resets the memoryd fields Agno 1.x has no place for (agent_id,
+  team_id, feedback, labels, expiration) on memories that other clients
+  gave them;
 - failures raise instead of being logged and forgotten (Agno's ``Memory``
   still catches the exceptions of its own upsert and delete helpers and only
   logs them; that code is Agno's);
@@ -43,6 +46,8 @@ def _local_naive(timestamp) -> datetime:
 
 
 def _to_row(memory: UserMemory) -> MemoryRow:
+    # Only the keys of Agno 1.x's UserMemory: its from_dict passes them all to
+    # the dataclass, so memoryd's other fields would make it raise.
     fields = {"memory_id": memory.memory_id, "memory": memory.memory, "topics": list(memory.topics)}
     if memory.HasField("input"):
         fields["input"] = memory.input
@@ -95,7 +100,7 @@ class MemorydMemoryDb(MemoryDb):
             return []
         rows: List[MemoryRow] = []
         page_size = min(limit, 1000) if limit else 1000
-        for memory in self.client.iter_memories(user_id, oldest_first=sort == "asc", page_size=page_size):
+        for memory in self.client.iter_memories(user_id, order_by="create_time" if sort == "asc" else "", page_size=page_size):
             self._remember(memory.memory_id, user_id)
             rows.append(_to_row(memory))
             if limit is not None and len(rows) >= limit:

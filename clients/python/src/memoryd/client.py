@@ -1,24 +1,140 @@
 """A thin, typed convenience layer over the generated memoryd stubs.
 
-Every method is one RPC (``iter_memories`` pages through several) and
-returns the generated protobuf messages unchanged; failures raise
+Every method is one RPC (``iter_*`` and ``search`` page through several)
+and returns the generated protobuf messages unchanged; failures raise
 ``grpc.RpcError`` with the server's status code, whose details
-``error_details`` decodes.
+``error_details`` decodes. Arguments the server checks are left to it: an
+invalid one fails with INVALID_ARGUMENT naming the field.
+
+Times (``expire_time``) are timezone-aware ``datetime`` values or protobuf
+``Timestamp``; durations (``ttl``) are ``timedelta``, seconds, or protobuf
+``Duration``.
 """
 
 from __future__ import annotations
 
+import enum
 import warnings
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Optional, Sequence
+from datetime import datetime, timedelta
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
 
 import grpc
+from google.protobuf.duration_pb2 import Duration
+from google.protobuf.field_mask_pb2 import FieldMask
+from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from memory.v1 import memory_pb2, memory_service_pb2, memory_service_pb2_grpc
+from memoryd.v1 import error_reason_pb2, memory_service_pb2, memory_service_pb2_grpc, user_memory_pb2
 
-UserMemory = memory_pb2.UserMemory
+UserMemory = user_memory_pb2.UserMemory
+MemoryFilter = memory_service_pb2.MemoryFilter
+MemoryTopic = memory_service_pb2.MemoryTopic
+UserStats = memory_service_pb2.UserStats
+UserMemoryUpsert = memory_service_pb2.UserMemoryUpsert
+ErrorReason = error_reason_pb2.ErrorReason
+
+TimeLike = Union[datetime, Timestamp]
+DurationLike = Union[timedelta, int, float, Duration]
+
+
+class _Unset(enum.Enum):
+    UNSET = 0
+
+
+#: Default of ``MemoryClient.update`` arguments: leave the field as it is.
+UNSET = _Unset.UNSET
+
+
+def _timestamp(value: TimeLike) -> Timestamp:
+    if isinstance(value, Timestamp):
+        return value
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{value!r} has no time zone: pass an aware datetime (datetime.now(timezone.utc) + ...)")
+    timestamp = Timestamp()
+    timestamp.FromDatetime(value)
+    return timestamp
+
+
+def _duration(value: DurationLike) -> Duration:
+    if isinstance(value, Duration):
+        return value
+    duration = Duration()
+    if isinstance(value, timedelta):
+        duration.FromTimedelta(value)
+    else:
+        duration.FromNanoseconds(round(value * 1_000_000_000))
+    return duration
+
+
+def _set_expiration(memory: UserMemory, expire_time: Optional[TimeLike], ttl: Optional[DurationLike]) -> None:
+    if expire_time is not None and ttl is not None:
+        raise ValueError("pass expire_time or ttl, not both: they are one oneof")
+    if expire_time is not None:
+        memory.expire_time.CopyFrom(_timestamp(expire_time))
+    elif ttl is not None:
+        memory.ttl.CopyFrom(_duration(ttl))
+
+
+def _user_memory(
+    user_id: str,
+    memory_id: str,
+    memory: str,
+    *,
+    topics: Sequence[str],
+    input: Optional[str],
+    agent_id: str,
+    team_id: str,
+    feedback: Optional[str],
+    labels: Optional[Mapping[str, str]],
+    expire_time: Optional[TimeLike],
+    ttl: Optional[DurationLike],
+    etag: str = "",
+) -> UserMemory:
+    user_memory = UserMemory(
+        user_id=user_id,
+        memory_id=memory_id,
+        memory=memory,
+        topics=topics,
+        input=input,
+        agent_id=agent_id,
+        team_id=team_id,
+        feedback=feedback,
+        labels=labels or {},
+        etag=etag,
+    )
+    _set_expiration(user_memory, expire_time, ttl)
+    return user_memory
+
+
+def _filter(
+    *,
+    agent_id: str,
+    team_id: str,
+    any_topics: Sequence[str],
+    all_topics: Sequence[str],
+    topics: Sequence[str],
+    labels: Optional[Mapping[str, str]],
+    show_expired: bool,
+) -> MemoryFilter:
+    # `topics` is memory.v1's any-of topics argument: a memory with one of
+    # `any_topics` or one of `topics` has one of both together.
+    merged = list(dict.fromkeys([*any_topics, *topics]))
+    return MemoryFilter(
+        agent_id=agent_id,
+        team_id=team_id,
+        any_topics=merged,
+        all_topics=all_topics,
+        labels=labels or {},
+        show_expired=show_expired,
+    )
+
+
+def _order(order_by: str, flag: bool, flag_name: str, flag_order: str) -> str:
+    if flag and order_by:
+        raise ValueError(f"pass order_by or {flag_name}, not both")
+    return flag_order if flag else order_by
 
 
 class MemoryClient:
@@ -31,6 +147,12 @@ class MemoryClient:
             (root certificates alone) or mutual TLS (all three); plaintext when
             none is given.
         timeout: per-call deadline in seconds.
+
+    Listing and searching take the same filter arguments (``MemoryFilter``):
+    ``agent_id``, ``team_id``, ``any_topics`` (one of them), ``all_topics``
+    (every one), ``labels`` (exact values) and ``show_expired``; ``topics``
+    is the older name of ``any_topics``. ``order_by`` is ``"create_time"``
+    or ``"update_time"``, optionally followed by ``" desc"``.
     """
 
     def __init__(
@@ -61,7 +183,9 @@ class MemoryClient:
     def _call(self, method, request):
         return method(request, timeout=self._timeout, metadata=self._metadata)
 
-    def add(
+    # Writes
+
+    def create(
         self,
         user_id: str,
         memory: str,
@@ -69,15 +193,192 @@ class MemoryClient:
         topics: Sequence[str] = (),
         input: Optional[str] = None,
         memory_id: str = "",
+        agent_id: str = "",
+        team_id: str = "",
+        feedback: Optional[str] = None,
+        labels: Optional[Mapping[str, str]] = None,
+        expire_time: Optional[TimeLike] = None,
+        ttl: Optional[DurationLike] = None,
         request_id: str = "",
     ) -> UserMemory:
-        user_memory = UserMemory(user_id=user_id, memory_id=memory_id, memory=memory, topics=topics, input=input)
-        request = memory_service_pb2.AddUserMemoryRequest(user_memory=user_memory, request_id=request_id)
-        return self._call(self.stub.AddUserMemory, request).user_memory
+        """CreateUserMemory. The server picks memory_id when it is empty; a retry with the same
+        ``request_id`` returns the first call's memory. ``expire_time`` or ``ttl`` make it expire."""
+        user_memory = _user_memory(
+            user_id,
+            memory_id,
+            memory,
+            topics=topics,
+            input=input,
+            agent_id=agent_id,
+            team_id=team_id,
+            feedback=feedback,
+            labels=labels,
+            expire_time=expire_time,
+            ttl=ttl,
+        )
+        request = memory_service_pb2.CreateUserMemoryRequest(user_memory=user_memory, request_id=request_id)
+        return self._call(self.stub.CreateUserMemory, request).user_memory
 
-    def batch_add(self, memories: Iterable[UserMemory]) -> list[UserMemory]:
-        requests = [memory_service_pb2.AddUserMemoryRequest(user_memory=m) for m in memories]
-        return list(self._call(self.stub.BatchAddUserMemories, memory_service_pb2.BatchAddUserMemoriesRequest(requests=requests)).user_memories)
+    #: The memory.v1 name of ``create``.
+    add = create
+
+    def batch_create(
+        self, memories: Iterable[Union[UserMemory, memory_service_pb2.CreateUserMemoryRequest]]
+    ) -> List[UserMemory]:
+        """BatchCreateUserMemories: up to 500, all or none. Entries are memories, or
+        ``CreateUserMemoryRequest`` messages to give them request ids."""
+        requests = [
+            m if isinstance(m, memory_service_pb2.CreateUserMemoryRequest) else memory_service_pb2.CreateUserMemoryRequest(user_memory=m)
+            for m in memories
+        ]
+        request = memory_service_pb2.BatchCreateUserMemoriesRequest(requests=requests)
+        return list(self._call(self.stub.BatchCreateUserMemories, request).user_memories)
+
+    #: The memory.v1 name of ``batch_create``.
+    batch_add = batch_create
+
+    def replace(
+        self,
+        user_id: str,
+        memory_id: str,
+        memory: str,
+        *,
+        topics: Sequence[str] = (),
+        input: Optional[str] = None,
+        agent_id: str = "",
+        team_id: str = "",
+        feedback: Optional[str] = None,
+        labels: Optional[Mapping[str, str]] = None,
+        expire_time: Optional[TimeLike] = None,
+        ttl: Optional[DurationLike] = None,
+        etag: str = "",
+        allow_missing: bool = False,
+    ) -> UserMemory:
+        """ReplaceUserMemory: every field is set to the arguments, so those left out are cleared.
+        With ``allow_missing`` a missing memory is created (an upsert); with ``etag`` the write
+        happens only if the memory is unchanged since (ABORTED, ETAG_MISMATCH otherwise)."""
+        user_memory = _user_memory(
+            user_id,
+            memory_id,
+            memory,
+            topics=topics,
+            input=input,
+            agent_id=agent_id,
+            team_id=team_id,
+            feedback=feedback,
+            labels=labels,
+            expire_time=expire_time,
+            ttl=ttl,
+            etag=etag,
+        )
+        request = memory_service_pb2.ReplaceUserMemoryRequest(user_memory=user_memory, allow_missing=allow_missing)
+        return self._call(self.stub.ReplaceUserMemory, request).user_memory
+
+    def update(
+        self,
+        user_id: str,
+        memory_id: str,
+        *,
+        memory: Union[str, _Unset] = UNSET,
+        topics: Union[Sequence[str], None, _Unset] = UNSET,
+        input: Union[str, None, _Unset] = UNSET,
+        agent_id: Union[str, None, _Unset] = UNSET,
+        team_id: Union[str, None, _Unset] = UNSET,
+        feedback: Union[str, None, _Unset] = UNSET,
+        labels: Union[Mapping[str, str], None, _Unset] = UNSET,
+        expire_time: Union[TimeLike, None, _Unset] = UNSET,
+        ttl: Union[DurationLike, None, _Unset] = UNSET,
+        etag: str = "",
+        update_mask: Optional[Sequence[str]] = None,
+    ) -> UserMemory:
+        """UpdateUserMemory: changes the fields passed and no others.
+
+        A field passed as ``None`` is cleared (``expire_time=None`` or ``ttl=None``: never
+        expires). The update mask names the fields passed (``ttl`` as ``"expire_time"``);
+        ``update_mask`` replaces it, for example ``["*"]`` for every field, or ``["input"]``
+        alone to clear input. With ``etag`` the write happens only if the memory is
+        unchanged since (ABORTED, ETAG_MISMATCH otherwise).
+        """
+        if expire_time is not UNSET and ttl is not UNSET:
+            raise ValueError("pass expire_time or ttl, not both: they are one oneof")
+        user_memory = UserMemory(user_id=user_id, memory_id=memory_id, etag=etag)
+        paths: List[str] = []
+        if memory is not UNSET:
+            user_memory.memory = memory or ""
+            paths.append("memory")
+        if topics is not UNSET:
+            user_memory.topics.extend(topics or ())
+            paths.append("topics")
+        if input is not UNSET:
+            if input is not None:
+                user_memory.input = input
+            paths.append("input")
+        if agent_id is not UNSET:
+            user_memory.agent_id = agent_id or ""
+            paths.append("agent_id")
+        if team_id is not UNSET:
+            user_memory.team_id = team_id or ""
+            paths.append("team_id")
+        if feedback is not UNSET:
+            if feedback is not None:
+                user_memory.feedback = feedback
+            paths.append("feedback")
+        if labels is not UNSET:
+            user_memory.labels.update(labels or {})
+            paths.append("labels")
+        if expire_time is not UNSET or ttl is not UNSET:
+            _set_expiration(
+                user_memory,
+                None if expire_time is UNSET else expire_time,
+                None if ttl is UNSET else ttl,
+            )
+            paths.append("expire_time")
+        mask = FieldMask(paths=list(update_mask) if update_mask is not None else paths)
+        request = memory_service_pb2.UpdateUserMemoryRequest(user_memory=user_memory, update_mask=mask)
+        return self._call(self.stub.UpdateUserMemory, request).user_memory
+
+    def batch_upsert(self, memories: Iterable[Union[UserMemory, UserMemoryUpsert]]) -> List[UserMemory]:
+        """BatchUpsertUserMemories: writes up to 500 memories as given, ids and times kept, all or
+        none (imports and restores; needs an operator token when authentication is on).
+
+        A ``UserMemory`` keeps the create_time and update_time it carries (so memories read from
+        one server can be written to another); the server's clock stands in for missing ones.
+        ``UserMemoryUpsert`` messages are sent unchanged.
+        """
+        upserts = []
+        for m in memories:
+            if isinstance(m, UserMemoryUpsert):
+                upserts.append(m)
+                continue
+            upsert = UserMemoryUpsert(user_memory=m)
+            if m.HasField("create_time"):
+                upsert.create_time.CopyFrom(m.create_time)
+            if m.HasField("update_time"):
+                upsert.update_time.CopyFrom(m.update_time)
+            upserts.append(upsert)
+        request = memory_service_pb2.BatchUpsertUserMemoriesRequest(upserts=upserts)
+        return list(self._call(self.stub.BatchUpsertUserMemories, request).user_memories)
+
+    def delete(self, user_id: str, memory_id: str, *, etag: str = "", allow_missing: bool = False) -> None:
+        request = memory_service_pb2.DeleteUserMemoryRequest(
+            user_id=user_id, memory_id=memory_id, etag=etag, allow_missing=allow_missing
+        )
+        self._call(self.stub.DeleteUserMemory, request)
+
+    def batch_delete(self, user_id: str, memory_ids: Iterable[str], *, allow_missing: bool = False) -> int:
+        """BatchDeleteUserMemories: deletes up to 500 memories of one user, all or (when one is
+        missing and not ``allow_missing``) none; returns how many were deleted."""
+        request = memory_service_pb2.BatchDeleteUserMemoriesRequest(
+            user_id=user_id, memory_ids=list(memory_ids), allow_missing=allow_missing
+        )
+        return self._call(self.stub.BatchDeleteUserMemories, request).deleted_count
+
+    def clear(self, user_id: str = "", *, all_users: bool = False) -> int:
+        """Deletes one user's memories, or with ``all_users=True`` everybody's; returns how many."""
+        request = memory_service_pb2.ClearUserMemoriesRequest(user_id=user_id, all_users=all_users)
+        return self._call(self.stub.ClearUserMemories, request).deleted_count
+
+    # Reads
 
     def get(self, user_id: str, memory_id: str) -> UserMemory:
         request = memory_service_pb2.GetUserMemoryRequest(user_id=user_id, memory_id=memory_id)
@@ -89,26 +390,121 @@ class MemoryClient:
         *,
         page_size: int = 0,
         page_token: str = "",
+        order_by: str = "",
         oldest_first: bool = False,
+        agent_id: str = "",
+        team_id: str = "",
+        any_topics: Sequence[str] = (),
+        all_topics: Sequence[str] = (),
         topics: Sequence[str] = (),
+        labels: Optional[Mapping[str, str]] = None,
+        show_expired: bool = False,
+        skip: int = 0,
+        include_total_size: bool = False,
     ) -> memory_service_pb2.ListUserMemoriesResponse:
-        order = memory_service_pb2.LIST_ORDER_OLDEST_FIRST if oldest_first else memory_service_pb2.LIST_ORDER_NEWEST_FIRST
+        """One page of ListUserMemories: newest created first unless ``order_by`` (or
+        ``oldest_first``, ``"create_time"``) says otherwise. ``skip`` passes over memories
+        after ``page_token``'s position; ``include_total_size`` fills ``total_size``."""
         request = memory_service_pb2.ListUserMemoriesRequest(
-            user_id=user_id, page_size=page_size, page_token=page_token, order=order, topics=topics
+            user_id=user_id,
+            page_size=page_size,
+            page_token=page_token,
+            order_by=_order(order_by, oldest_first, "oldest_first", "create_time"),
+            filter=_filter(
+                agent_id=agent_id,
+                team_id=team_id,
+                any_topics=any_topics,
+                all_topics=all_topics,
+                topics=topics,
+                labels=labels,
+                show_expired=show_expired,
+            ),
+            skip=skip,
+            include_total_size=include_total_size,
         )
         return self._call(self.stub.ListUserMemories, request)
 
     def iter_memories(
-        self, user_id: str, *, oldest_first: bool = False, topics: Sequence[str] = (), page_size: int = 1000
+        self,
+        user_id: str,
+        *,
+        order_by: str = "",
+        oldest_first: bool = False,
+        agent_id: str = "",
+        team_id: str = "",
+        any_topics: Sequence[str] = (),
+        all_topics: Sequence[str] = (),
+        topics: Sequence[str] = (),
+        labels: Optional[Mapping[str, str]] = None,
+        show_expired: bool = False,
+        skip: int = 0,
+        page_size: int = 1000,
     ) -> Iterator[UserMemory]:
-        """Every memory of a user, page by page (keyset pages: stable while others write)."""
+        """Every memory of a user that matches, page by page (keyset pages: stable while others
+        write), after the first ``skip``."""
         token = ""
         while True:
-            page = self.list(user_id, page_size=page_size, page_token=token, oldest_first=oldest_first, topics=topics)
+            page = self.list(
+                user_id,
+                page_size=page_size,
+                page_token=token,
+                order_by=order_by,
+                oldest_first=oldest_first,
+                agent_id=agent_id,
+                team_id=team_id,
+                any_topics=any_topics,
+                all_topics=all_topics,
+                topics=topics,
+                labels=labels,
+                show_expired=show_expired,
+                skip=0 if token else skip,  # the server skips after the token's position
+            )
             yield from page.user_memories
             token = page.next_page_token
             if not token:
                 return
+
+    def search_page(
+        self,
+        user_id: str,
+        *,
+        query: str = "",
+        order_by: str = "",
+        first_n: bool = False,
+        agent_id: str = "",
+        team_id: str = "",
+        any_topics: Sequence[str] = (),
+        all_topics: Sequence[str] = (),
+        topics: Sequence[str] = (),
+        labels: Optional[Mapping[str, str]] = None,
+        show_expired: bool = False,
+        page_size: int = 0,
+        page_token: str = "",
+        skip: int = 0,
+        include_total_size: bool = False,
+    ) -> memory_service_pb2.SearchUserMemoriesResponse:
+        """One page of SearchUserMemories: memories whose text contains ``query`` (ignoring
+        case), most recently updated first unless ``order_by`` (or ``first_n``,
+        ``"update_time"``) says otherwise."""
+        request = memory_service_pb2.SearchUserMemoriesRequest(
+            user_id=user_id,
+            query=query,
+            filter=_filter(
+                agent_id=agent_id,
+                team_id=team_id,
+                any_topics=any_topics,
+                all_topics=all_topics,
+                topics=topics,
+                labels=labels,
+                show_expired=show_expired,
+            ),
+            order_by=_order(order_by, first_n, "first_n", "update_time"),
+            page_size=page_size,
+            page_token=page_token,
+            skip=skip,
+            include_total_size=include_total_size,
+        )
+        return self._call(self.stub.SearchUserMemories, request)
 
     def search(
         self,
@@ -118,49 +514,96 @@ class MemoryClient:
         topics: Sequence[str] = (),
         first_n: bool = False,
         limit: int = 0,
-    ) -> list[UserMemory]:
-        """Up to `limit` matches (the server's default when 0). A page may stop short to stay
-        under the message size limit; the following pages are read until `limit` is reached."""
-        method = memory_service_pb2.RETRIEVAL_METHOD_FIRST_N if first_n else memory_service_pb2.RETRIEVAL_METHOD_LAST_N
-        found: list[UserMemory] = []
+        order_by: str = "",
+        agent_id: str = "",
+        team_id: str = "",
+        any_topics: Sequence[str] = (),
+        all_topics: Sequence[str] = (),
+        labels: Optional[Mapping[str, str]] = None,
+        show_expired: bool = False,
+        skip: int = 0,
+    ) -> List[UserMemory]:
+        """Up to `limit` matches (the server's default page when 0), after the first ``skip``.
+        A page may stop short to stay under the message size limit; the following pages are
+        read until `limit` is reached."""
+        found: List[UserMemory] = []
         token = ""
         while True:
-            wanted = limit - len(found) if limit else 0
-            request = memory_service_pb2.SearchUserMemoriesRequest(
-                user_id=user_id, query=query, topics=topics, retrieval_method=method, limit=wanted, page_token=token
+            page = self.search_page(
+                user_id,
+                query=query,
+                order_by=order_by,
+                first_n=first_n,
+                agent_id=agent_id,
+                team_id=team_id,
+                any_topics=any_topics,
+                all_topics=all_topics,
+                topics=topics,
+                labels=labels,
+                show_expired=show_expired,
+                page_size=limit - len(found) if limit else 0,
+                page_token=token,
+                skip=0 if token else skip,  # the server skips after the token's position
             )
-            page = self._call(self.stub.SearchUserMemories, request)
             found.extend(page.user_memories)
             token = page.next_page_token
             # Without a limit, the server's default page is the answer.
             if not token or not limit or len(found) >= limit:
                 return found
 
-    def replace(
+    def list_topics(
         self,
-        user_id: str,
-        memory_id: str,
-        memory: str,
+        user_id: str = "",
         *,
-        topics: Sequence[str] = (),
-        input: Optional[str] = None,
-        etag: str = "",
-        allow_missing: bool = False,
-    ) -> UserMemory:
-        user_memory = UserMemory(user_id=user_id, memory_id=memory_id, memory=memory, topics=topics, input=input, etag=etag)
-        request = memory_service_pb2.ReplaceUserMemoryRequest(user_memory=user_memory, allow_missing=allow_missing)
-        return self._call(self.stub.ReplaceUserMemory, request).user_memory
-
-    def delete(self, user_id: str, memory_id: str, *, etag: str = "", allow_missing: bool = False) -> None:
-        request = memory_service_pb2.DeleteUserMemoryRequest(
-            user_id=user_id, memory_id=memory_id, etag=etag, allow_missing=allow_missing
+        agent_id: str = "",
+        team_id: str = "",
+        page_size: int = 0,
+        page_token: str = "",
+    ) -> memory_service_pb2.ListMemoryTopicsResponse:
+        """One page of ListMemoryTopics: a user's topics (every user's when ``user_id`` is
+        empty, which needs a token that covers all users) with their memory counts, by name."""
+        request = memory_service_pb2.ListMemoryTopicsRequest(
+            user_id=user_id, agent_id=agent_id, team_id=team_id, page_size=page_size, page_token=page_token
         )
-        self._call(self.stub.DeleteUserMemory, request)
+        return self._call(self.stub.ListMemoryTopics, request)
 
-    def clear(self, user_id: str = "", *, all_users: bool = False) -> int:
-        """Deletes one user's memories, or with ``all_users=True`` everybody's; returns how many."""
-        request = memory_service_pb2.ClearUserMemoriesRequest(user_id=user_id, all_users=all_users)
-        return self._call(self.stub.ClearUserMemories, request).deleted_count
+    def iter_topics(
+        self, user_id: str = "", *, agent_id: str = "", team_id: str = "", page_size: int = 1000
+    ) -> Iterator[MemoryTopic]:
+        """Every topic of ``list_topics``, page by page."""
+        token = ""
+        while True:
+            page = self.list_topics(user_id, agent_id=agent_id, team_id=team_id, page_size=page_size, page_token=token)
+            yield from page.topics
+            token = page.next_page_token
+            if not token:
+                return
+
+    def list_user_stats(
+        self,
+        user_id: str = "",
+        *,
+        page_size: int = 0,
+        page_token: str = "",
+        skip: int = 0,
+        include_total_size: bool = False,
+    ) -> memory_service_pb2.ListUserStatsResponse:
+        """One page of ListUserStats: memory count and last update per user, most recently
+        updated first; every user's when ``user_id`` is empty (a token that covers all users)."""
+        request = memory_service_pb2.ListUserStatsRequest(
+            user_id=user_id, page_size=page_size, page_token=page_token, skip=skip, include_total_size=include_total_size
+        )
+        return self._call(self.stub.ListUserStats, request)
+
+    def iter_user_stats(self, user_id: str = "", *, skip: int = 0, page_size: int = 1000) -> Iterator[UserStats]:
+        """Every entry of ``list_user_stats``, page by page, after the first ``skip``."""
+        token = ""
+        while True:
+            page = self.list_user_stats(user_id, page_size=page_size, page_token=token, skip=0 if token else skip)
+            yield from page.user_stats
+            token = page.next_page_token
+            if not token:
+                return
 
     def close(self) -> None:
         self._channel.close()
@@ -179,11 +622,15 @@ class ErrorDetails:
     code: grpc.StatusCode
     message: str
     #: field path -> description, from google.rpc.BadRequest (INVALID_ARGUMENT).
-    field_violations: dict[str, str] = field(default_factory=dict)
-    #: google.rpc.ErrorInfo reason, e.g. ETAG_MISMATCH (ABORTED).
+    field_violations: Dict[str, str] = field(default_factory=dict)
+    #: google.rpc.ErrorInfo reason, an ``ErrorReason`` name such as ETAG_MISMATCH (ABORTED).
     reason: Optional[str] = None
+    #: google.rpc.ErrorInfo metadata, e.g. user_id and memory_id for ETAG_MISMATCH.
+    metadata: Dict[str, str] = field(default_factory=dict)
     #: google.rpc.ResourceInfo name, the memory id (NOT_FOUND, ALREADY_EXISTS).
     resource_name: Optional[str] = None
+    #: google.rpc.RetryInfo delay in seconds (UNAVAILABLE, RESOURCE_EXHAUSTED).
+    retry_delay: Optional[float] = None
 
 
 def error_details(error: grpc.RpcError) -> ErrorDetails:
@@ -199,8 +646,13 @@ def error_details(error: grpc.RpcError) -> ErrorDetails:
             info = error_details_pb2.ErrorInfo()
             any_detail.Unpack(info)
             details.reason = info.reason
+            details.metadata = dict(info.metadata)
         elif any_detail.Is(error_details_pb2.ResourceInfo.DESCRIPTOR):
             resource = error_details_pb2.ResourceInfo()
             any_detail.Unpack(resource)
             details.resource_name = resource.resource_name
+        elif any_detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            retry = error_details_pb2.RetryInfo()
+            any_detail.Unpack(retry)
+            details.retry_delay = retry.retry_delay.ToTimedelta().total_seconds()
     return details

@@ -67,7 +67,7 @@ export interface ErrorInfo {
    * `{"instanceLimitPerRequest": "100"}`, if the client exceeds the number of
    * instances that can be created in a single (batch) request.
    */
-  metadata: { [key: string]: string };
+  metadata: Map<string, string>;
 }
 
 export interface ErrorInfo_MetadataEntry {
@@ -193,7 +193,7 @@ export interface QuotaFailure_Violation {
    * When a quota is enforced globally, the quota_dimensions would always be
    * empty.
    */
-  quotaDimensions: { [key: string]: string };
+  quotaDimensions: Map<string, string>;
   /**
    * The enforced quota value at the time of the `QuotaFailure`.
    *
@@ -406,7 +406,7 @@ export interface LocalizedMessage {
 }
 
 function createBaseErrorInfo(): ErrorInfo {
-  return { reason: "", domain: "", metadata: {} };
+  return { reason: "", domain: "", metadata: new Map() };
 }
 
 export const ErrorInfo: MessageFns<ErrorInfo> = {
@@ -417,7 +417,7 @@ export const ErrorInfo: MessageFns<ErrorInfo> = {
     if (message.domain !== "") {
       writer.uint32(18).string(message.domain);
     }
-    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+    message.metadata.forEach((value, key) => {
       ErrorInfo_MetadataEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
     });
     return writer;
@@ -459,7 +459,7 @@ export const ErrorInfo: MessageFns<ErrorInfo> = {
 
             const entry3 = ErrorInfo_MetadataEntry.decode(reader, reader.uint32());
             if (entry3.value !== undefined) {
-              message.metadata[entry3.key] = entry3.value;
+              message.metadata.set(entry3.key, entry3.value);
             }
             continue;
           }
@@ -481,18 +481,13 @@ export const ErrorInfo: MessageFns<ErrorInfo> = {
       domain: isSet(object.domain) ? globalThis.String(object.domain) : "",
       metadata: isObject(object.metadata)
         ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
+          (acc: Map<string, string>, [key, value]: [string, any]) => {
+            acc.set(key, globalThis.String(value));
             return acc;
           },
-          {},
+          new Map(),
         )
-        : {},
+        : new Map(),
     };
   },
 
@@ -504,14 +499,11 @@ export const ErrorInfo: MessageFns<ErrorInfo> = {
     if (message.domain !== "") {
       obj.domain = message.domain;
     }
-    if (message.metadata) {
-      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
-      if (entries.length > 0) {
-        obj.metadata = {};
-        entries.forEach(([k, v]) => {
-          obj.metadata[k] = v;
-        });
-      }
+    if (message.metadata?.size) {
+      obj.metadata = {};
+      message.metadata.forEach((v, k) => {
+        obj.metadata[k] = v;
+      });
     }
     return obj;
   },
@@ -523,15 +515,15 @@ export const ErrorInfo: MessageFns<ErrorInfo> = {
     const message = createBaseErrorInfo();
     message.reason = object.reason ?? "";
     message.domain = object.domain ?? "";
-    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
-      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+    message.metadata = (() => {
+      const m = new Map();
+      (object.metadata as Map<string, string> ?? new Map()).forEach((value, key) => {
         if (value !== undefined) {
-          acc[key] = globalThis.String(value);
+          m.set(key, globalThis.String(value));
         }
-        return acc;
-      },
-      {},
-    );
+      });
+      return m;
+    })();
     return message;
   },
 };
@@ -863,7 +855,7 @@ function createBaseQuotaFailure_Violation(): QuotaFailure_Violation {
     apiService: "",
     quotaMetric: "",
     quotaId: "",
-    quotaDimensions: {},
+    quotaDimensions: new Map(),
     quotaValue: 0,
     futureQuotaValue: undefined,
   };
@@ -886,7 +878,7 @@ export const QuotaFailure_Violation: MessageFns<QuotaFailure_Violation> = {
     if (message.quotaId !== "") {
       writer.uint32(42).string(message.quotaId);
     }
-    globalThis.Object.entries(message.quotaDimensions).forEach(([key, value]: [string, string]) => {
+    message.quotaDimensions.forEach((value, key) => {
       QuotaFailure_Violation_QuotaDimensionsEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
     });
     if (message.quotaValue !== 0) {
@@ -958,7 +950,7 @@ export const QuotaFailure_Violation: MessageFns<QuotaFailure_Violation> = {
 
             const entry6 = QuotaFailure_Violation_QuotaDimensionsEntry.decode(reader, reader.uint32());
             if (entry6.value !== undefined) {
-              message.quotaDimensions[entry6.key] = entry6.value;
+              message.quotaDimensions.set(entry6.key, entry6.value);
             }
             continue;
           }
@@ -1011,31 +1003,21 @@ export const QuotaFailure_Violation: MessageFns<QuotaFailure_Violation> = {
         : "",
       quotaDimensions: isObject(object.quotaDimensions)
         ? (globalThis.Object.entries(object.quotaDimensions) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
+          (acc: Map<string, string>, [key, value]: [string, any]) => {
+            acc.set(key, globalThis.String(value));
             return acc;
           },
-          {},
+          new Map(),
         )
         : isObject(object.quota_dimensions)
         ? (globalThis.Object.entries(object.quota_dimensions) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
+          (acc: Map<string, string>, [key, value]: [string, any]) => {
+            acc.set(key, globalThis.String(value));
             return acc;
           },
-          {},
+          new Map(),
         )
-        : {},
+        : new Map(),
       quotaValue: isSet(object.quotaValue)
         ? globalThis.Number(object.quotaValue)
         : isSet(object.quota_value)
@@ -1066,14 +1048,11 @@ export const QuotaFailure_Violation: MessageFns<QuotaFailure_Violation> = {
     if (message.quotaId !== "") {
       obj.quotaId = message.quotaId;
     }
-    if (message.quotaDimensions) {
-      const entries = globalThis.Object.entries(message.quotaDimensions) as [string, string][];
-      if (entries.length > 0) {
-        obj.quotaDimensions = {};
-        entries.forEach(([k, v]) => {
-          obj.quotaDimensions[k] = v;
-        });
-      }
+    if (message.quotaDimensions?.size) {
+      obj.quotaDimensions = {};
+      message.quotaDimensions.forEach((v, k) => {
+        obj.quotaDimensions[k] = v;
+      });
     }
     if (message.quotaValue !== 0) {
       obj.quotaValue = Math.round(message.quotaValue);
@@ -1094,15 +1073,15 @@ export const QuotaFailure_Violation: MessageFns<QuotaFailure_Violation> = {
     message.apiService = object.apiService ?? "";
     message.quotaMetric = object.quotaMetric ?? "";
     message.quotaId = object.quotaId ?? "";
-    message.quotaDimensions = (globalThis.Object.entries(object.quotaDimensions ?? {}) as [string, string][]).reduce(
-      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+    message.quotaDimensions = (() => {
+      const m = new Map();
+      (object.quotaDimensions as Map<string, string> ?? new Map()).forEach((value, key) => {
         if (value !== undefined) {
-          acc[key] = globalThis.String(value);
+          m.set(key, globalThis.String(value));
         }
-        return acc;
-      },
-      {},
-    );
+      });
+      return m;
+    })();
     message.quotaValue = object.quotaValue ?? 0;
     message.futureQuotaValue = object.futureQuotaValue ?? undefined;
     return message;
@@ -2033,6 +2012,7 @@ type Builtin = Date | Function | Uint8Array | string | number | boolean | undefi
 export type DeepPartial<T> = T extends Builtin ? T
   : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string } ? { [K in keyof Omit<T, "$case">]?: DeepPartial<T[K]> } & { $case: T["$case"] }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 

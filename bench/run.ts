@@ -673,7 +673,9 @@ async function main() {
     ),
     get: sample(2000, () => GetUserMemoryRequest.encode({ userId: target, memoryId: ids[Math.floor(random() * ids.length)]! }).finish()),
     list: [ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ userId: target, pageSize: 20 })).finish()],
-    "list-filtered": [ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ userId: target, pageSize: 20, filter: FILTER })).finish()],
+    "list-filtered": [
+      ListUserMemoriesRequest.encode(ListUserMemoriesRequest.fromPartial({ userId: target, pageSize: 20, filter: FILTER })).finish(),
+    ],
     "list-deep": [
       ListUserMemoriesRequest.encode(
         ListUserMemoriesRequest.fromPartial({

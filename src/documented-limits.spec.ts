@@ -152,7 +152,11 @@ const METHODS: Record<string, { type: string; base: () => object; run: (request:
  * being created are ignored), nor has an upsert; an update checks memory's
  * presence only when the mask names it (covered by validation.spec.ts).
  */
-const NOT_READ = new Set(["CreateUserMemory user_memory.etag", "BatchCreateUserMemories requests[0].user_memory.etag", "BatchUpsertUserMemories upserts[0].user_memory.etag"]);
+const NOT_READ = new Set([
+  "CreateUserMemory user_memory.etag",
+  "BatchCreateUserMemories requests[0].user_memory.etag",
+  "BatchUpsertUserMemories upserts[0].user_memory.etag",
+]);
 const NOT_REQUIRED_HERE = new Set(["UpdateUserMemory user_memory.memory"]);
 /** Fields whose content is checked beyond its length: only "one past the limit is refused" can be tried. */
 const ONLY_PAST_LIMIT = new Set(["page_token"]);
@@ -274,8 +278,8 @@ function casesOf(method: string, type: string, prefix = "", at: (string | number
 
 /** Puts `value` into the field `c` names: a oneof member as the tagged union ts-proto decodes. */
 function setField(request: object, c: Case, value: unknown): void {
-  if (c.field.oneof === undefined) return setAt(request, c.at, value);
-  setAt(request, [...c.at.slice(0, -1), c.field.oneof], { $case: c.field.jsonName, [c.field.jsonName]: value });
+  if (c.field.oneof === undefined) setAt(request, c.at, value);
+  else setAt(request, [...c.at.slice(0, -1), c.field.oneof], { $case: c.field.jsonName, [c.field.jsonName]: value });
 }
 
 /** `count` entries like the first of a batch, with distinct memory ids. */
@@ -300,34 +304,43 @@ describe("documented limits", () => {
     }
   });
 
-  it.each(CASES.filter((c) => c.field.limits !== undefined && !NOT_READ.has(`${c.method} ${c.path}`)).map((c) => [`${c.method} ${c.path}`, c] as const))(
-    "%s: the value at the limit passes, one past it is refused naming the field",
-    (_, c) => {
-      const { run, base } = METHODS[c.method]!;
-      for (const probe of probes(c.field, c.path)) {
-        const valid = base();
-        const invalid = base();
-        if (probe.valid === "repeat") {
-          // A batch: the base request's entry, as many times as allowed and once more.
-          const entries = entriesLike((valid as Record<string, unknown[]>)[c.field.jsonName]![0], probe.invalid as number);
-          setAt(valid, c.at, entries.slice(0, -1));
-          setAt(invalid, c.at, entries);
-        } else {
-          setField(valid, c, probe.valid);
-          setField(invalid, c, probe.invalid);
-        }
-        if (!ONLY_PAST_LIMIT.has(c.field.name)) expect(violationsOf(() => run(valid)), `${c.path} at its limit`).toEqual([]);
-        expect(violationsOf(() => run(invalid)), `${c.path} past its limit`).toContain(probe.violation ?? c.path);
+  it.each(
+    CASES.filter((c) => c.field.limits !== undefined && !NOT_READ.has(`${c.method} ${c.path}`)).map(
+      (c) => [`${c.method} ${c.path}`, c] as const,
+    ),
+  )("%s: the value at the limit passes, one past it is refused naming the field", (_, c) => {
+    const { run, base } = METHODS[c.method]!;
+    for (const probe of probes(c.field, c.path)) {
+      const valid = base();
+      const invalid = base();
+      if (probe.valid === "repeat") {
+        // A batch: the base request's entry, as many times as allowed and once more.
+        const entries = entriesLike((valid as Record<string, unknown[]>)[c.field.jsonName]![0], probe.invalid as number);
+        setAt(valid, c.at, entries.slice(0, -1));
+        setAt(invalid, c.at, entries);
+      } else {
+        setField(valid, c, probe.valid);
+        setField(invalid, c, probe.invalid);
       }
-    },
-  );
+      if (!ONLY_PAST_LIMIT.has(c.field.name))
+        expect(
+          violationsOf(() => run(valid)),
+          `${c.path} at its limit`,
+        ).toEqual([]);
+      expect(
+        violationsOf(() => run(invalid)),
+        `${c.path} past its limit`,
+      ).toContain(probe.violation ?? c.path);
+    }
+  });
 
-  it.each(CASES.filter((c) => c.field.required && c.field.kind === "string" && !NOT_REQUIRED_HERE.has(`${c.method} ${c.path}`)).map((c) => [`${c.method} ${c.path}`, c] as const))(
-    "%s is REQUIRED: left empty, it is refused",
-    (_, c) => {
-      const request = METHODS[c.method]!.base();
-      setAt(request, c.at, "");
-      expect(violationsOf(() => METHODS[c.method]!.run(request))).toContain(c.path);
-    },
-  );
+  it.each(
+    CASES.filter((c) => c.field.required && c.field.kind === "string" && !NOT_REQUIRED_HERE.has(`${c.method} ${c.path}`)).map(
+      (c) => [`${c.method} ${c.path}`, c] as const,
+    ),
+  )("%s is REQUIRED: left empty, it is refused", (_, c) => {
+    const request = METHODS[c.method]!.base();
+    setAt(request, c.at, "");
+    expect(violationsOf(() => METHODS[c.method]!.run(request))).toContain(c.path);
+  });
 });

@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
-import { UserMemory } from "../gen/ts/memoryd/v1/user_memory.js";
 import { ListMemoryTopicsResponse, ListUserMemoriesResponse, ListUserStatsResponse } from "../gen/ts/memoryd/v1/memory_service.js";
+import { UserMemory } from "../gen/ts/memoryd/v1/user_memory.js";
 import { prng } from "../testkit/prng.js";
 import { countThatFits, creationResponseBound, encodedSizeBound, idEntryBound, writtenRecordsBound } from "./response-size.js";
 import { toUserMemory } from "./service.js";
@@ -33,7 +33,11 @@ function randomRecord(): MemoryRecord {
 it("never bounds a memory below its real encoding in a response", () => {
   for (let i = 0; i < 200; i++) {
     const record = randomRecord();
-    const encoded = ListUserMemoriesResponse.encode({ userMemories: [toUserMemory(record)], nextPageToken: "", totalSize: undefined }).finish().length;
+    const encoded = ListUserMemoriesResponse.encode({
+      userMemories: [toUserMemory(record)],
+      nextPageToken: "",
+      totalSize: undefined,
+    }).finish().length;
     expect(encodedSizeBound(record)).toBeGreaterThanOrEqual(encoded);
   }
 });

@@ -31,7 +31,10 @@ type Measure = (text: string) => number;
 const roughly: Measure = (text) => text.length * 3;
 const exactly: Measure = (text) => Buffer.byteLength(text, "utf8");
 
-type SizedFields = Pick<MemoryRecord, "userId" | "memoryId" | "memory" | "topics" | "input" | "agentId" | "teamId" | "feedback" | "labels" | "etag">;
+type SizedFields = Pick<
+  MemoryRecord,
+  "userId" | "memoryId" | "memory" | "topics" | "input" | "agentId" | "teamId" | "feedback" | "labels" | "etag"
+>;
 
 /** A map entry: the entry's own tag and length, and its key and value fields' tags and lengths. */
 const MAP_ENTRY_OVERHEAD = 3 * FIELD_OVERHEAD;

@@ -68,9 +68,13 @@ interface Extras {
 
 /** A status with ErrorInfo (reason and domain) and the details `extras` asks for. */
 function statusError(code: status, message: string, reason: ErrorReason, extras: Extras = {}): StatusError {
-  const details: Any[] = [pack(ERROR_INFO, { reason: errorReasonToJSON(reason), domain: ERROR_DOMAIN, metadata: new Map(Object.entries(extras.metadata ?? {})) })];
+  const details: Any[] = [
+    pack(ERROR_INFO, { reason: errorReasonToJSON(reason), domain: ERROR_DOMAIN, metadata: new Map(Object.entries(extras.metadata ?? {})) }),
+  ];
   if (extras.violations) {
-    const fieldViolations = extras.violations.map(({ field, description }) => BadRequest_FieldViolation.fromPartial({ field, description }));
+    const fieldViolations = extras.violations.map(({ field, description }) =>
+      BadRequest_FieldViolation.fromPartial({ field, description }),
+    );
     details.push(pack(BAD_REQUEST, { fieldViolations }));
   }
   if (extras.resource) {
@@ -136,7 +140,8 @@ export function toStatusError(err: unknown, createPath: CreatePath = singleCreat
     const metadata = { user_id: err.userId, memory_id: err.memoryId };
     return statusError(status.ABORTED, err.message, ErrorReason.ETAG_MISMATCH, { metadata });
   }
-  if (err instanceof ConflictError) return statusError(status.ABORTED, `${err.message}; retry the call`, ErrorReason.CONFLICT, { retry: true });
+  if (err instanceof ConflictError)
+    return statusError(status.ABORTED, `${err.message}; retry the call`, ErrorReason.CONFLICT, { retry: true });
   if (err instanceof DeadlineExceededError) return statusError(status.DEADLINE_EXCEEDED, err.message, ErrorReason.DEADLINE_EXCEEDED);
   if (err instanceof UnavailableError) {
     // The driver's words (host names, addresses) stay in the server's logs.

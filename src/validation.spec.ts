@@ -144,14 +144,17 @@ it("stores ids and topics in NFC and refuses invisible characters in them, not i
     userMemory: { userId: "Jose\u0301", memoryId: "cafe\u0301", memory: "text\u200b", topics: ["re\u0301sume\u0301"] },
   });
   expect(stored).toMatchObject({ userId: "Jos\u00e9", memoryId: "caf\u00e9", memory: "text\u200b", topics: ["r\u00e9sum\u00e9"] });
-  expect(violations(() => create({ userMemory: { ...memory, userId: "ada\u200b", memoryId: "m\u202e", topics: ["\ufeff"] } })).sort()).toEqual(
-    ["user_memory.memory_id", "user_memory.topics[0]", "user_memory.user_id"],
-  );
+  expect(
+    violations(() => create({ userMemory: { ...memory, userId: "ada\u200b", memoryId: "m\u202e", topics: ["\ufeff"] } })).sort(),
+  ).toEqual(["user_memory.memory_id", "user_memory.topics[0]", "user_memory.user_id"]);
 });
 
 it("refuses repeats of a memory id or request id inside one batch, and sizes outside 1 to 500", () => {
   const entry = { userMemory: { ...memory, memoryId: "dup" }, requestId: "same" };
-  expect(violations(() => batchCreate({ requests: [entry, entry] }))).toEqual(["requests[1].user_memory.memory_id", "requests[1].request_id"]);
+  expect(violations(() => batchCreate({ requests: [entry, entry] }))).toEqual([
+    "requests[1].user_memory.memory_id",
+    "requests[1].request_id",
+  ]);
   expect(violations(() => batchCreate({ requests: [] }))).toEqual(["requests"]);
   expect(violations(() => batchCreate({ requests: Array.from({ length: 501 }, () => ({ userMemory: memory })) }))).toEqual(["requests"]);
   expect(batchCreate({ requests: Array.from({ length: 500 }, () => ({ userMemory: memory })) })).toHaveLength(500);
@@ -232,9 +235,16 @@ it("updates the fields the mask names, or those the memory sets when there is no
     labels: {},
     expireTime: undefined,
   });
-  expect(Object.keys(update({ userMemory: { ...target, memory: "all" }, updateMask: ["*"] }).changes).sort()).toEqual(
-    ["agentId", "expireTime", "feedback", "input", "labels", "memory", "teamId", "topics"],
-  );
+  expect(Object.keys(update({ userMemory: { ...target, memory: "all" }, updateMask: ["*"] }).changes).sort()).toEqual([
+    "agentId",
+    "expireTime",
+    "feedback",
+    "input",
+    "labels",
+    "memory",
+    "teamId",
+    "topics",
+  ]);
   expect(update({ userMemory: { ...target, etag: "e1" }, updateMask: ["topics"] }).etag).toBe("e1");
   expect(violations(() => update({ userMemory: target, updateMask: ["memory"] }))).toEqual(["user_memory.memory"]);
   expect(violations(() => update({ userMemory: target }))).toEqual(["update_mask"]);

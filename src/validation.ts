@@ -288,10 +288,7 @@ function noRepeats<T>(what: string, path: (string | number)[], keyOf: (entry: T)
 }
 
 function batch<T extends z.ZodType>(entry: T) {
-  return z
-    .array(entry)
-    .min(1, "must not be empty")
-    .max(LIMITS.batchSize, `must have at most ${LIMITS.batchSize} entries`);
+  return z.array(entry).min(1, "must not be empty").max(LIMITS.batchSize, `must have at most ${LIMITS.batchSize} entries`);
 }
 
 const batchCreateRequest = z

@@ -3,7 +3,6 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { FileDescriptorSetSchema, FieldDescriptorProto_Label as Label, FieldDescriptorProto_Type as Type } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { UserMemory } from "../gen/ts/memoryd/v1/user_memory.js";
 import {
   BatchCreateUserMemoriesRequest,
   BatchDeleteUserMemoriesRequest,
@@ -20,6 +19,7 @@ import {
   SearchUserMemoriesRequest,
   UpdateUserMemoryRequest,
 } from "../gen/ts/memoryd/v1/memory_service.js";
+import { UserMemory } from "../gen/ts/memoryd/v1/user_memory.js";
 import { bytes, ELEVEN_BYTE_VARINT, ld, tag, text, varint, wrappedLength, wrappedTag } from "../test/helpers/wire.js";
 import { prng } from "../testkit/prng.js";
 import { DESCRIPTOR_SET_PATH } from "./reflection.js";
@@ -64,7 +64,9 @@ describe("wire check against the memoryd descriptors", () => {
     const samples: [string, Uint8Array][] = [
       [
         "CreateUserMemory",
-        CreateUserMemoryRequest.encode(CreateUserMemoryRequest.fromPartial({ userMemory: UserMemory.decode(userMemory), requestId: "r" })).finish(),
+        CreateUserMemoryRequest.encode(
+          CreateUserMemoryRequest.fromPartial({ userMemory: UserMemory.decode(userMemory), requestId: "r" }),
+        ).finish(),
       ],
       [
         "BatchCreateUserMemories",
@@ -88,7 +90,9 @@ describe("wire check against the memoryd descriptors", () => {
       ],
       [
         "SearchUserMemories",
-        SearchUserMemoriesRequest.encode(SearchUserMemoriesRequest.fromPartial({ userId: "u", query: "q", pageSize: 5, filter: {} })).finish(),
+        SearchUserMemoriesRequest.encode(
+          SearchUserMemoriesRequest.fromPartial({ userId: "u", query: "q", pageSize: 5, filter: {} }),
+        ).finish(),
       ],
       [
         "ReplaceUserMemory",
@@ -115,7 +119,9 @@ describe("wire check against the memoryd descriptors", () => {
         "BatchUpsertUserMemories",
         BatchUpsertUserMemoriesRequest.encode(
           BatchUpsertUserMemoriesRequest.fromPartial({
-            upserts: [{ userMemory: UserMemory.decode(userMemory), createTime: { seconds: 1, nanos: 0 }, updateTime: { seconds: 2, nanos: 0 } }],
+            upserts: [
+              { userMemory: UserMemory.decode(userMemory), createTime: { seconds: 1, nanos: 0 }, updateTime: { seconds: 2, nanos: 0 } },
+            ],
           }),
         ).finish(),
       ],

@@ -5,7 +5,6 @@
 import { type CallOptions, type ChannelCredentials, type ClientUnaryCall, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { BadRequest, ErrorInfo, ResourceInfo, RetryInfo } from "../gen/ts/google/rpc/error_details.js";
 import { Status } from "../gen/ts/google/rpc/status.js";
-import type { UserMemory } from "../gen/ts/memoryd/v1/user_memory.js";
 import {
   BatchCreateUserMemoriesRequest,
   BatchDeleteUserMemoriesRequest,
@@ -23,6 +22,7 @@ import {
   SearchUserMemoriesRequest,
   UpdateUserMemoryRequest,
 } from "../gen/ts/memoryd/v1/memory_service.js";
+import type { UserMemory } from "../gen/ts/memoryd/v1/user_memory.js";
 
 type Callback<Res> = (error: ServiceError | null, response: Res) => void;
 type UnaryMethod<Req, Res> = (request: Req, metadata: Metadata, options: Partial<CallOptions>, callback: Callback<Res>) => ClientUnaryCall;

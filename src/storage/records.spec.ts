@@ -4,14 +4,26 @@ import type { MemoryRecord, NewMemory } from "./store.js";
 
 it("builds a created record: the given content, one time for both, a fresh etag, a UUID unless an id was chosen", () => {
   const created = newRecord({ userId: "u", memory: "m", topics: ["t"], input: "i", labels: { k: "v" }, agentId: "a" }, 42);
-  expect(created).toMatchObject({ userId: "u", memory: "m", topics: ["t"], input: "i", labels: { k: "v" }, agentId: "a", createTime: 42, updateTime: 42 });
+  expect(created).toMatchObject({
+    userId: "u",
+    memory: "m",
+    topics: ["t"],
+    input: "i",
+    labels: { k: "v" },
+    agentId: "a",
+    createTime: 42,
+    updateTime: 42,
+  });
   expect(created.memoryId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   expect(newRecord({ userId: "u", memoryId: "chosen", memory: "m", topics: [], labels: {} }, 42).memoryId).toBe("chosen");
   expect(created.etag).not.toBe(newRecord({ userId: "u", memory: "m", topics: [], labels: {} }, 42).etag);
 });
 
 it("builds a replacement with a fresh etag, the create time to be read back", () => {
-  const replaced = replacedRecord({ userId: "u", memoryId: "m", memory: "new", topics: [], labels: {}, allowMissing: false, etag: "old" }, 7);
+  const replaced = replacedRecord(
+    { userId: "u", memoryId: "m", memory: "new", topics: [], labels: {}, allowMissing: false, etag: "old" },
+    7,
+  );
   expect(replaced).toMatchObject({ userId: "u", memoryId: "m", memory: "new", input: undefined, updateTime: 7, createTime: 7 });
   expect(replaced.etag).not.toBe("old");
 });

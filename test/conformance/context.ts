@@ -12,8 +12,8 @@ import {
   type MemoryRecord,
   type MemoryReplacement,
   type MemoryStore,
-  NO_FILTER,
   type NewMemory,
+  NO_FILTER,
   type OperationOptions,
   type SortDirection,
 } from "../../src/storage/store.js";
@@ -75,7 +75,15 @@ export class Conformance {
 
   /** A replacement of `record`'s content with `changes`: every content field given, as the API sends them. */
   replacement(record: { userId: string; memoryId: string }, changes: Partial<MemoryReplacement> = {}): MemoryReplacement {
-    return { userId: record.userId, memoryId: record.memoryId, memory: "replaced", topics: [], labels: {}, allowMissing: false, ...changes };
+    return {
+      userId: record.userId,
+      memoryId: record.memoryId,
+      memory: "replaced",
+      topics: [],
+      labels: {},
+      allowMissing: false,
+      ...changes,
+    };
   }
 
   /** A listing of `userId`'s memories: newest created first, no filter, pages of 10, unless `changes` say otherwise. */

@@ -37,13 +37,14 @@ export function describeDeadlines(t: Conformance): void {
       const [created] = await t.store.add([t.draft(userId), t.draft(userId)], soon);
       const key = { userId, memoryId: created!.memoryId };
       expect(await t.store.get(userId, created!.memoryId, soon)).toEqual(created);
-      expect(
-        (await t.store.list(t.query(userId, { pageSize: 10 }), soon)).memories,
-      ).toHaveLength(2);
+      expect((await t.store.list(t.query(userId, { pageSize: 10 }), soon)).memories).toHaveLength(2);
       expect(await t.firstMatches(t.search(userId, "tea", { pageSize: 10 }), soon)).toHaveLength(2);
       const replaced = await t.store.replace(t.replacement(key, { memory: "coffee", etag: created!.etag }), soon);
       const updated = await t.store.update({ ...key, changes: { topics: ["x"] }, etag: replaced.etag }, soon);
-      expect((await t.store.listTopics({ userId, pageSize: 10, after: undefined }, soon)).topics).toContainEqual({ topic: "x", memoryCount: 1 });
+      expect((await t.store.listTopics({ userId, pageSize: 10, after: undefined }, soon)).topics).toContainEqual({
+        topic: "x",
+        memoryCount: 1,
+      });
       expect((await t.store.listUserStats({ userId, pageSize: 10, skip: 0, after: undefined, withTotal: true }, soon)).total).toBe(1);
       await t.store.delete({ ...key, etag: updated.etag, allowMissing: false }, soon);
       expect(await t.store.clear({ userId }, soon)).toBe(1);

@@ -27,7 +27,9 @@ export function describeFilters(t: Conformance): void {
         ids((await t.listAll(t.query(userId, { pageSize: 3, filter }))).flat());
       expect(await list({ agentId: "agent-a" })).toEqual(expected((r) => r.agentId === "agent-a"));
       expect(await list({ teamId: "team-x" })).toEqual(expected((r) => r.teamId === "team-x"));
-      expect(await list({ agentId: "agent-b", teamId: "team-x" })).toEqual(expected((r) => r.agentId === "agent-b" && r.teamId === "team-x"));
+      expect(await list({ agentId: "agent-b", teamId: "team-x" })).toEqual(
+        expected((r) => r.agentId === "agent-b" && r.teamId === "team-x"),
+      );
       expect(await list({ agentId: "nobody" })).toEqual([]);
     });
 

@@ -26,7 +26,9 @@ export function describeHostileInput(t: Conformance): void {
       const userId = t.newUser();
       for (const text of HOSTILE_STRINGS) await t.addOne(userId, { memory: `note: ${text}`, topics: [asIdentifier(text)] });
       for (const text of HOSTILE_STRINGS) {
-        const listed = await t.store.list(t.query(userId, { direction: "oldest", pageSize: 100, filter: { anyTopics: [asIdentifier(text)] } }));
+        const listed = await t.store.list(
+          t.query(userId, { direction: "oldest", pageSize: 100, filter: { anyTopics: [asIdentifier(text)] } }),
+        );
         expect(
           listed.memories.map((m) => m.memory),
           text,

@@ -21,8 +21,12 @@ export function describeTopics(t: Conformance): void {
         ],
         next: undefined,
       });
-      expect((await t.store.listTopics({ userId, agentId: "b", pageSize: 10, after: undefined })).topics).toEqual([{ topic: "food", memoryCount: 1 }]);
-      expect((await t.store.listTopics({ userId, teamId: "x", pageSize: 10, after: undefined })).topics).toEqual([{ topic: "work", memoryCount: 1 }]);
+      expect((await t.store.listTopics({ userId, agentId: "b", pageSize: 10, after: undefined })).topics).toEqual([
+        { topic: "food", memoryCount: 1 },
+      ]);
+      expect((await t.store.listTopics({ userId, teamId: "x", pageSize: 10, after: undefined })).topics).toEqual([
+        { topic: "work", memoryCount: 1 },
+      ]);
       expect((await t.store.listTopics({ userId: t.newUser(), pageSize: 10, after: undefined })).topics).toEqual([]);
     });
 

@@ -28,7 +28,14 @@ export function describeUpdate(t: Conformance): void {
       const original = await t.addOne(t.newUser(), full);
       const key = { userId: original.userId, memoryId: original.memoryId };
       const cleared = await t.store.update({ ...key, changes: { input: undefined, agentId: undefined, labels: {} } });
-      expect(cleared).toMatchObject({ memory: full.memory, input: undefined, agentId: undefined, labels: {}, teamId: "team", feedback: "right" });
+      expect(cleared).toMatchObject({
+        memory: full.memory,
+        input: undefined,
+        agentId: undefined,
+        labels: {},
+        teamId: "team",
+        feedback: "right",
+      });
       const expireTime = Date.now() * 1000 + 3_600_000_000;
       const set = await t.store.update({ ...key, changes: { memory: "likes oolong", feedback: "better", expireTime } });
       expect(set).toMatchObject({ memory: "likes oolong", feedback: "better", expireTime, topics: ["food"], teamId: "team" });
@@ -42,12 +49,16 @@ export function describeUpdate(t: Conformance): void {
       const original = await t.addOne(t.newUser(), full);
       const key = { userId: original.userId, memoryId: original.memoryId };
       const winner = await t.store.update({ ...key, changes: { feedback: "first" }, etag: original.etag });
-      await expect(t.store.update({ ...key, changes: { feedback: "second" }, etag: original.etag })).rejects.toBeInstanceOf(EtagMismatchError);
+      await expect(t.store.update({ ...key, changes: { feedback: "second" }, etag: original.etag })).rejects.toBeInstanceOf(
+        EtagMismatchError,
+      );
       expect(await t.store.get(key.userId, key.memoryId)).toEqual(winner);
       await expect(t.store.update({ userId: t.newUser(), memoryId: key.memoryId, changes: { feedback: "x" } })).rejects.toBeInstanceOf(
         NotFoundError,
       );
-      await expect(t.store.update({ ...key, memoryId: "missing", changes: { feedback: "x" }, etag: "e" })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(t.store.update({ ...key, memoryId: "missing", changes: { feedback: "x" }, etag: "e" })).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
     });
 
     it("loses no update among concurrent ones to different fields of the same memory", async () => {
@@ -59,7 +70,12 @@ export function describeUpdate(t: Conformance): void {
         t.store.update({ ...key, changes: { labels: { l: "1" } } }),
         t.store.update({ ...key, changes: { input: "i1" } }),
       ]);
-      expect(await t.store.get(key.userId, key.memoryId)).toMatchObject({ topics: ["t1"], feedback: "f1", labels: { l: "1" }, input: "i1" });
+      expect(await t.store.get(key.userId, key.memoryId)).toMatchObject({
+        topics: ["t1"],
+        feedback: "f1",
+        labels: { l: "1" },
+        input: "i1",
+      });
     });
   });
 }

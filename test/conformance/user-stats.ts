@@ -7,7 +7,7 @@ export function describeUserStats(t: Conformance): void {
   describe("user stats", () => {
     it("counts one user's memories and takes their latest update, through every kind of write", async () => {
       const userId = t.newUser();
-      const stats = async () => (await t.store.listUserStats({ userId, pageSize: 10, skip: 0, after: undefined, withTotal: true }));
+      const stats = async () => await t.store.listUserStats({ userId, pageSize: 10, skip: 0, after: undefined, withTotal: true });
       expect(await stats()).toEqual({ users: [], next: undefined, total: 0 });
       const [a, b] = await t.addMany(userId, 2);
       expect((await stats()).users).toEqual([{ userId, memoryCount: 2, lastUpdateTime: b!.updateTime }]);

@@ -118,11 +118,15 @@ describe("deadlines", () => {
   it("never executes a call whose deadline passed before it started", async () => {
     const { client, port, lines } = await serve({});
     const userId = `late-${randomUUID()}`;
-    const request = CreateUserMemoryRequest.encode(CreateUserMemoryRequest.fromPartial({ userMemory: { userId, memory: "too late" } })).finish();
+    const request = CreateUserMemoryRequest.encode(
+      CreateUserMemoryRequest.fromPartial({ userMemory: { userId, memory: "too late" } }),
+    ).finish();
     const answer = await rawCall(port, "/memoryd.v1.MemoryService/CreateUserMemory", request, { "grpc-timeout": "1n" });
     expect(Number(answer.status)).toBe(status.DEADLINE_EXCEEDED);
     expect((await client.list({ userId })).userMemories).toEqual([]);
-    expect(lines.filter((l) => l.msg === "call" && l.code === "OK" && l.method === "/memoryd.v1.MemoryService/CreateUserMemory")).toEqual([]);
+    expect(lines.filter((l) => l.msg === "call" && l.code === "OK" && l.method === "/memoryd.v1.MemoryService/CreateUserMemory")).toEqual(
+      [],
+    );
   });
 
   it("runs calls with time to spare", async () => {

@@ -107,7 +107,10 @@ export function listStatements(
   const order = orderBy(column, query.direction);
   const build = (text: boolean, shape: (where: string, p: Parameters) => string): ListStatement => {
     const p = new Parameters();
-    const where = [...filterConditions(query.userId, query.filter, now, p), after(column, query.direction, cursor.time, cursor.memoryId, p)];
+    const where = [
+      ...filterConditions(query.userId, query.filter, now, p),
+      after(column, query.direction, cursor.time, cursor.memoryId, p),
+    ];
     if (text) where.push(`memories.memory_folded LIKE ${p.add(containsPattern(folded))}`);
     const sql = shape(where.join(" AND "), p);
     return { text: sql, values: p.values };
@@ -119,7 +122,10 @@ export function listStatements(
     window: (() => {
       // The window is cut before the text is checked: its own statement, text last.
       const p = new Parameters();
-      const where = [...filterConditions(query.userId, query.filter, now, p), after(column, query.direction, cursor.time, cursor.memoryId, p)];
+      const where = [
+        ...filterConditions(query.userId, query.filter, now, p),
+        after(column, query.direction, cursor.time, cursor.memoryId, p),
+      ];
       const inner = `SELECT * FROM ${table} AS memories WHERE ${where.join(" AND ")} ${order} LIMIT ${p.add(window)}`;
       const sql = `SELECT ${COLUMNS} FROM (${inner}) AS memories WHERE memories.memory_folded LIKE ${p.add(containsPattern(folded))} ${order} ${page(p)}`;
       return { text: sql, values: p.values };

@@ -182,7 +182,8 @@ export class PostgresStore implements Store.MemoryStore {
       const read = async (statement: { text: string; values: unknown[] }) => (await run<Row>(statement.text, statement.values)).rows;
       let rows: Row[];
       if (text === "") rows = await read(sql.all);
-      else if (!trigramSearchable(text)) rows = await read(sql.text); // the planner's choice
+      else if (!trigramSearchable(text))
+        rows = await read(sql.text); // the planner's choice
       else {
         rows = await read(sql.window);
         if (rows.length <= query.pageSize) rows = await read(sql.index);
@@ -217,12 +218,20 @@ export class PostgresStore implements Store.MemoryStore {
       for (let attempt = 1; ; attempt++) {
         const { rows } = await query<Row>(this.#sql.get, [userId, memoryId]);
         const stored = rows[0] && recordFromColumns(rows[0]);
-        if (!stored || (stored.expireTime !== undefined && stored.expireTime <= wallClockMicros())) throw new NotFoundError(userId, memoryId);
+        if (!stored || (stored.expireTime !== undefined && stored.expireTime <= wallClockMicros()))
+          throw new NotFoundError(userId, memoryId);
         if (update.etag !== undefined && update.etag !== stored.etag) throw new EtagMismatchError(userId, memoryId);
         const record = { ...stored, ...updatedContent(stored, update), updateTime: nowMicros(), etag: newEtag() };
         const result = await query<WrittenTimes>(this.#sql.update, [...contentParams(record), stored.etag, wallClockMicros()]);
         if (result.rows[0]) return withTimes(record, result.rows[0]);
-        if (update.etag !== undefined) throw missedWriteError({ operation: "replace", userId, memoryId, allowMissing: false, exists: await this.#exists(query, userId, memoryId) })!;
+        if (update.etag !== undefined)
+          throw missedWriteError({
+            operation: "replace",
+            userId,
+            memoryId,
+            allowMissing: false,
+            exists: await this.#exists(query, userId, memoryId),
+          })!;
         if (attempt === UPDATE_ATTEMPTS) throw new ConflictError(`memory "${memoryId}" kept changing under the update`);
       }
     });
@@ -254,7 +263,9 @@ export class PostgresStore implements Store.MemoryStore {
   async clear(scope: Store.ClearScope, options?: Store.OperationOptions): Promise<number> {
     const now = wallClockMicros();
     const { rows } = await this.#sessions.run(options, (query) =>
-      "allUsers" in scope ? query<{ count: string }>(this.#sql.clearAll, [now]) : query<{ count: string }>(this.#sql.clearUser, [scope.userId, now]),
+      "allUsers" in scope
+        ? query<{ count: string }>(this.#sql.clearAll, [now])
+        : query<{ count: string }>(this.#sql.clearUser, [scope.userId, now]),
     );
     return Number(rows[0]!.count);
   }

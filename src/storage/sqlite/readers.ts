@@ -141,7 +141,12 @@ export class SqliteReaders {
       }
       reader.job = job;
       reader.worker.ref();
-      reader.worker.postMessage({ id: ++this.#nextId, steps: job.read.steps, count: job.read.count ?? null, deadline: job.deadline ?? null });
+      reader.worker.postMessage({
+        id: ++this.#nextId,
+        steps: job.read.steps,
+        count: job.read.count ?? null,
+        deadline: job.deadline ?? null,
+      });
     }
   }
 

@@ -13,7 +13,8 @@ import type Database from "better-sqlite3";
 import { sortedLabels } from "../records.js";
 import type { ListQuery, MemoryFilter, MemoryRecord, SortDirection, SortTime } from "../store.js";
 
-const COLUMNS = "user_id, memory_id, memory, topics, input, create_time, update_time, etag, agent_id, team_id, feedback, labels, expire_time";
+const COLUMNS =
+  "user_id, memory_id, memory, topics, input, create_time, update_time, etag, agent_id, team_id, feedback, labels, expire_time";
 
 /**
  * A row as read, in COLUMNS order. Statements return arrays (better-sqlite3's
@@ -108,9 +109,7 @@ function filterConditions(filter: MemoryFilter, text: "none" | "instr"): { index
     rest.push("EXISTS (SELECT 1 FROM json_each(memories.topics) AS t WHERE t.value IN (SELECT value FROM json_each(:anyTopics)))");
   }
   if (filter.allTopics.length > 0) {
-    rest.push(
-      "NOT EXISTS (SELECT 1 FROM json_each(:allTopics) AS w WHERE w.value NOT IN (SELECT value FROM json_each(memories.topics)))",
-    );
+    rest.push("NOT EXISTS (SELECT 1 FROM json_each(:allTopics) AS w WHERE w.value NOT IN (SELECT value FROM json_each(memories.topics)))");
   }
   if (Object.keys(filter.labels).length > 0) {
     rest.push(`NOT EXISTS (SELECT 1 FROM json_each(:labels) AS f WHERE NOT EXISTS (
@@ -245,8 +244,9 @@ export function prepareStatements(db: Database.Database) {
       `DELETE FROM memories WHERE id IN (SELECT id FROM memories WHERE expire_time <= :now ORDER BY expire_time LIMIT :limit)`,
     ),
     delete: prepare(`DELETE FROM memories WHERE user_id = :userId AND memory_id = :memoryId AND (:etag IS NULL OR etag = :etag)`),
-    deleteMany: prepare(`DELETE FROM memories WHERE user_id = :userId AND memory_id IN (SELECT value FROM json_each(:ids)) RETURNING memory_id`)
-      .pluck(),
+    deleteMany: prepare(
+      `DELETE FROM memories WHERE user_id = :userId AND memory_id IN (SELECT value FROM json_each(:ids)) RETURNING memory_id`,
+    ).pluck(),
     countLive: prepare(`SELECT count(*) FROM memories WHERE user_id = ? AND (expire_time IS NULL OR expire_time > ?)`).pluck(),
     countAllLive: prepare(`SELECT count(*) FROM memories WHERE expire_time IS NULL OR expire_time > ?`).pluck(),
     clearUser: prepare(`DELETE FROM memories WHERE user_id = ?`),

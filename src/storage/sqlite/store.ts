@@ -39,8 +39,8 @@ import {
   ROW_LENGTH,
   type Row,
   type Statements,
-  toRecord,
   topicsSql,
+  toRecord,
   type WrittenTimes,
 } from "./statements.js";
 import { trigramQuery } from "./trigram-index.js";

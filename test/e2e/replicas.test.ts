@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
-import { ListOrder, RetrievalMethod } from "../../gen/ts/memory/v1/memory_service.js";
+import { ListOrder, RetrievalMethod } from "../../gen/ts/memoryd/v1/memory_service.js";
 import { failure, MemoryClient } from "../../testkit/client.js";
 import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
 import { allBackends } from "../support/backends.js";

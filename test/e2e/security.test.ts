@@ -187,7 +187,7 @@ describe("bearer tokens", () => {
   it("keeps health and reflection open without a token", async () => {
     const health = new HealthClient(address);
     cleanups.push(async () => health.close());
-    expect(await health.check("memory.v1.MemoryService")).toBe("SERVING");
+    expect(await health.check("memoryd.v1.MemoryService")).toBe("SERVING");
   });
 
   it("rejects a token file with mistakes, naming them", () => {

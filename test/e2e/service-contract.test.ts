@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { type Client, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { ListOrder, type RetrievalMethod } from "../../gen/ts/memory/v1/memory_service.js";
+import { ListOrder, type RetrievalMethod } from "../../gen/ts/memoryd/v1/memory_service.js";
 import { openStore } from "../../src/storage/open.js";
 import { failure, statusDetails, violatedFields } from "../../testkit/client.js";
 import { useTestServer } from "../helpers/server.js";
@@ -212,7 +212,7 @@ describe("MemoryService over gRPC, whatever the backend", () => {
 
   describe("malformed requests", () => {
     it("answers INVALID_ARGUMENT, not INTERNAL, for bytes that are not a valid message", async () => {
-      const path = "/memory.v1.MemoryService/GetUserMemory";
+      const path = "/memoryd.v1.MemoryService/GetUserMemory";
       const invalidUtf8 = Buffer.from([0x0a, 0x02, 0xff, 0xfe, 0x12, 0x01, 0x6d]);
       const truncated = Buffer.from([0x0a, 0x05, 0x61]);
       for (const bytes of [invalidUtf8, truncated]) {
@@ -229,7 +229,7 @@ describe("MemoryService over gRPC, whatever the backend", () => {
       const created = await add(userId);
       const writer = new BinaryWriter().uint32(10).string(userId).uint32(18).string(created.memoryId);
       writer.uint32((99 << 3) | 2).string("from a newer client");
-      const response = await rawUnary(t.client.raw, "/memory.v1.MemoryService/GetUserMemory", Buffer.from(writer.finish()));
+      const response = await rawUnary(t.client.raw, "/memoryd.v1.MemoryService/GetUserMemory", Buffer.from(writer.finish()));
       expect(response.includes(Buffer.from(created.memoryId))).toBe(true);
     });
   });
@@ -237,13 +237,13 @@ describe("MemoryService over gRPC, whatever the backend", () => {
   describe("strict wire format", () => {
     // Each encoding below was accepted before the wire check: the bytes say one
     // thing and ts-proto's lenient decode stored another (or part of it).
-    const ADD = "/memory.v1.MemoryService/AddUserMemory";
+    const ADD = "/memoryd.v1.MemoryService/CreateUserMemory";
     const expectMalformed = async (err: ServiceError, userId: string) => {
       expect(err.code, err.details).toBe(status.INVALID_ARGUMENT);
       expect(statusDetails(err).errorInfo).toMatchObject({ reason: "MALFORMED_MESSAGE", domain: "memoryd.dev" });
       expect((await t.client.list({ userId })).userMemories).toEqual([]);
     };
-    // The fields of a UserMemory, and an AddUserMemoryRequest holding them.
+    // The fields of a UserMemory, and an CreateUserMemoryRequest holding them.
     const content = (userId: string, ...rest: Uint8Array[]) => bytes(ld(2, text(userId)), ld(3, text("remember")), ...rest);
     const memory = (userId: string, ...rest: Uint8Array[]) => ld(1, content(userId, ...rest));
 
@@ -298,7 +298,7 @@ describe("MemoryService over gRPC, whatever the backend", () => {
 
   describe("health and reflection", () => {
     it("reports SERVING overall and for MemoryService", async () => {
-      for (const service of ["", "memory.v1.MemoryService"]) {
+      for (const service of ["", "memoryd.v1.MemoryService"]) {
         const request = Buffer.from(new BinaryWriter().uint32(10).string(service).finish());
         const response = await rawUnary(t.client.raw, "/grpc.health.v1.Health/Check", request);
         expect([...response]).toEqual([0x08, 0x01]); // status: SERVING
@@ -313,16 +313,16 @@ describe("MemoryService over gRPC, whatever the backend", () => {
           .finish();
         const listResponse = nestedFields(await reflect(t.client.raw, version, listServices), 6)[0]!;
         const names = nestedFields(listResponse, 1).map((service) => new TextDecoder().decode(nestedFields(service, 1)[0]));
-        expect(names.sort()).toEqual(["grpc.health.v1.Health", "memory.v1.MemoryService"]);
+        expect(names.sort()).toEqual(["grpc.health.v1.Health", "memoryd.v1.MemoryService"]);
 
         const fileContaining = new BinaryWriter()
           .uint32((4 << 3) | 2)
-          .string("memory.v1.MemoryService")
+          .string("memoryd.v1.MemoryService")
           .finish();
         const fileResponse = nestedFields(await reflect(t.client.raw, version, fileContaining), 4)[0]!;
         const files = nestedFields(fileResponse, 1).map((file) => Buffer.from(file));
         const fileNames = files.map((file) => new TextDecoder().decode(nestedFields(file, 1)[0]));
-        expect(fileNames).toContain("memory/v1/memory_service.proto");
+        expect(fileNames).toContain("memoryd/v1/memory_service.proto");
         expect(fileNames).toContain("memory/v1/memory.proto");
         expect(files.some((file) => file.includes("Creates up to 500 memories in one transaction"))).toBe(true);
       });

@@ -121,7 +121,7 @@ describe.skipIf("unavailable" in serverFs)(
     });
 
     it("answers writes RESOURCE_EXHAUSTED with STORAGE_FULL, keeps serving reads, and health does not flap", async () => {
-      const watch = health.watch("memory.v1.MemoryService");
+      const watch = health.watch("memoryd.v1.MemoryService");
       await watch.until("SERVING");
       const codes = new Map<string, number>();
       const started = Date.now();

@@ -29,7 +29,7 @@ it("stops serving and refuses writes once its database file is deleted, and logs
   client = new MemoryClient(server.address);
   health = new HealthClient(server.address);
   await client.add({ userMemory: { userId: "u", memory: "written before the file went" } });
-  const watch = health.watch("memory.v1.MemoryService");
+  const watch = health.watch("memoryd.v1.MemoryService");
   await watch.until("SERVING");
 
   for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
@@ -43,7 +43,7 @@ it("stops serving and refuses writes once its database file is deleted, and logs
   expect(JSON.stringify(lost.err)).toContain("was deleted or replaced");
   // It stays that way: nothing the server could write there would survive a restart.
   await new Promise((resolve) => setTimeout(resolve, 500));
-  expect(await health.check("memory.v1.MemoryService")).toBe("NOT_SERVING");
+  expect(await health.check("memoryd.v1.MemoryService")).toBe("NOT_SERVING");
   expect((await failure(client.add({ userMemory: { userId: "u", memory: "still refused" } }))).code).toBe(status.UNAVAILABLE);
   watch.cancel();
 });

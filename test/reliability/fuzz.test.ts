@@ -28,7 +28,7 @@ import {
   ReplaceUserMemoryRequest,
   SearchUserMemoriesRequest,
   SearchUserMemoriesResponse,
-} from "../../gen/ts/memory/v1/memory_service.js";
+} from "../../gen/ts/memoryd/v1/memory_service.js";
 import { identifierProblem } from "../../src/identifiers.js";
 import { failure, MemoryClient, statusDetails, violatedFields } from "../../testkit/client.js";
 import { prng } from "../../testkit/prng.js";
@@ -267,7 +267,7 @@ function rawCall(
 ): Promise<{ code: number; response?: Buffer; error?: ServiceError }> {
   return new Promise((resolve) =>
     client.raw.makeUnaryRequest(
-      `/memory.v1.MemoryService/${path}`,
+      `/memoryd.v1.MemoryService/${path}`,
       (b: Uint8Array) => Buffer.from(b),
       (b: Buffer) => b,
       bytes,
@@ -321,7 +321,7 @@ async function garbageOnThePort(port: number): Promise<void> {
   await new Promise<void>((resolve) => {
     const session = http2Connect(`http://127.0.0.1:${port}`);
     session.on("error", () => resolve());
-    const stream = session.request({ ":method": "POST", ":path": "/memory.v1.MemoryService/GetUserMemory", "content-type": "text/plain" });
+    const stream = session.request({ ":method": "POST", ":path": "/memoryd.v1.MemoryService/GetUserMemory", "content-type": "text/plain" });
     stream.on("error", () => {});
     stream.on("close", () => {
       session.close();
@@ -396,7 +396,7 @@ for (const storage of allBackends()) {
             // The same request's valid bytes, flagged compressed on a call without an encoding.
             const flag = fuzz.random() < 0.5 ? 1 : 1 + Math.floor(fuzz.random() * 255);
             const headers: Record<string, string> = fuzz.random() < 0.5 ? {} : { "grpc-encoding": "identity" };
-            const flagged = await rawGrpc(server.address, `/memory.v1.MemoryService/${path}`, grpcFrame(valid, flag), headers);
+            const flagged = await rawGrpc(server.address, `/memoryd.v1.MemoryService/${path}`, grpcFrame(valid, flag), headers);
             expect(flagged.code, `flag ${flag} on ${path}`).toBe(status.INVALID_ARGUMENT);
             expect(statusDetails(flagged.error).errorInfo?.reason).toBe("MALFORMED_MESSAGE");
             kinds.set("compressedFlag", (kinds.get("compressedFlag") ?? 0) + 1);
@@ -440,7 +440,7 @@ for (const storage of allBackends()) {
       expect((await rawCall(client, "AddUserMemory", huge)).code).toBe(status.RESOURCE_EXHAUSTED);
       await garbageOnThePort(server.port);
       expect(server.child.exitCode).toBeNull();
-      expect(await health.check("memory.v1.MemoryService")).toBe("SERVING");
+      expect(await health.check("memoryd.v1.MemoryService")).toBe("SERVING");
       expect((await client.list({ userId: VICTIM })).userMemories.map((m) => m.memory)).toEqual([SECRET]);
     });
   });

@@ -66,7 +66,7 @@ for (const database of databases) {
       cleanups.push(async () => void (await server.stop()));
       const health = new HealthClient(server.address);
       cleanups.push(async () => health.close());
-      const watch = health.watch("memory.v1.MemoryService");
+      const watch = health.watch("memoryd.v1.MemoryService");
       await watch.until("SERVING");
 
       const userId = `outage-${randomUUID()}`;

@@ -18,7 +18,7 @@ import { HealthClient } from "../helpers/health.js";
 import { tempDir } from "../helpers/temp.js";
 
 const TOKEN = "slow-clients-token-0123456789";
-const ADD = "/memory.v1.MemoryService/AddUserMemory";
+const ADD = "/memoryd.v1.MemoryService/AddUserMemory";
 /** A 4 MB message, announced in full and sent in part. */
 const ANNOUNCED = 4_000_000;
 
@@ -132,7 +132,7 @@ describe("slow and partial requests", () => {
     const stream = on.request(
       {
         ":method": "POST",
-        ":path": "/memory.v1.MemoryService/GetUserMemory",
+        ":path": "/memoryd.v1.MemoryService/GetUserMemory",
         "content-type": "application/grpc",
         te: "trailers",
         authorization: `Bearer ${TOKEN}`,

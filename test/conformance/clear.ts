@@ -14,6 +14,13 @@ export function describeClear(t: Conformance): void {
       expect(await t.store.clear({ userId: alice })).toBe(0);
     });
 
+    it("counts each memory once among concurrent clears of the same user", async () => {
+      const userId = t.newUser();
+      await t.addMany(userId, 30);
+      const counts = await Promise.all(Array.from({ length: 4 }, () => t.store.clear({ userId })));
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(30);
+    });
+
     it("deletes every user's memories only when asked for all users", async () => {
       const users = [t.newUser(), t.newUser()];
       for (const userId of users) await t.addMany(userId, 2);

@@ -30,7 +30,7 @@ for (const storage of allBackends()) {
 
     it("lets exactly one writer win per etag; the others get ABORTED and the winner's content stays", async () => {
       const userId = `race-${randomUUID()}`;
-      let { userMemory: current } = await clients[0]!.add({ userMemory: { userId, memory: "round 0" } });
+      let { userMemory: current } = await clients[0]!.create({ userMemory: { userId, memory: "round 0" } });
       for (let round = 1; round <= 5; round++) {
         const base = current!;
         const outcomes = await Promise.all(
@@ -53,7 +53,9 @@ for (const storage of allBackends()) {
     it("creates exactly one memory for one request id sent by many clients at once", async () => {
       const userId = `request-${randomUUID()}`;
       const requestId = randomUUID();
-      const responses = await Promise.all(clients.map((client) => client.add({ userMemory: { userId, memory: "only once" }, requestId })));
+      const responses = await Promise.all(
+        clients.map((client) => client.create({ userMemory: { userId, memory: "only once" }, requestId })),
+      );
       const ids = new Set(responses.map((r) => r.userMemory!.memoryId));
       expect(ids.size).toBe(1);
       const listed = await clients[3]!.list({ userId });
@@ -62,13 +64,13 @@ for (const storage of allBackends()) {
 
     it("never lets clearing one user touch another user's memories", async () => {
       const [writer, cleared] = [`kept-${randomUUID()}`, `cleared-${randomUUID()}`];
-      await clients[0]!.batchAdd({
+      await clients[0]!.batchCreate({
         requests: Array.from({ length: 100 }, (_, i) => ({ userMemory: { userId: cleared, memory: `c${i}` } })),
       });
       let deleted = 0;
       await Promise.all([
         ...clients.slice(0, 8).map(async (client, c) => {
-          for (let i = 0; i < 25; i++) await client.add({ userMemory: { userId: writer, memory: `w${c}-${i}` } });
+          for (let i = 0; i < 25; i++) await client.create({ userMemory: { userId: writer, memory: `w${c}-${i}` } });
         }),
         ...clients.slice(8, 12).map(async (client) => {
           for (let i = 0; i < 20; i++) {

@@ -73,7 +73,7 @@ async function write(client: MemoryClient, userId: string, known: Map<string, Kn
         const content = randomContent();
         entry = { acked: undefined, inFlight: { kind: "add", content } };
         known.set(memoryId, entry);
-        await client.add({ userMemory: { userId, memoryId, ...content } }, { deadlineMs: 5000 });
+        await client.create({ userMemory: { userId, memoryId, ...content } }, { deadlineMs: 5000 });
         known.set(memoryId, { acked: content });
       } else if (roll < 0.8) {
         [memoryId, entry] = existing[Math.floor(Math.random() * existing.length)]!;

@@ -40,11 +40,11 @@ function mountTmpfs(name: string, size: string): { dir: string } | { unavailable
 
 const text = (i: number) => `memory ${i}: ${"the quick brown fox jumps over the lazy dog ".repeat(180)}`; // ~8 KB
 
-const storeFs = mountTmpfs("store", "6m");
+const storeFs = mountTmpfs("store", "8m");
 const serverFs = mountTmpfs("server", "1m");
 
 describe.skipIf("unavailable" in storeFs)(
-  `SQLite on a full disk (${"unavailable" in storeFs ? storeFs.unavailable : "tmpfs of 6 MiB"})`,
+  `SQLite on a full disk (${"unavailable" in storeFs ? storeFs.unavailable : "tmpfs of 8 MiB"})`,
   () => {
     it("answers every write of a group from what happened to it: acknowledged ones are stored, refused ones are not", async () => {
       const { dir } = storeFs as { dir: string };
@@ -59,7 +59,7 @@ describe.skipIf("unavailable" in storeFs)(
       const unexpected: unknown[] = [];
       let replaced: MemoryRecord | undefined;
       const add = (memoryIds: string[]) =>
-        store.add(memoryIds.map((memoryId, i) => ({ userId: "u", memoryId, memory: text(i), topics: ["t"] }))).then(
+        store.add(memoryIds.map((memoryId, i) => ({ userId: "u", memoryId, memory: text(i), topics: ["t"], labels: {} }))).then(
           (records) => acknowledged.push(...records),
           (err) => (err instanceof StorageFullError ? refused.push(...memoryIds) : unexpected.push(err)),
         );
@@ -71,10 +71,12 @@ describe.skipIf("unavailable" in storeFs)(
         if (acknowledged.length > 0) {
           const target = acknowledged[0]!;
           writes.push(
-            store.replace({ userId: "u", memoryId: target.memoryId, memory: text(-round), topics: [], allowMissing: false }).then(
-              (record) => (replaced = record),
-              (err) => (err instanceof StorageFullError ? undefined : unexpected.push(err)),
-            ),
+            store
+              .replace({ userId: "u", memoryId: target.memoryId, memory: text(-round), topics: [], labels: {}, allowMissing: false })
+              .then(
+                (record) => (replaced = record),
+                (err) => (err instanceof StorageFullError ? undefined : unexpected.push(err)),
+              ),
           );
         }
         await Promise.all(writes);
@@ -130,7 +132,7 @@ describe.skipIf("unavailable" in serverFs)(
       // Five seconds of writes, most of them into a full disk.
       while (Date.now() - started < 5000) {
         const calls = Array.from({ length: 4 }, () =>
-          client.add({ userMemory: { userId: "u", memory: text(i++) } }).then(
+          client.create({ userMemory: { userId: "u", memory: text(i++) } }).then(
             ({ userMemory }) => {
               firstStored ??= userMemory!.memoryId;
               return "OK";
@@ -154,7 +156,7 @@ describe.skipIf("unavailable" in serverFs)(
       expect(watch.seen).toEqual(["SERVING"]);
       expect(server.logs.filter((line) => line.msg === "storage unreachable" || line.msg === "storage reachable")).toEqual([]);
       watch.cancel();
-      const err = await failure(client.add({ userMemory: { userId: "u", memory: text(0) } }));
+      const err = await failure(client.create({ userMemory: { userId: "u", memory: text(0) } }));
       expect(err.code).toBe(status.RESOURCE_EXHAUSTED);
     });
   },

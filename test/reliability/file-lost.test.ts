@@ -28,13 +28,13 @@ it("stops serving and refuses writes once its database file is deleted, and logs
   server = await spawnServer({ args: ["--listen", "127.0.0.1:0", "--storage", `sqlite://${path}`, "--health-probe-interval-ms", "100"] });
   client = new MemoryClient(server.address);
   health = new HealthClient(server.address);
-  await client.add({ userMemory: { userId: "u", memory: "written before the file went" } });
+  await client.create({ userMemory: { userId: "u", memory: "written before the file went" } });
   const watch = health.watch("memoryd.v1.MemoryService");
   await watch.until("SERVING");
 
   for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
 
-  const refused = await failure(client.add({ userMemory: { userId: "u", memory: "written after" } }));
+  const refused = await failure(client.create({ userMemory: { userId: "u", memory: "written after" } }));
   expect(refused.code).toBe(status.UNAVAILABLE);
   expect(statusDetails(refused).errorInfo?.reason).toBe("STORAGE_UNAVAILABLE");
   await watch.until("NOT_SERVING");
@@ -44,6 +44,6 @@ it("stops serving and refuses writes once its database file is deleted, and logs
   // It stays that way: nothing the server could write there would survive a restart.
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(await health.check("memoryd.v1.MemoryService")).toBe("NOT_SERVING");
-  expect((await failure(client.add({ userMemory: { userId: "u", memory: "still refused" } }))).code).toBe(status.UNAVAILABLE);
+  expect((await failure(client.create({ userMemory: { userId: "u", memory: "still refused" } }))).code).toBe(status.UNAVAILABLE);
   watch.cancel();
 });

@@ -46,10 +46,12 @@ beforeAll(async () => {
         memory: "a short note",
         topics: TOPICS,
         input: undefined,
+        labels: {},
         createTime: from + i + 1,
         updateTime: from + i + 1,
         etag: "",
       })),
+      "skip",
     );
   }
 }, 120_000);
@@ -63,12 +65,12 @@ afterAll(async () => {
 describe("a tenant's reads that examine 100,000 memories (SQLite)", () => {
   it("do not hold up other tenants' calls or health checks", async () => {
     const { client, address } = await serve(30_000);
-    const { userMemory: mine } = await client.add({ userMemory: { userId: "quiet-tenant", memory: "mine" } });
+    const { userMemory: mine } = await client.create({ userMemory: { userId: "quiet-tenant", memory: "mine" } });
     const health = new HealthClient(address);
     const finished: string[] = [];
     const heavy = [
-      client.list({ userId: NOISY, topics: ABSENT, pageSize: 10 }).then(() => finished.push("noisy list")),
-      client.search({ userId: NOISY, topics: ABSENT, limit: 10 }).then(() => finished.push("noisy search")),
+      client.list({ userId: NOISY, filter: { anyTopics: ABSENT }, pageSize: 10 }).then(() => finished.push("noisy list")),
+      client.search({ userId: NOISY, filter: { anyTopics: ABSENT }, pageSize: 10 }).then(() => finished.push("noisy search")),
     ];
     for (let i = 0; i < 5; i++) {
       await client.get({ userId: "quiet-tenant", memoryId: mine!.memoryId });
@@ -85,8 +87,8 @@ describe("a tenant's reads that examine 100,000 memories (SQLite)", () => {
   it("end at the server's call limit with DEADLINE_EXCEEDED instead of running on", async () => {
     const { client } = await serve(40);
     for (const call of [
-      () => client.list({ userId: NOISY, topics: ABSENT, pageSize: 10 }),
-      () => client.search({ userId: NOISY, topics: ABSENT, query: "a short", limit: 10 }),
+      () => client.list({ userId: NOISY, filter: { anyTopics: ABSENT }, pageSize: 10 }),
+      () => client.search({ userId: NOISY, filter: { anyTopics: ABSENT }, query: "a short", pageSize: 10 }),
     ]) {
       const err = await failure(call());
       expect(err.code).toBe(status.DEADLINE_EXCEEDED);

@@ -84,7 +84,7 @@ for (const database of databases) {
           const started = Date.now();
           calls++;
           try {
-            await client.add({ userMemory: { userId, memoryId, memory: "written around an outage" } }, { deadlineMs: DEADLINE_MS });
+            await client.create({ userMemory: { userId, memoryId, memory: "written around an outage" } }, { deadlineMs: DEADLINE_MS });
             acknowledged.push(memoryId);
           } catch (err) {
             failures.push({ code: (err as ServiceError).code, ms: Date.now() - started });

@@ -18,7 +18,7 @@ import { HealthClient } from "../helpers/health.js";
 import { tempDir } from "../helpers/temp.js";
 
 const TOKEN = "slow-clients-token-0123456789";
-const ADD = "/memoryd.v1.MemoryService/AddUserMemory";
+const ADD = "/memoryd.v1.MemoryService/CreateUserMemory";
 /** A 4 MB message, announced in full and sent in part. */
 const ANNOUNCED = 4_000_000;
 
@@ -123,7 +123,7 @@ describe("slow and partial requests", () => {
     const metadata = new (await import("@grpc/grpc-js")).Metadata();
     metadata.set("authorization", `Bearer ${TOKEN}`);
     const client = new MemoryClient(server.address);
-    expect((await client.add({ userMemory: { userId: "u", memory: "prompt" } }, { metadata })).userMemory?.memory).toBe("prompt");
+    expect((await client.create({ userMemory: { userId: "u", memory: "prompt" } }, { metadata })).userMemory?.memory).toBe("prompt");
     client.close();
   });
 

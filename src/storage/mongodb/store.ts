@@ -452,9 +452,10 @@ export class MongoDbStore implements Store.MemoryStore {
   async clear(scope: Store.ClearScope, options?: Store.OperationOptions): Promise<number> {
     const filter = "allUsers" in scope ? {} : { user_id: scope.userId };
     return this.#connections.run(async ({ memories }) => {
-      const counted = await memories.countDocuments({ ...filter, ...live(wallClockMicros()) }, timeout(options));
-      await memories.deleteMany(filter, timeout(options));
-      return counted;
+      // Expired memories go first, uncounted; the count is then what this delete removed
+      // (a count taken beforehand would also count what a concurrent clear removes).
+      await memories.deleteMany({ ...filter, ...expired(wallClockMicros()) }, timeout(options));
+      return (await memories.deleteMany(filter, timeout(options))).deletedCount;
     });
   }
 

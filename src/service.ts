@@ -8,7 +8,7 @@
  */
 
 import { BinaryReader } from "@bufbuild/protobuf/wire";
-import { type handleUnaryCall, type ServerUnaryCall, type sendUnaryData, status, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import type { handleUnaryCall, ServerUnaryCall, sendUnaryData, UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { type MemoryServiceServer, MemoryServiceService } from "../gen/ts/memoryd/v1/memory_service.js";
 import type { UserMemory } from "../gen/ts/memoryd/v1/user_memory.js";
@@ -27,7 +27,7 @@ import {
 } from "./response-size.js";
 import { batchCreate, type CreatePath, internalError, toStatusError } from "./status.js";
 import { secondsAndNanos } from "./storage/clock.js";
-import { UnavailableError } from "./storage/errors.js";
+import { DeadlineExceededError, UnavailableError } from "./storage/errors.js";
 import { timeOf } from "./storage/pages.js";
 import type { ListQuery, MemoryRecord, MemoryStore, OperationOptions, Page } from "./storage/store.js";
 import { listingScope, topicsScope, userStatsScope, ValidationError, validate } from "./validation.js";
@@ -134,7 +134,7 @@ function unary<Req, Res>(
     try {
       const requested = clientDeadline(call);
       if (call.cancelled || requested <= Date.now()) {
-        return callback({ code: status.DEADLINE_EXCEEDED, details: "deadline passed before the call started" });
+        return callback(toStatusError(new DeadlineExceededError("deadline passed before the call started"))!);
       }
       // No call runs unbounded: without a client deadline, or with a longer
       // one, storage gets the server's limit (PostgreSQL cancels the statement).

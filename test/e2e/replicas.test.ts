@@ -7,7 +7,6 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
-import { ListOrder, RetrievalMethod } from "../../gen/ts/memoryd/v1/memory_service.js";
 import { failure, MemoryClient } from "../../testkit/client.js";
 import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
 import { allBackends } from "../support/backends.js";
@@ -43,7 +42,7 @@ for (const shared of allBackends().filter((b) => b.name !== "sqlite")) {
       clients.push(a!, b!);
 
       const userId = `replica-${randomUUID()}`;
-      const { userMemory: written } = await a!.add({ userMemory: { userId, memory: "written through replica A", topics: ["x"] } });
+      const { userMemory: written } = await a!.create({ userMemory: { userId, memory: "written through replica A", topics: ["x"] } });
       expect((await b!.get({ userId, memoryId: written!.memoryId })).userMemory).toEqual(written);
 
       const { userMemory: replaced } = await b!.replace({ userMemory: { ...written!, memory: "replaced through replica B" } });
@@ -51,7 +50,7 @@ for (const shared of allBackends().filter((b) => b.name !== "sqlite")) {
       expect(stale.code).toBe(status.ABORTED);
       expect((await a!.get({ userId, memoryId: written!.memoryId })).userMemory).toEqual(replaced);
 
-      for (let i = 0; i < 4; i++) await (i % 2 ? a! : b!).add({ userMemory: { userId, memory: `m${i}` } });
+      for (let i = 0; i < 4; i++) await (i % 2 ? a! : b!).create({ userMemory: { userId, memory: `m${i}` } });
       const first = await a!.list({ userId, pageSize: 3 });
       const second = await b!.list({ userId, pageSize: 3, pageToken: first.nextPageToken });
       expect([...first.userMemories, ...second.userMemories].map((m) => m.memory)).toEqual([
@@ -72,17 +71,17 @@ for (const shared of allBackends().filter((b) => b.name !== "sqlite")) {
       const written: string[] = [];
       for (let i = 0; i < 60; i++) {
         const memoryId = `m-${String(999 - i).padStart(3, "0")}`;
-        await (i % 2 ? a! : b!).add({ userMemory: { userId, memoryId, memory: `write ${i}` } });
+        await (i % 2 ? a! : b!).create({ userMemory: { userId, memoryId, memory: `write ${i}` } });
         written.push(memoryId);
       }
-      const listed = await a!.listAll({ userId, order: ListOrder.LIST_ORDER_OLDEST_FIRST });
+      const listed = await a!.listAll({ userId, orderBy: "create_time" });
       expect(listed.map((m) => m.memoryId)).toEqual(written);
-      // Replaces through alternating replicas: the most recently replaced comes first in LAST_N.
+      // Replaces through alternating replicas: the most recently replaced comes first by update_time desc (Agno's last_n).
       const replacedOrder = [...written].reverse().slice(0, 20);
       for (const [i, memoryId] of replacedOrder.entries()) {
         await (i % 2 ? b! : a!).replace({ userMemory: { userId, memoryId, memory: `replaced ${i}` } });
       }
-      const lastN = await b!.search({ userId, limit: 20, retrievalMethod: RetrievalMethod.RETRIEVAL_METHOD_LAST_N });
+      const lastN = await b!.search({ userId, pageSize: 20, orderBy: "update_time desc" });
       expect(lastN.userMemories.map((m) => m.memoryId)).toEqual([...replacedOrder].reverse());
     });
   });

@@ -13,7 +13,7 @@ import { type RunningServer, startServer } from "../../src/server.js";
 import { openStore } from "../../src/storage/open.js";
 import type { MemoryStore } from "../../src/storage/store.js";
 import type { TlsOptions } from "../../src/tls.js";
-import { bearer, failure, MemoryClient } from "../../testkit/client.js";
+import { bearer, failure, MemoryClient, statusDetails } from "../../testkit/client.js";
 import { spawnServer } from "../../testkit/server-process.js";
 import { HealthClient } from "../helpers/health.js";
 import { captureLogger } from "../helpers/logs.js";
@@ -73,7 +73,7 @@ describe("TLS", () => {
   it("serves TLS to clients that trust its CA, and nothing to plaintext or untrusting clients", async () => {
     const { address } = await serve({ tls: { certFile: serverCert.cert, keyFile: serverCert.key, refreshMs: 60_000 } });
     const trusting = client(address, credentials.createSsl(read(ca.cert)));
-    expect((await trusting.add({ userMemory: { userId: "u", memory: "over TLS" } })).userMemory?.memory).toBe("over TLS");
+    expect((await trusting.create({ userMemory: { userId: "u", memory: "over TLS" } })).userMemory?.memory).toBe("over TLS");
     expect((await failure(client(address).list({ userId: "u" }, { deadlineMs: 2000 }))).code).toBe(status.UNAVAILABLE);
     const untrusting = client(address, credentials.createSsl(read(rogue.cert)));
     expect((await failure(untrusting.list({ userId: "u" }, { deadlineMs: 2000 }))).code).toBe(status.UNAVAILABLE);
@@ -84,7 +84,7 @@ describe("TLS", () => {
       tls: { certFile: serverCert.cert, keyFile: serverCert.key, clientCaFile: ca.cert, refreshMs: 60_000 },
     });
     const withCert = client(address, credentials.createSsl(read(ca.cert), read(clientCert.key), read(clientCert.cert)));
-    await withCert.add({ userMemory: { userId: "u", memory: "mutual" } });
+    await withCert.create({ userMemory: { userId: "u", memory: "mutual" } });
     const withoutCert = client(address, credentials.createSsl(read(ca.cert)));
     expect((await failure(withoutCert.list({ userId: "u" }, { deadlineMs: 2000 }))).code).toBe(status.UNAVAILABLE);
     const foreignCert = client(address, credentials.createSsl(read(ca.cert), read(rogueClient.key), read(rogueClient.cert)));
@@ -98,7 +98,7 @@ describe("TLS", () => {
     copyFileSync(serverCert.key, keyFile);
     const { port, address } = await serve({ tls: { certFile, keyFile, refreshMs: 100 } });
     const c = client(address, credentials.createSsl(read(ca.cert)));
-    await c.add({ userMemory: { userId: "u", memory: "before rotation" } });
+    await c.create({ userMemory: { userId: "u", memory: "before rotation" } });
     expect(await servedSerial(port)).toBe("01");
     const next = ca.issue("server-next", "server", 2);
     copyFileSync(next.key, keyFile);
@@ -109,7 +109,39 @@ describe("TLS", () => {
       if (Date.now() - started > 5000) throw new Error("rotated certificate not served within 5 s");
       await new Promise((r) => setTimeout(r, 50));
     }
-    await c.add({ userMemory: { userId: "u", memory: "after rotation" } });
+    await c.create({ userMemory: { userId: "u", memory: "after rotation" } });
+  });
+});
+
+describe("the operator scope", () => {
+  const tokens = { tenant: "tenant-all-users-0123", operator: "operator-import-0123" };
+  const tokenFile: TokenFile = {
+    tokens: [
+      { name: "tenant", token: tokens.tenant, all_users: true },
+      { name: "importer", token: tokens.operator, all_users: true, operator: true },
+    ],
+  };
+  const past = { seconds: Math.floor(Date.now() / 1000) - 86_400, nanos: 0 };
+  const upsert = (userId: string) => ({
+    upserts: [{ userMemory: { userId, memoryId: "imported", memory: "from a backup" }, createTime: past }],
+  });
+
+  it("answers BatchUpsertUserMemories without it with PERMISSION_DENIED (OPERATOR_SCOPE_REQUIRED), and writes nothing", async () => {
+    const { address } = await serve({ tokens: tokenFile });
+    const c = client(address);
+    const err = await failure(c.batchUpsert(upsert("op-user"), { metadata: bearer(tokens.tenant) }));
+    expect(status[err.code], err.details).toBe("PERMISSION_DENIED");
+    expect(statusDetails(err).errorInfo).toMatchObject({ reason: "OPERATOR_SCOPE_REQUIRED", domain: "memoryd.dev" });
+    expect((await c.list({ userId: "op-user" }, { metadata: bearer(tokens.tenant) })).userMemories).toEqual([]);
+  });
+
+  it("takes BatchUpsertUserMemories from an operator's token, keeping the given times", async () => {
+    const { address } = await serve({ tokens: tokenFile });
+    const c = client(address);
+    const { userMemories } = await c.batchUpsert(upsert("op-user"), { metadata: bearer(tokens.operator) });
+    expect(userMemories.map((m) => [m.memoryId, m.createTime])).toEqual([["imported", past]]);
+    const { userMemory } = await c.get({ userId: "op-user", memoryId: "imported" }, { metadata: bearer(tokens.tenant) });
+    expect(userMemory?.memory).toBe("from a backup");
   });
 });
 
@@ -147,9 +179,9 @@ describe("bearer tokens", () => {
     const admin = { metadata: bearer(tokens.admin) };
     const acme = { metadata: bearer(tokens.acme) };
     const alice = { metadata: bearer(tokens.alice) };
-    const { userMemory: globexSecret } = await c.add({ userMemory: { userId: "globex:ceo", memory: "globex secret" } }, admin);
-    await c.add({ userMemory: { userId: "acme:bob", memory: "acme fact" } }, acme);
-    await c.add({ userMemory: { userId: "alice", memory: "alice fact" } }, alice);
+    const { userMemory: globexSecret } = await c.create({ userMemory: { userId: "globex:ceo", memory: "globex secret" } }, admin);
+    await c.create({ userMemory: { userId: "acme:bob", memory: "acme fact" } }, acme);
+    await c.create({ userMemory: { userId: "alice", memory: "alice fact" } }, alice);
 
     expect((await c.list({ userId: "acme:bob" }, acme)).userMemories.map((m) => m.memory)).toEqual(["acme fact"]);
     for (const call of [
@@ -163,7 +195,7 @@ describe("bearer tokens", () => {
       c.clear({ allUsers: true }, acme),
       c.clear({ allUsers: true }, alice),
       c.list({ userId: "alice2" }, alice),
-      c.batchAdd(
+      c.batchCreate(
         { requests: [{ userMemory: { userId: "acme:x", memory: "ok" } }, { userMemory: { userId: "globex:x", memory: "no" } }] },
         acme,
       ),

@@ -1,18 +1,25 @@
 /**
  * What MemoryService answers whatever the backend: request validation and
- * the fields it names, decoding (strict wire format, malformed bytes,
+ * the fields it names, the scopes requests need, the error details every
+ * status carries, decoding (strict wire format, malformed bytes,
  * compression flags), health and reflection — over gRPC against a real
  * server on loopback, once, on SQLite. What depends on the store runs on
  * every backend, in storage-calls.ts.
  */
 import { randomUUID } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { type Client, Metadata, type ServiceError, status } from "@grpc/grpc-js";
-import { describe, expect, it } from "vitest";
-import { ListOrder, type RetrievalMethod } from "../../gen/ts/memoryd/v1/memory_service.js";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TokenAuthenticator, type TokenFile } from "../../src/auth.js";
+import { type RunningServer, startServer } from "../../src/server.js";
 import { openStore } from "../../src/storage/open.js";
-import { failure, statusDetails, violatedFields } from "../../testkit/client.js";
+import type { MemoryStore } from "../../src/storage/store.js";
+import { bearer, failure, MemoryClient, statusDetails, violatedFields } from "../../testkit/client.js";
 import { useTestServer } from "../helpers/server.js";
+import { tempDir } from "../helpers/temp.js";
 import { bytes, ELEVEN_BYTE_VARINT, grpcFrame, ld, rawGrpc, tag, text, varint, wrappedLength, wrappedTag } from "../helpers/wire.js";
 import { backend } from "../support/backends.js";
 
@@ -62,46 +69,165 @@ function nestedFields(bytes: Uint8Array, field: number): Uint8Array[] {
   return found;
 }
 
+/**
+ * Checks that `err` is INVALID_ARGUMENT with ErrorInfo INVALID_FIELD in memoryd's domain and a
+ * BadRequest naming exactly `fields`, in order; returns the violations' descriptions by field.
+ */
+function expectInvalid(err: ServiceError, fields: string[]): Map<string, string> {
+  expect(status[err.code], err.details).toBe("INVALID_ARGUMENT");
+  const details = statusDetails(err);
+  expect(details.errorInfo).toMatchObject({ reason: "INVALID_FIELD", domain: "memoryd.dev" });
+  expect(violatedFields(err)).toEqual(fields);
+  return new Map((details.badRequest?.fieldViolations ?? []).map((v) => [v.field, v.description]));
+}
+
+/** Checks that `err` has `code` and an ErrorInfo with `reason` in memoryd's domain. */
+function expectReason(err: ServiceError, code: keyof typeof status, reason: string): void {
+  expect(status[err.code], err.details).toBe(code);
+  expect(statusDetails(err).errorInfo).toMatchObject({ reason, domain: "memoryd.dev" });
+}
+
 describe("MemoryService over gRPC, whatever the backend", () => {
   const t = useTestServer(() => openStore(backend("sqlite").storageUrl()));
   const newUser = () => `e2e-${randomUUID()}`;
   const add = (userId: string, memory = "prefers dark mode", topics = ["ui"]) =>
-    t.client.add({ userMemory: { userId, memory, topics } }).then((r) => r.userMemory!);
+    t.client.create({ userMemory: { userId, memory, topics } }).then((r) => r.userMemory!);
+  const labels = (entries: Record<string, string> | [string, string][]) =>
+    new Map(Array.isArray(entries) ? entries : Object.entries(entries));
 
-  describe("AddUserMemory", () => {
+  describe("CreateUserMemory", () => {
     it("answers INVALID_ARGUMENT with a BadRequest naming every offending field", async () => {
       const err = await failure(
-        t.client.add({
-          userMemory: { userId: "", memory: "x".repeat(16_385), topics: ["ok", "", "t".repeat(129), "bad\u0007"], input: "nul\u0000" },
+        t.client.create({
+          userMemory: {
+            userId: "",
+            memory: "x".repeat(16_385),
+            topics: ["ok", "", "t".repeat(129), "bad\u0007"],
+            input: "nul\u0000",
+            agentId: "a".repeat(257),
+            teamId: "team\u200b",
+            feedback: "f".repeat(16_385),
+          },
           requestId: "r".repeat(129),
         }),
       );
-      expect(err.code).toBe(status.INVALID_ARGUMENT);
-      expect(violatedFields(err)).toEqual([
+      expectInvalid(err, [
         "user_memory.user_id",
         "user_memory.memory",
         "user_memory.topics[1]",
         "user_memory.topics[2]",
         "user_memory.topics[3]",
         "user_memory.input",
+        "user_memory.agent_id",
+        "user_memory.team_id",
+        "user_memory.feedback",
         "request_id",
       ]);
       expect(err.details).toContain("user_memory.user_id: is required");
     });
 
     it("requires user_memory and bounds the topic count", async () => {
-      expect(violatedFields(await failure(t.client.add({})))).toEqual(["user_memory"]);
+      expectInvalid(await failure(t.client.create({})), ["user_memory"]);
       const topics = Array.from({ length: 33 }, (_, i) => `t${i}`);
-      const err = await failure(t.client.add({ userMemory: { userId: newUser(), memory: "m", topics } }));
-      expect(violatedFields(err)).toEqual(["user_memory.topics"]);
+      expectInvalid(await failure(t.client.create({ userMemory: { userId: newUser(), memory: "m", topics } })), ["user_memory.topics"]);
     });
   });
 
-  describe("BatchAddUserMemories", () => {
+  describe("labels", () => {
+    const create = (userId: string, entries: Record<string, string> | [string, string][]) =>
+      failure(t.client.create({ userMemory: { userId, memory: "m", labels: labels(entries) } }));
+
+    it("bounds their number", async () => {
+      const userId = newUser();
+      const tooMany = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, "v"]));
+      const violations = expectInvalid(await create(userId, tooMany), ["user_memory.labels"]);
+      expect(violations.get("user_memory.labels")).toBe("must have at most 32 entries");
+      const { userMemory } = await t.client.create({
+        userMemory: { userId, memory: "m", labels: labels(Object.fromEntries(Object.entries(tooMany).slice(0, 32))) },
+      });
+      expect(userMemory!.labels.size).toBe(32);
+    });
+
+    it("names each bad key or value by its key: too long, empty, invisible, NUL, repeated once in NFC", async () => {
+      const userId = newUser();
+      const long = "k".repeat(129);
+      const violations = expectInvalid(
+        await create(userId, [
+          ["ok", "fine"],
+          [long, "v"],
+          ["", "v"],
+          ["zero\u200bwidth", "v"],
+          ["tab\tkey", "v"],
+          ["big", "v".repeat(1025)],
+          ["nul", "a\u0000b"],
+          ["caf\u00e9", "precomposed"],
+          ["cafe\u0301", "combining"],
+        ]),
+        [
+          `user_memory.labels[${JSON.stringify(long)}]`,
+          'user_memory.labels[""]',
+          'user_memory.labels["zero\u200bwidth"]',
+          'user_memory.labels["tab\\tkey"]',
+          'user_memory.labels["big"]',
+          'user_memory.labels["nul"]',
+          'user_memory.labels["cafe\u0301"]',
+        ],
+      );
+      expect(violations.get(`user_memory.labels[${JSON.stringify(long)}]`)).toBe("key must be at most 128 bytes of UTF-8");
+      expect(violations.get('user_memory.labels[""]')).toBe("key is required");
+      expect(violations.get('user_memory.labels["big"]')).toBe("value must be at most 1024 bytes of UTF-8");
+      expect(violations.get('user_memory.labels["nul"]')).toBe("value must not contain NUL characters");
+      expect(violations.get('user_memory.labels["cafe\u0301"]')).toBe("repeats another key once normalized to NFC");
+      expect((await t.client.list({ userId })).userMemories).toEqual([]);
+    });
+
+    it("takes keys and values at their limits, and an empty value", async () => {
+      const userId = newUser();
+      const key = "é".repeat(64); // 128 bytes of UTF-8
+      const { userMemory } = await t.client.create({
+        userMemory: { userId, memory: "m", labels: labels({ [key]: "ü".repeat(512), empty: "" }) },
+      });
+      expect(Object.fromEntries(userMemory!.labels)).toEqual({ [key]: "ü".repeat(512), empty: "" });
+      expectInvalid(await create(userId, { [`${key}x`]: "v" }), [`user_memory.labels[${JSON.stringify(`${key}x`)}]`]);
+      expectInvalid(await create(userId, { k: `${"ü".repeat(512)}x` }), ['user_memory.labels["k"]']);
+    });
+
+    it("names them within a batch entry, a replace, an update, an upsert and a filter", async () => {
+      const userId = newUser();
+      const bad = labels({ "": "v" });
+      expectInvalid(
+        await failure(
+          t.client.batchCreate({
+            requests: [{ userMemory: { userId, memory: "a" } }, { userMemory: { userId, memory: "b", labels: bad } }],
+          }),
+        ),
+        ['requests[1].user_memory.labels[""]'],
+      );
+      expectInvalid(await failure(t.client.replace({ userMemory: { userId, memoryId: "m", memory: "x", labels: bad } })), [
+        'user_memory.labels[""]',
+      ]);
+      expectInvalid(await failure(t.client.update({ userMemory: { userId, memoryId: "m", labels: bad }, updateMask: ["labels"] })), [
+        'user_memory.labels[""]',
+      ]);
+      expectInvalid(
+        await failure(t.client.batchUpsert({ upserts: [{ userMemory: { userId, memoryId: "m", memory: "x", labels: bad } }] })),
+        ['upserts[0].user_memory.labels[""]'],
+      );
+      expectInvalid(await failure(t.client.list({ userId, filter: { labels: labels({ "k\u200b": "v" }) } })), ['filter.labels["k\u200b"]']);
+      expectInvalid(await failure(t.client.search({ userId, filter: { labels: labels({ k: "v".repeat(1025) }) } })), [
+        'filter.labels["k"]',
+      ]);
+      const tooMany = labels(Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, "v"])));
+      expectInvalid(await failure(t.client.list({ userId, filter: { labels: tooMany } })), ["filter.labels"]);
+      expect((await t.client.list({ userId })).userMemories).toEqual([]);
+    });
+  });
+
+  describe("BatchCreateUserMemories", () => {
     it("validates each entry, repeats inside the batch, and the batch size", async () => {
       const userId = newUser();
       const err = await failure(
-        t.client.batchAdd({
+        t.client.batchCreate({
           requests: [
             { userMemory: { userId, memoryId: "dup", memory: "a" }, requestId: "same" },
             { userMemory: { userId, memory: "" } },
@@ -109,22 +235,17 @@ describe("MemoryService over gRPC, whatever the backend", () => {
           ],
         }),
       );
-      expect(err.code).toBe(status.INVALID_ARGUMENT);
-      expect(violatedFields(err)).toEqual([
-        "requests[1].user_memory.memory",
-        "requests[2].user_memory.memory_id",
-        "requests[2].request_id",
-      ]);
-      expect(violatedFields(await failure(t.client.batchAdd({ requests: [] })))).toEqual(["requests"]);
+      expectInvalid(err, ["requests[1].user_memory.memory", "requests[2].user_memory.memory_id", "requests[2].request_id"]);
+      expectInvalid(await failure(t.client.batchCreate({ requests: [] })), ["requests"]);
       const tooMany = Array.from({ length: 501 }, () => ({ userMemory: { userId, memory: "m" } }));
-      expect(violatedFields(await failure(t.client.batchAdd({ requests: tooMany })))).toEqual(["requests"]);
+      expectInvalid(await failure(t.client.batchCreate({ requests: tooMany })), ["requests"]);
       expect((await t.client.list({ userId })).userMemories).toEqual([]);
     });
   });
 
   describe("GetUserMemory", () => {
     it("answers INVALID_ARGUMENT for missing ids", async () => {
-      expect(violatedFields(await failure(t.client.get({})))).toEqual(["user_id", "memory_id"]);
+      expectInvalid(await failure(t.client.get({})), ["user_id", "memory_id"]);
     });
   });
 
@@ -136,77 +257,357 @@ describe("MemoryService over gRPC, whatever the backend", () => {
       for (const request of [
         { userId, pageToken: "not-a-token" },
         { userId, pageToken: Buffer.from('[1,"x"]').toString("base64url") },
-        { userId, pageToken: nextPageToken, order: ListOrder.LIST_ORDER_OLDEST_FIRST },
-        { userId, pageToken: nextPageToken, topics: ["ui"] },
+        { userId, pageToken: nextPageToken, orderBy: "create_time" },
+        { userId, pageToken: nextPageToken, orderBy: "update_time desc" },
+        { userId, pageToken: nextPageToken, filter: { anyTopics: ["ui"] } },
+        { userId, pageToken: nextPageToken, filter: { allTopics: ["ui"] } },
+        { userId, pageToken: nextPageToken, filter: { agentId: "agent" } },
+        { userId, pageToken: nextPageToken, filter: { labels: labels({ k: "v" }) } },
+        { userId, pageToken: nextPageToken, filter: { showExpired: true } },
         { userId: newUser(), pageToken: nextPageToken },
         { userId, pageToken: nextPageToken + "A".repeat(600) }, // longer than any token issued: refused before decoding
       ]) {
-        const err = await failure(t.client.list(request));
-        expect(err.code).toBe(status.INVALID_ARGUMENT);
-        expect(violatedFields(err)).toEqual(["page_token"]);
+        expectInvalid(await failure(t.client.list(request)), ["page_token"]);
+      }
+      // A list token is not a search token, even for the same user and order.
+      expectInvalid(await failure(t.client.search({ userId, orderBy: "create_time desc", pageToken: nextPageToken })), ["page_token"]);
+      // The same query takes it; an explicit default order is the same order.
+      expect(
+        (await t.client.list({ userId, pageSize: 1, orderBy: "create_time desc", pageToken: nextPageToken })).userMemories,
+      ).toHaveLength(1);
+    });
+
+    it("answers INVALID_ARGUMENT for a negative page_size or skip and an order_by it does not know", async () => {
+      const userId = newUser();
+      expectInvalid(await failure(t.client.list({ userId, pageSize: -1 })), ["page_size"]);
+      expectInvalid(await failure(t.client.list({ userId, skip: -1 })), ["skip"]);
+      expectInvalid(await failure(t.client.list({ userId, skip: 100_001 })), ["skip"]);
+      for (const orderBy of [
+        "memory",
+        "memory_id desc",
+        "create_time sideways",
+        "create_time desc, update_time",
+        "create_time desc desc",
+        "createTime",
+        "CREATE_TIME",
+        "create_time DESC",
+        "random()",
+        "create_time; DROP TABLE memories; --",
+        '{"$natural": -1}',
+        "x".repeat(10_000),
+      ]) {
+        const violations = expectInvalid(await failure(t.client.list({ userId, orderBy })), ["order_by"]);
+        expect(violations.get("order_by")!.length, orderBy.slice(0, 40)).toBeLessThan(200); // quotes at most 64 characters back
+      }
+      for (const orderBy of ["", " ", "create_time", "create_time asc", "create_time desc", "update_time", "  update_time   desc  "]) {
+        expect((await t.client.list({ userId, orderBy })).userMemories, JSON.stringify(orderBy)).toEqual([]);
       }
     });
 
-    it("answers INVALID_ARGUMENT for page_size out of bounds and unknown orders", async () => {
+    it("lowers a page_size above the maximum to 1,000 instead of refusing it (AIP-158)", async () => {
       const userId = newUser();
-      expect(violatedFields(await failure(t.client.list({ userId, pageSize: -1 })))).toEqual(["page_size"]);
-      expect(violatedFields(await failure(t.client.list({ userId, pageSize: 1001 })))).toEqual(["page_size"]);
-      expect(violatedFields(await failure(t.client.list({ userId, order: 7 as ListOrder })))).toEqual(["order"]);
-      expect((await t.client.list({ userId, pageSize: 1000 })).userMemories).toEqual([]);
+      for (let i = 0; i < 3; i++) {
+        await t.client.batchCreate({ requests: Array.from({ length: 334 }, (_, j) => ({ userMemory: { userId, memory: `m${i}-${j}` } })) });
+      }
+      for (const pageSize of [1001, 5000, 2 ** 31 - 1]) {
+        const page = await t.client.list({ userId, pageSize });
+        expect(page.userMemories, String(pageSize)).toHaveLength(1000);
+        expect(page.nextPageToken).not.toBe("");
+        const rest = await t.client.list({ userId, pageSize, pageToken: page.nextPageToken });
+        expect(rest.userMemories).toHaveLength(2);
+        expect(rest.nextPageToken).toBe("");
+      }
+      expect((await t.client.list({ userId })).userMemories).toHaveLength(50); // 0: the default
+      const found = await t.client.search({ userId, query: "m", pageSize: 1001 });
+      expect(found.userMemories).toHaveLength(1000);
+      expect(found.nextPageToken).not.toBe("");
+      expect((await t.client.listTopics({ userId, pageSize: 1001 })).topics).toEqual([]);
+      expect((await t.client.listUserStats({ userId, pageSize: 1001 })).userStats.map((s) => s.memoryCount)).toEqual([1002]);
+      for (const call of [t.client.listTopics({ userId, pageSize: -1 }), t.client.listUserStats({ userId, pageSize: -1 })]) {
+        expectInvalid(await failure(call), ["page_size"]);
+      }
     });
   });
 
   describe("SearchUserMemories", () => {
-    it("defaults to 10 results and validates limit, method and query", async () => {
+    it("defaults to 10 results and validates page_size, order_by, query and filter", async () => {
       const userId = newUser();
-      await t.client.batchAdd({ requests: Array.from({ length: 12 }, () => ({ userMemory: { userId, memory: "m" } })) });
+      await t.client.batchCreate({ requests: Array.from({ length: 12 }, () => ({ userMemory: { userId, memory: "m" } })) });
       expect((await t.client.search({ userId })).userMemories).toHaveLength(10);
-      const err = await failure(t.client.search({ userId, limit: 1001, retrievalMethod: 9 as RetrievalMethod, query: "q".repeat(257) }));
-      expect(err.code).toBe(status.INVALID_ARGUMENT);
-      expect(violatedFields(err)).toEqual(["query", "retrieval_method", "limit"]);
+      expectInvalid(await failure(t.client.search({ userId, pageSize: -1, orderBy: "relevance", query: "q".repeat(257) })), [
+        "query",
+        "order_by",
+        "page_size",
+      ]);
+      expectInvalid(await failure(t.client.search({ userId, query: "nul\u0000" })), ["query"]);
+      const err = await failure(
+        t.client.search({
+          userId,
+          filter: {
+            agentId: "a".repeat(257),
+            teamId: "\u200b",
+            anyTopics: ["", "ok"],
+            allTopics: Array.from({ length: 33 }, (_, i) => `t${i}`),
+          },
+        }),
+      );
+      expectInvalid(err, ["filter.agent_id", "filter.team_id", "filter.any_topics[0]", "filter.all_topics"]);
+    });
+  });
+
+  describe("UpdateUserMemory", () => {
+    const key = { userId: "updater", memoryId: "not-stored" };
+
+    it("refuses an update_mask naming an unknown, output-only or immutable field, naming each path", async () => {
+      for (const path of [
+        "colour",
+        "memory_id",
+        "user_id",
+        "etag",
+        "create_time",
+        "update_time",
+        "ttl",
+        "labels.source",
+        "userMemory.memory",
+        "Memory",
+        "",
+        "topics ",
+        "x".repeat(1000),
+      ]) {
+        const err = await failure(t.client.update({ userMemory: { ...key, memory: "m" }, updateMask: [path] }));
+        const violations = expectInvalid(err, ["update_mask.paths[0]"]);
+        expect(violations.get("update_mask.paths[0]")!.length, path.slice(0, 40)).toBeLessThan(200);
+      }
+      const outputOnly = expectInvalid(await failure(t.client.update({ userMemory: key, updateMask: ["create_time"] })), [
+        "update_mask.paths[0]",
+      ]);
+      expect(outputOnly.get("update_mask.paths[0]")).toContain("output only");
+      const mixed = await failure(
+        t.client.update({ userMemory: { ...key, topics: ["t"] }, updateMask: ["topics", "memory_id", "feedback", "bogus"] }),
+      );
+      expectInvalid(mixed, ["update_mask.paths[1]", "update_mask.paths[3]"]);
+    });
+
+    it("bounds the mask, and refuses an update that changes nothing or clears memory", async () => {
+      expectInvalid(await failure(t.client.update({ userMemory: key, updateMask: Array(17).fill("topics") })), ["update_mask"]);
+      // No mask and no field set: nothing to change.
+      expectInvalid(await failure(t.client.update({ userMemory: key })), ["update_mask"]);
+      expectInvalid(await failure(t.client.update({ userMemory: key, updateMask: [] })), ["update_mask"]);
+      expectInvalid(await failure(t.client.update({ userMemory: key, updateMask: ["memory"] })), ["user_memory.memory"]);
+      expectInvalid(await failure(t.client.update({ userMemory: key, updateMask: ["*"] })), ["user_memory.memory"]);
+      expectInvalid(await failure(t.client.update({ updateMask: ["topics"] })), ["user_memory"]);
+      expectInvalid(await failure(t.client.update({ userMemory: { memory: "m" }, updateMask: ["memory"] })), [
+        "user_memory.memory_id",
+        "user_memory.user_id",
+      ]);
+    });
+
+    it("lets every maskable path through validation: the missing memory is then NOT_FOUND", async () => {
+      for (const updateMask of [
+        ["memory"],
+        ["topics", "input", "agent_id", "team_id", "feedback", "labels", "expire_time"],
+        ["*"],
+        ["*", "topics"],
+      ]) {
+        const err = await failure(t.client.update({ userMemory: { ...key, memory: "m" }, updateMask }));
+        expectReason(err, "NOT_FOUND", "MEMORY_NOT_FOUND");
+      }
     });
   });
 
   describe("identifiers", () => {
-    it("refuses invisible characters in ids and topics, and keeps them verbatim in text", async () => {
+    it("refuses invisible characters in ids, topics and label keys, and keeps them verbatim in text", async () => {
       const userId = newUser();
       for (const invisible of ["\u200b", "\ufeff", "\u202e", "\u2028", "\u00ad", "\ue000", "\ufdd0"]) {
         const err = await failure(
-          t.client.add({
+          t.client.create({
             userMemory: {
               userId: `${userId}${invisible}`,
               memoryId: `m${invisible}`,
               memory: `text${invisible}`,
               topics: [`t${invisible}`],
+              labels: labels({ [`k${invisible}`]: `v${invisible}` }),
             },
           }),
         );
-        expect(violatedFields(err).sort(), JSON.stringify(invisible)).toEqual([
-          "user_memory.memory_id",
-          "user_memory.topics[0]",
-          "user_memory.user_id",
-        ]);
-        const { userMemory } = await t.client.add({ userMemory: { userId, memory: `text${invisible}`, input: `in${invisible}` } });
+        expect(violatedFields(err).sort(), JSON.stringify(invisible)).toEqual(
+          [
+            "user_memory.memory_id",
+            "user_memory.topics[0]",
+            "user_memory.user_id",
+            `user_memory.labels[${JSON.stringify(`k${invisible}`)}]`,
+          ].sort(),
+        );
+        const { userMemory } = await t.client.create({
+          userMemory: { userId, memory: `text${invisible}`, input: `in${invisible}`, labels: labels({ k: `v${invisible}` }) },
+        });
         expect(userMemory).toMatchObject({ memory: `text${invisible}`, input: `in${invisible}` });
+        expect(userMemory!.labels.get("k")).toBe(`v${invisible}`);
       }
-      expect(violatedFields(await failure(t.client.get({ userId: `${userId}\u200b`, memoryId: "m" })))).toEqual(["user_id"]);
+      expectInvalid(await failure(t.client.get({ userId: `${userId}\u200b`, memoryId: "m" })), ["user_id"]);
     });
   });
 
   describe("ReplaceUserMemory", () => {
     it("answers INVALID_ARGUMENT without user_memory or its ids", async () => {
-      expect(violatedFields(await failure(t.client.replace({})))).toEqual(["user_memory"]);
-      const err = await failure(t.client.replace({ userMemory: { memory: "x" } }));
-      expect(violatedFields(err)).toEqual(["user_memory.user_id", "user_memory.memory_id"]);
+      expectInvalid(await failure(t.client.replace({})), ["user_memory"]);
+      expectInvalid(await failure(t.client.replace({ userMemory: { memory: "x" } })), ["user_memory.memory_id", "user_memory.user_id"]);
     });
   });
 
   describe("ClearUserMemories", () => {
     it("refuses to clear without a user unless all_users is set, and never both", async () => {
-      const err = await failure(t.client.clear({}));
-      expect(err.code).toBe(status.INVALID_ARGUMENT);
-      expect(violatedFields(err)).toEqual(["user_id"]);
-      expect(violatedFields(await failure(t.client.clear({ userId: "u", allUsers: true })))).toEqual(["all_users"]);
+      expectInvalid(await failure(t.client.clear({})), ["user_id"]);
+      expectInvalid(await failure(t.client.clear({ userId: "u", allUsers: true })), ["all_users"]);
+    });
+  });
+
+  describe("BatchUpsertUserMemories", () => {
+    const past = { seconds: 1_700_000_000, nanos: 123_456_000 };
+
+    it("validates the times it is given", async () => {
+      const userId = newUser();
+      const future = { seconds: Math.floor(Date.now() / 1000) + 3600, nanos: 0 };
+      const userMemory = { userId, memoryId: "m", memory: "x" };
+      expectInvalid(await failure(t.client.batchUpsert({ upserts: [] })), ["upserts"]);
+      expectInvalid(await failure(t.client.batchUpsert({ upserts: [{ userMemory, createTime: future }] })), [
+        "upserts[0].create_time",
+        "upserts[0].update_time",
+      ]);
+      expectInvalid(
+        await failure(
+          t.client.batchUpsert({ upserts: [{ userMemory, createTime: past, updateTime: { seconds: past.seconds - 1, nanos: 0 } }] }),
+        ),
+        ["upserts[0].update_time"],
+      );
+      expectInvalid(await failure(t.client.batchUpsert({ upserts: [{ userMemory }, { userMemory }] })), [
+        "upserts[1].user_memory.memory_id",
+      ]);
+      expectInvalid(await failure(t.client.batchUpsert({ upserts: [{ userMemory: { userId, memory: "x" } }] })), [
+        "upserts[0].user_memory.memory_id",
+      ]);
+    });
+
+    it("is open to every caller when authentication is off", async () => {
+      const userId = newUser();
+      const { userMemories } = await t.client.batchUpsert({
+        upserts: [{ userMemory: { userId, memoryId: "m", memory: "x" }, createTime: past }],
+      });
+      expect(userMemories.map((m) => m.createTime)).toEqual([past]);
+    });
+
+    describe("with authentication on", () => {
+      const tokens = {
+        operator: "operator-token-0123456789",
+        tenant: "tenant-token-0123456789",
+        scopedOperator: "scoped-op-token-0123456789",
+      };
+      const tokenFile: TokenFile = {
+        tokens: [
+          { name: "operator", token: tokens.operator, all_users: true, operator: true },
+          { name: "tenant", token: tokens.tenant, all_users: true },
+          { name: "scoped-operator", token: tokens.scopedOperator, user_prefixes: ["acme:"], operator: true },
+        ],
+      };
+      let store: MemoryStore;
+      let server: RunningServer;
+      let client: MemoryClient;
+
+      beforeAll(async () => {
+        const file = join(tempDir(), "tokens.json");
+        writeFileSync(file, JSON.stringify(tokenFile));
+        store = await openStore(backend("sqlite").storageUrl());
+        server = await startServer({
+          listen: "127.0.0.1:0",
+          store,
+          log: pino({ level: "silent" }),
+          authenticator: TokenAuthenticator.load(file),
+        });
+        client = new MemoryClient(`127.0.0.1:${server.port}`);
+      });
+      afterAll(async () => {
+        client?.close();
+        await server?.drain({ delayMs: 0, graceMs: 1000 });
+        await store?.close();
+      });
+
+      const upsert = (userId: string) => ({
+        upserts: [
+          {
+            userMemory: { userId, memoryId: "imported", memory: "from an export", labels: labels({ source: "import" }) },
+            createTime: past,
+          },
+        ],
+      });
+
+      it("answers PERMISSION_DENIED with OPERATOR_SCOPE_REQUIRED to a token without the operator scope, and writes nothing", async () => {
+        const userId = `acme:${randomUUID()}`;
+        const err = await failure(client.batchUpsert(upsert(userId), { metadata: bearer(tokens.tenant) }));
+        expectReason(err, "PERMISSION_DENIED", "OPERATOR_SCOPE_REQUIRED");
+        expectReason(
+          await failure(client.get({ userId, memoryId: "imported" }, { metadata: bearer(tokens.operator) })),
+          "NOT_FOUND",
+          "MEMORY_NOT_FOUND",
+        );
+        // The same token may create memories: only setting times needs the operator scope.
+        await client.create({ userMemory: { userId, memory: "created" } }, { metadata: bearer(tokens.tenant) });
+      });
+
+      it("answers UNAUTHENTICATED without a token", async () => {
+        expectReason(await failure(client.batchUpsert(upsert(`acme:${randomUUID()}`))), "UNAUTHENTICATED", "UNAUTHENTICATED");
+      });
+
+      it("writes with the times given for an operator's token", async () => {
+        const userId = `acme:${randomUUID()}`;
+        const { userMemories } = await client.batchUpsert(upsert(userId), { metadata: bearer(tokens.operator) });
+        expect(userMemories).toHaveLength(1);
+        expect(userMemories[0]).toMatchObject({ userId, memoryId: "imported", createTime: past, updateTime: past });
+        const { userMemory } = await client.get({ userId, memoryId: "imported" }, { metadata: bearer(tokens.tenant) });
+        expect(userMemory).toEqual(userMemories[0]);
+        await client.batchUpsert(upsert(userId), { metadata: bearer(tokens.scopedOperator) });
+      });
+
+      it("still checks the users of an operator's token", async () => {
+        const err = await failure(client.batchUpsert(upsert(`globex:${randomUUID()}`), { metadata: bearer(tokens.scopedOperator) }));
+        expectReason(err, "PERMISSION_DENIED", "USER_OUT_OF_SCOPE");
+      });
+    });
+  });
+
+  describe("error details", () => {
+    it("puts an ErrorInfo in memoryd's domain on every error status, with the reason's name", async () => {
+      const userId = newUser();
+      const created = await add(userId);
+      expectReason(await failure(t.client.get({ userId, memoryId: "missing" })), "NOT_FOUND", "MEMORY_NOT_FOUND");
+      expectReason(
+        await failure(t.client.create({ userMemory: { userId, memoryId: created.memoryId, memory: "again" } })),
+        "ALREADY_EXISTS",
+        "MEMORY_ALREADY_EXISTS",
+      );
+      expectReason(
+        await failure(t.client.replace({ userMemory: { userId, memoryId: created.memoryId, memory: "x", etag: "stale" } })),
+        "ABORTED",
+        "ETAG_MISMATCH",
+      );
+      expectReason(await failure(t.client.delete({ userId, memoryId: created.memoryId, etag: "stale" })), "ABORTED", "ETAG_MISMATCH");
+      const requestId = randomUUID();
+      await t.client.create({ userMemory: { userId, memory: "once" }, requestId });
+      expectReason(
+        await failure(t.client.create({ userMemory: { userId, memory: "other" }, requestId })),
+        "INVALID_ARGUMENT",
+        "REQUEST_ID_REUSED",
+      );
+      expectReason(await failure(t.client.batchDelete({ userId, memoryIds: ["missing"] })), "NOT_FOUND", "MEMORY_NOT_FOUND");
+      expectReason(await failure(t.client.list({ userId, orderBy: "nonsense" })), "INVALID_ARGUMENT", "INVALID_FIELD");
+    });
+
+    it("answers a call whose deadline has passed DEADLINE_EXCEEDED with an ErrorInfo, and runs nothing", async () => {
+      const userId = newUser();
+      const message = bytes(ld(1, ld(2, text(userId)), ld(3, text("too late"))));
+      const late = await rawGrpc(t.address, "/memoryd.v1.MemoryService/CreateUserMemory", grpcFrame(message), { "grpc-timeout": "1n" });
+      expect(status[late.code], late.error.details).toBe("DEADLINE_EXCEEDED");
+      expect(statusDetails(late.error).errorInfo).toMatchObject({ reason: "DEADLINE_EXCEEDED", domain: "memoryd.dev" });
+      expect((await t.client.list({ userId })).userMemories).toEqual([]);
     });
   });
 
@@ -243,7 +644,7 @@ describe("MemoryService over gRPC, whatever the backend", () => {
       expect(statusDetails(err).errorInfo).toMatchObject({ reason: "MALFORMED_MESSAGE", domain: "memoryd.dev" });
       expect((await t.client.list({ userId })).userMemories).toEqual([]);
     };
-    // The fields of a UserMemory, and an CreateUserMemoryRequest holding them.
+    // The fields of a UserMemory, and a CreateUserMemoryRequest holding them.
     const content = (userId: string, ...rest: Uint8Array[]) => bytes(ld(2, text(userId)), ld(3, text("remember")), ...rest);
     const memory = (userId: string, ...rest: Uint8Array[]) => ld(1, content(userId, ...rest));
 
@@ -323,8 +724,21 @@ describe("MemoryService over gRPC, whatever the backend", () => {
         const files = nestedFields(fileResponse, 1).map((file) => Buffer.from(file));
         const fileNames = files.map((file) => new TextDecoder().decode(nestedFields(file, 1)[0]));
         expect(fileNames).toContain("memoryd/v1/memory_service.proto");
-        expect(fileNames).toContain("memory/v1/memory.proto");
+        expect(fileNames).toContain("memoryd/v1/user_memory.proto");
         expect(files.some((file) => file.includes("Creates up to 500 memories in one transaction"))).toBe(true);
+        // Imported but unused by any field, so served when asked for (as grpcurl asks for each dependency).
+        for (const [symbol, file] of [
+          ["memoryd.v1.ErrorReason", "memoryd/v1/error_reason.proto"],
+          ["google.rpc.ErrorInfo", "google/rpc/error_details.proto"],
+        ] as const) {
+          const request = new BinaryWriter()
+            .uint32((4 << 3) | 2)
+            .string(symbol)
+            .finish();
+          const response = nestedFields(await reflect(t.client.raw, version, request), 4)[0]!;
+          const names = nestedFields(response, 1).map((f) => new TextDecoder().decode(nestedFields(Buffer.from(f), 1)[0]));
+          expect(names, symbol).toContain(file);
+        }
       });
     }
   });

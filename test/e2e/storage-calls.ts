@@ -7,12 +7,25 @@
  * reflection) run once, in service-contract.test.ts.
  */
 import { randomUUID } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
-import { describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BatchCreateUserMemoriesRequest } from "../../gen/ts/memoryd/v1/memory_service.js";
+import type { UserMemory } from "../../gen/ts/memoryd/v1/user_memory.js";
+import { TokenAuthenticator, type TokenFile } from "../../src/auth.js";
+import { type RunningServer, startServer } from "../../src/server.js";
 import type { MemoryStore } from "../../src/storage/store.js";
-import { failure, statusDetails, violatedFields } from "../../testkit/client.js";
+import { bearer, failure, MemoryClient, statusDetails, violatedFields } from "../../testkit/client.js";
 import { useTestServer } from "../helpers/server.js";
+import { tempDir } from "../helpers/temp.js";
+
+/** Strings that mean something to SQL, to MongoDB's query language or to a regex, and must stay data. */
+const HOSTILE = ["'; DROP TABLE memories; --", '{"$gt": ""}', "$where"] as const;
+const labelMap = (labels: Record<string, string>) => new Map(Object.entries(labels));
+const ids = (memories: readonly UserMemory[]) => memories.map((m) => m.memoryId);
+const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export function describeStorageCalls(backend: string, openStore: () => Promise<MemoryStore>): void {
   describe(`MemoryService over gRPC: ${backend}`, () => {
@@ -22,8 +35,45 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
     const newUser = () => `e2e-${randomUUID()}`;
     const add = (userId: string, memory = "prefers dark mode", topics = ["ui"]) =>
       t.client.create({ userMemory: { userId, memory, topics } }).then((r) => r.userMemory!);
+    /** Creates a memory with any of the memoryd.v1 fields. */
+    const addWith = (userMemory: Partial<Omit<UserMemory, "labels">> & { userId: string; labels?: Record<string, string> }) =>
+      t.client.create({ userMemory: { memory: "m", ...userMemory, labels: labelMap(userMemory.labels ?? {}) } }).then((r) => r.userMemory!);
+    /** Reads a listing to its end with `pageSize` per page. */
+    const listPages = async (request: Parameters<MemoryClient["list"]>[0], pageSize: number) => {
+      const seen: string[] = [];
+      let pageToken = "";
+      do {
+        const page = await t.client.list({ ...request, pageSize, pageToken });
+        seen.push(...ids(page.userMemories));
+        pageToken = page.nextPageToken;
+      } while (pageToken !== "");
+      return seen;
+    };
 
-    describe("AddUserMemory", () => {
+    // A second server over the same store with bearer tokens: a tenant's (users "tenant-*") and an operator's.
+    const tokens = { operator: "operator-token-0123456789", tenant: "tenant-token-0123456789" };
+    const tokenFile: TokenFile = {
+      tokens: [
+        { name: "operator", token: tokens.operator, all_users: true, operator: true },
+        { name: "tenant", token: tokens.tenant, user_prefixes: ["tenant-"] },
+      ],
+    };
+    const dir = tempDir();
+    const secured = {} as { server: RunningServer; client: MemoryClient };
+    beforeAll(async () => {
+      const file = join(dir, "tokens.json");
+      writeFileSync(file, JSON.stringify(tokenFile));
+      const authenticator = TokenAuthenticator.load(file);
+      secured.server = await startServer({ listen: "127.0.0.1:0", store: t.store, log: pino({ level: "silent" }), authenticator });
+      secured.client = new MemoryClient(`127.0.0.1:${secured.server.port}`);
+    });
+    afterAll(async () => {
+      secured.client?.close();
+      await secured.server?.drain({ delayMs: 0, graceMs: 1000 });
+    });
+    const as = (token: keyof typeof tokens) => ({ metadata: bearer(tokens[token]) });
+
+    describe("CreateUserMemory", () => {
       it("creates a memory with server-set id, times and etag", async () => {
         const userId = newUser();
         const { userMemory } = await t.client.create({
@@ -74,9 +124,50 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
         const err = await failure(t.client.create({ userMemory: { userId, memory: `${memory}x` } }));
         expect(violatedFields(err)).toEqual(["user_memory.memory"]);
       });
+
+      it("round-trips agent_id, team_id, feedback, labels and expire_time, and tells empty from unset", async () => {
+        const userId = newUser();
+        const expireTime = { seconds: nowSeconds() + 3600, nanos: 123_456_000 };
+        const labels = Object.fromEntries([
+          ["source", "chat"],
+          ["empty", ""],
+          [HOSTILE[0], HOSTILE[1]],
+          [HOSTILE[2], HOSTILE[0]],
+          ["__proto__", "kept"], // an own key, not the prototype
+        ]);
+        const full = await addWith({
+          userId,
+          agentId: "agent",
+          teamId: "team",
+          feedback: "useful",
+          input: "",
+          labels,
+          expiration: { $case: "expireTime", expireTime },
+        });
+        expect(full).toMatchObject({ agentId: "agent", teamId: "team", feedback: "useful", input: "", expiration: { expireTime } });
+        expect(Object.fromEntries(full.labels)).toEqual(labels);
+        expect((await t.client.get(full)).userMemory).toEqual(full);
+        const bare = await addWith({ userId, feedback: "" });
+        expect(bare).toMatchObject({ agentId: "", teamId: "", feedback: "", input: undefined, expiration: undefined });
+        expect(bare.labels.size).toBe(0);
+        expect((await t.client.get(bare)).userMemory).toEqual(bare);
+      });
+
+      it("turns a ttl into an expire_time by the server's clock, and refuses an expire_time in the past", async () => {
+        const userId = newUser();
+        const before = nowSeconds();
+        const created = await addWith({ userId, expiration: { $case: "ttl", ttl: { seconds: 3600, nanos: 0 } } });
+        expect(created.expiration?.$case).toBe("expireTime");
+        const expireSeconds = created.expiration?.$case === "expireTime" ? created.expiration.expireTime.seconds : 0;
+        expect(expireSeconds).toBeGreaterThanOrEqual(before + 3600);
+        expect(expireSeconds).toBeLessThanOrEqual(nowSeconds() + 3601);
+        const past = { $case: "expireTime", expireTime: { seconds: before - 10, nanos: 0 } } as const;
+        const err = await failure(t.client.create({ userMemory: { userId, memory: "m", expiration: past } }));
+        expect(violatedFields(err)).toEqual(["user_memory.expire_time"]);
+      });
     });
 
-    describe("BatchAddUserMemories", () => {
+    describe("BatchCreateUserMemories", () => {
       it("creates all memories in request order", async () => {
         const [alice, bob] = [newUser(), newUser()];
         const { userMemories } = await t.client.batchCreate({
@@ -143,6 +234,7 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
           ["", [...created].reverse()],
           ["create_time desc", [...created].reverse()],
           ["create_time", created],
+          ["create_time asc", created],
         ] as const) {
           const seen = [];
           let pageToken = "";
@@ -167,6 +259,113 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
         expect(odd.userMemories).toHaveLength(30);
         expect(odd.userMemories.every((m) => m.topics.includes("odd"))).toBe(true);
         expect(odd.nextPageToken).toBe("");
+      });
+
+      it("orders by update_time both ways in keyset pages, with total_size only when asked", async () => {
+        const userId = newUser();
+        const created = [];
+        for (let i = 0; i < 5; i++) created.push(await add(userId, `m${i}`));
+        await t.client.replace({ userMemory: { ...created[0]!, memory: "touched", etag: "" } });
+        const byUpdate = [...ids(created.slice(1)), created[0]!.memoryId];
+        for (const [orderBy, expected] of [
+          ["update_time", byUpdate],
+          ["update_time asc", byUpdate],
+          ["update_time desc", [...byUpdate].reverse()],
+        ] as const) {
+          const seen: string[] = [];
+          let pageToken = "";
+          do {
+            const page = await t.client.list({ userId, pageSize: 2, pageToken, orderBy, includeTotalSize: true });
+            expect(page.totalSize).toBe(5);
+            seen.push(...ids(page.userMemories));
+            pageToken = page.nextPageToken;
+          } while (pageToken);
+          expect(seen, orderBy).toEqual(expected);
+        }
+        expect((await t.client.list({ userId })).totalSize).toBeUndefined();
+        expect((await t.client.list({ userId, filter: { anyTopics: ["none"] }, includeTotalSize: true })).totalSize).toBe(0);
+      });
+
+      it("keeps later pages in place while memories are added and deleted, and skips on request", async () => {
+        const userId = newUser();
+        const created = [];
+        for (let i = 0; i < 5; i++) created.push(await add(userId, `m${i}`));
+        const first = await t.client.list({ userId, pageSize: 2 });
+        expect(first.userMemories.map((m) => m.memory)).toEqual(["m4", "m3"]);
+        await t.client.delete(created[3]!);
+        await t.client.delete(created[1]!);
+        await add(userId, "m5");
+        const rest = await t.client.list({ userId, pageSize: 10, pageToken: first.nextPageToken });
+        expect(rest.userMemories.map((m) => m.memory)).toEqual(["m2", "m0"]);
+        const skipped = await t.client.list({ userId, orderBy: "create_time", skip: 1, pageSize: 2 });
+        expect(skipped.userMemories.map((m) => m.memory)).toEqual(["m2", "m4"]);
+        const after = await t.client.list({ userId, orderBy: "create_time", pageSize: 2, pageToken: skipped.nextPageToken });
+        expect(after.userMemories.map((m) => m.memory)).toEqual(["m5"]);
+      });
+
+      it("filters by agent_id, team_id, any_topics, all_topics and every given label exactly", async () => {
+        const userId = newUser();
+        const a = await addWith({
+          userId,
+          agentId: "agent-a",
+          teamId: "team-1",
+          topics: ["x", "y"],
+          labels: { source: "chat", lang: "en" },
+        });
+        const b = await addWith({ userId, agentId: "agent-b", teamId: "team-1", topics: ["y"], labels: { source: "chat", lang: "de" } });
+        const c = await addWith({ userId, agentId: "agent-a", topics: ["z"], labels: { source: "", lang: "en" } });
+        const d = await addWith({ userId, topics: [] });
+        const listed = async (filter: Parameters<MemoryClient["list"]>[0]["filter"]) => {
+          const page = await t.client.list({ userId, filter, orderBy: "create_time", includeTotalSize: true });
+          expect(page.totalSize).toBe(page.userMemories.length);
+          return ids(page.userMemories);
+        };
+        expect(await listed({})).toEqual(ids([a, b, c, d]));
+        expect(await listed({ agentId: "agent-a" })).toEqual(ids([a, c]));
+        expect(await listed({ teamId: "team-1" })).toEqual(ids([a, b]));
+        expect(await listed({ agentId: "agent-a", teamId: "team-1" })).toEqual(ids([a]));
+        expect(await listed({ anyTopics: ["x", "z"] })).toEqual(ids([a, c]));
+        expect(await listed({ allTopics: ["x", "y"] })).toEqual(ids([a]));
+        expect(await listed({ allTopics: ["y"], anyTopics: ["x", "z"] })).toEqual(ids([a]));
+        expect(await listed({ labels: labelMap({ source: "chat" }) })).toEqual(ids([a, b]));
+        expect(await listed({ labels: labelMap({ source: "chat", lang: "en" }) })).toEqual(ids([a]));
+        expect(await listed({ labels: labelMap({ source: "chat", missing: "x" }) })).toEqual([]);
+        expect(await listed({ labels: labelMap({ source: "" }) })).toEqual(ids([c])); // an empty value is a value, not "any"
+        expect(await listed({ labels: labelMap({ lang: "e" }) })).toEqual([]); // no prefix match
+        expect(await listed({ agentId: "agent" })).toEqual([]);
+      });
+
+      it("keeps hostile strings in labels, agents and topics as data that only matches itself", async () => {
+        const userId = newUser();
+        const hostile = await addWith({
+          userId,
+          agentId: HOSTILE[0],
+          teamId: HOSTILE[1],
+          topics: [...HOSTILE],
+          labels: { [HOSTILE[0]]: HOSTILE[1], [HOSTILE[1]]: HOSTILE[2], [HOSTILE[2]]: HOSTILE[0] },
+        });
+        const plain = await addWith({ userId, agentId: "a", teamId: "t", topics: ["p"], labels: { k: "v", where: "x" } });
+        expect((await t.client.get(hostile)).userMemory).toEqual(hostile);
+        expect(Object.fromEntries(hostile.labels)).toEqual({
+          [HOSTILE[0]]: HOSTILE[1],
+          [HOSTILE[1]]: HOSTILE[2],
+          [HOSTILE[2]]: HOSTILE[0],
+        });
+        const listed = async (filter: Parameters<MemoryClient["list"]>[0]["filter"]) =>
+          ids((await t.client.list({ userId, filter })).userMemories);
+        for (const value of HOSTILE) {
+          expect(await listed({ anyTopics: [value] })).toEqual([hostile.memoryId]);
+          expect(await listed({ allTopics: [value, "p"] })).toEqual([]);
+          expect(await listed({ labels: labelMap({ [value]: hostile.labels.get(value)! }) })).toEqual([hostile.memoryId]);
+          expect(await listed({ labels: labelMap({ [value]: `${hostile.labels.get(value)!} ` }) })).toEqual([]);
+          expect(await listed({ labels: labelMap({ k: value }) })).toEqual([]);
+        }
+        expect(await listed({ agentId: HOSTILE[0] })).toEqual([hostile.memoryId]);
+        expect(await listed({ teamId: HOSTILE[1] })).toEqual([hostile.memoryId]);
+        expect(await listed({ agentId: "' OR '1'='1" })).toEqual([]);
+        expect(await listed({ teamId: '{"$ne": null}' })).toEqual([]);
+        expect(await listed({ labels: labelMap({ $where: "1 == 1" }) })).toEqual([]);
+        expect(await listed({ labels: labelMap({ k: "v" }) })).toEqual([plain.memoryId]);
       });
     });
 
@@ -193,6 +392,56 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
         expect(found.userMemories.map((m) => m.memory)).toEqual(["Loves GREEN tea"]);
         const both = await t.client.search({ userId, query: "GREEN" });
         expect(both.userMemories).toHaveLength(2);
+      });
+
+      it("filters like ListUserMemories, orders by create_time on request and counts total_size", async () => {
+        const userId = newUser();
+        const a = await addWith({ userId, memory: "tea a", agentId: "agent-a", teamId: "team", topics: ["x", "y"], labels: { k: "1" } });
+        const b = await addWith({ userId, memory: "tea b", agentId: "agent-b", teamId: "team", topics: ["y"], labels: { k: "2" } });
+        await addWith({ userId, memory: "coffee", agentId: "agent-a", topics: ["x", "y"], labels: { k: "1" } });
+        await t.client.update({ userMemory: { ...a, feedback: "touched" }, updateMask: ["feedback"] });
+        const found = async (request: Omit<Parameters<MemoryClient["search"]>[0], "userId" | "query">) => {
+          const page = await t.client.search({ userId, query: "TEA", includeTotalSize: true, ...request });
+          expect(page.totalSize).toBe(page.userMemories.length);
+          return ids(page.userMemories);
+        };
+        expect(await found({})).toEqual(ids([a, b])); // update_time desc
+        expect(await found({ orderBy: "create_time desc" })).toEqual(ids([b, a]));
+        expect(await found({ orderBy: "create_time" })).toEqual(ids([a, b]));
+        expect(await found({ filter: { agentId: "agent-a" } })).toEqual(ids([a]));
+        expect(await found({ filter: { teamId: "team" } })).toEqual(ids([a, b]));
+        expect(await found({ filter: { anyTopics: ["x", "none"] } })).toEqual(ids([a]));
+        expect(await found({ filter: { allTopics: ["x", "y"] } })).toEqual(ids([a]));
+        expect(await found({ filter: { labels: labelMap({ k: "2" }) } })).toEqual(ids([b]));
+        expect(await found({ filter: { teamId: "team", labels: labelMap({ k: "3" }) } })).toEqual([]);
+        const skipped = await t.client.search({ userId, query: "tea", skip: 1, includeTotalSize: true });
+        expect([ids(skipped.userMemories), skipped.totalSize]).toEqual([ids([b]), 2]); // total_size counts the skipped too
+        expect((await t.client.search({ userId, query: "tea" })).totalSize).toBeUndefined();
+      });
+
+      it("matches the query literally: SQL wildcards, regex and injection strings are text", async () => {
+        const userId = newUser();
+        const texts = ["100% sure", "a_b", "x.*y", "plain words", `says ${HOSTILE[0]}`, `json ${HOSTILE[1]}`, "uses $where here", "(a|b)"];
+        const created = [];
+        for (const memory of texts) created.push(await add(userId, memory));
+        const byText = new Map(created.map((m) => [m.memory, m.memoryId]));
+        for (const [query, expected] of [
+          ["%", ["100% sure"]],
+          ["_", ["a_b"]],
+          [".*", ["x.*y"]],
+          ["*", ["x.*y"]],
+          ["(a|b)", ["(a|b)"]],
+          ["a|b", ["(a|b)"]],
+          ["'; drop table", [`says ${HOSTILE[0]}`]],
+          [HOSTILE[1], [`json ${HOSTILE[1]}`]],
+          ['"$gt"', [`json ${HOSTILE[1]}`]],
+          [HOSTILE[2], ["uses $where here"]],
+          ["^plain", []],
+          ["\\", []],
+        ] as const) {
+          const page = await t.client.search({ userId, query, orderBy: "create_time", pageSize: 100 });
+          expect(ids(page.userMemories), query).toEqual(expected.map((memory) => byText.get(memory)));
+        }
       });
     });
 
@@ -317,6 +566,138 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
         expect(created.userMemory).toMatchObject(userMemory);
         expect((await t.client.get({ userId, memoryId: "theme" })).userMemory).toEqual(created.userMemory);
       });
+
+      it("clears the memoryd.v1 fields it is not given and sets those it is", async () => {
+        const userId = newUser();
+        const created = await addWith({
+          userId,
+          input: "i",
+          agentId: "agent",
+          teamId: "team",
+          feedback: "f",
+          labels: { k: "v" },
+          expiration: { $case: "ttl", ttl: { seconds: 3600, nanos: 0 } },
+        });
+        const key = { userId, memoryId: created.memoryId };
+        const { userMemory: cleared } = await t.client.replace({ userMemory: { ...key, memory: "bare" } });
+        expect(cleared).toMatchObject({
+          memory: "bare",
+          input: undefined,
+          agentId: "",
+          teamId: "",
+          feedback: undefined,
+          expiration: undefined,
+        });
+        expect(cleared!.labels.size).toBe(0);
+        const expireTime = { seconds: nowSeconds() + 7200, nanos: 0 };
+        const { userMemory: set } = await t.client.replace({
+          userMemory: {
+            ...key,
+            memory: "full",
+            agentId: "b",
+            labels: labelMap({ [HOSTILE[2]]: HOSTILE[1] }),
+            expiration: { $case: "expireTime", expireTime },
+          },
+        });
+        expect(set).toMatchObject({ agentId: "b", teamId: "", expiration: { expireTime } });
+        expect(Object.fromEntries(set!.labels)).toEqual({ [HOSTILE[2]]: HOSTILE[1] });
+        expect((await t.client.get(key)).userMemory).toEqual(set);
+        expect(ids((await t.client.list({ userId, filter: { agentId: "agent" } })).userMemories)).toEqual([]);
+      });
+    });
+
+    describe("UpdateUserMemory", () => {
+      const seed = (userId: string) =>
+        addWith({
+          userId,
+          memory: "likes tea",
+          topics: ["food"],
+          input: "I like tea",
+          agentId: "agent",
+          feedback: "f",
+          labels: { k: "v" },
+        });
+
+      it("changes only the fields the mask names, keeping input and the rest", async () => {
+        const created = await seed(newUser());
+        const key = { userId: created.userId, memoryId: created.memoryId };
+        const { userMemory: updated } = await t.client.update({
+          userMemory: { ...key, topics: ["drinks"], memory: "ignored" },
+          updateMask: ["topics"],
+        });
+        expect(updated).toEqual({ ...created, topics: ["drinks"], updateTime: updated!.updateTime, etag: updated!.etag });
+        expect(updated!.etag).not.toBe(created.etag);
+        expect(updated!.createTime).toEqual(created.createTime);
+        expect((await t.client.get(key)).userMemory).toEqual(updated);
+        const { userMemory: relabelled } = await t.client.update({
+          userMemory: { ...key, labels: labelMap({ other: "x" }), agentId: "" },
+          updateMask: ["labels", "agent_id", "feedback"],
+        });
+        expect(relabelled).toMatchObject({
+          memory: "likes tea",
+          topics: ["drinks"],
+          input: "I like tea",
+          agentId: "",
+          feedback: undefined,
+        });
+        expect(Object.fromEntries(relabelled!.labels)).toEqual({ other: "x" }); // replaced as a whole, not merged
+      });
+
+      it("without a mask changes the fields the request sets", async () => {
+        const created = await seed(newUser());
+        const { userMemory } = await t.client.update({
+          userMemory: { userId: created.userId, memoryId: created.memoryId, teamId: "team" },
+        });
+        expect(userMemory).toMatchObject({ memory: "likes tea", topics: ["food"], input: "I like tea", agentId: "agent", teamId: "team" });
+        expect(Object.fromEntries(userMemory!.labels)).toEqual({ k: "v" });
+      });
+
+      it("sets and clears the expiration through expire_time", async () => {
+        const created = await seed(newUser());
+        const key = { userId: created.userId, memoryId: created.memoryId };
+        const ttl = { $case: "ttl", ttl: { seconds: 3600, nanos: 0 } } as const;
+        const { userMemory: expiring } = await t.client.update({ userMemory: { ...key, expiration: ttl }, updateMask: ["expire_time"] });
+        expect(expiring!.expiration?.$case).toBe("expireTime");
+        const { userMemory: kept } = await t.client.update({ userMemory: { ...key, memory: "likes green tea" }, updateMask: ["memory"] });
+        expect(kept!.expiration).toEqual(expiring!.expiration);
+        const { userMemory: forever } = await t.client.update({ userMemory: key, updateMask: ["expire_time"] });
+        expect(forever!.expiration).toBeUndefined();
+        expect((await t.client.get(key)).userMemory).toEqual(forever);
+      });
+
+      it("answers ABORTED with ETAG_MISMATCH for a stale etag, and NOT_FOUND for a missing memory", async () => {
+        const created = await seed(newUser());
+        const key = { userId: created.userId, memoryId: created.memoryId };
+        const { userMemory: fresh } = await t.client.update({
+          userMemory: { ...key, feedback: "first", etag: created.etag },
+          updateMask: ["feedback"],
+        });
+        const stale = await failure(
+          t.client.update({ userMemory: { ...key, feedback: "second", etag: created.etag }, updateMask: ["feedback"] }),
+        );
+        expect(stale.code).toBe(status.ABORTED);
+        expect(statusDetails(stale).errorInfo?.reason).toBe("ETAG_MISMATCH");
+        expect((await t.client.get(key)).userMemory).toEqual(fresh);
+        const missing = await failure(t.client.update({ userMemory: { ...key, memoryId: "nope" }, updateMask: ["topics"] }));
+        expect(missing.code).toBe(status.NOT_FOUND);
+        expect(statusDetails(missing).resourceInfo?.resourceName).toBe("nope");
+        const otherUser = await failure(t.client.update({ userMemory: { ...key, userId: newUser() }, updateMask: ["topics"] }));
+        expect(otherUser.code).toBe(status.NOT_FOUND);
+      });
+
+      it("answers INVALID_ARGUMENT naming unknown, output-only and immutable mask paths, and changes nothing", async () => {
+        const created = await seed(newUser());
+        const key = { userId: created.userId, memoryId: created.memoryId };
+        const paths = ["topics", "create_time", "nonsense", "user_id", "labels.k", "ttl"];
+        const err = await failure(t.client.update({ userMemory: { ...key, topics: ["x"] }, updateMask: paths }));
+        expect(err.code).toBe(status.INVALID_ARGUMENT);
+        const violations = statusDetails(err).badRequest!.fieldViolations;
+        expect(violations.map((v) => v.field)).toEqual([1, 2, 3, 4, 5].map((i) => `update_mask.paths[${i}]`));
+        for (const [i, v] of violations.entries()) expect(v.description).toContain(paths[i + 1] === "ttl" ? "expire_time" : paths[i + 1]);
+        const cleared = await failure(t.client.update({ userMemory: key, updateMask: ["memory"] }));
+        expect(violatedFields(cleared)).toEqual(["user_memory.memory"]);
+        expect((await t.client.get(key)).userMemory).toEqual(created);
+      });
     });
 
     describe("DeleteUserMemory", () => {
@@ -356,144 +737,209 @@ export function describeStorageCalls(backend: string, openStore: () => Promise<M
         for (const userId of users) expect((await t.client.list({ userId })).userMemories).toEqual([]);
       });
     });
-    describe("memoryd.v1 scopes, labels and expiry", () => {
-      const HOSTILE = ["'; DROP TABLE memories; --", '{"$gt": ""}', "$where"];
-      const scoped = (userId: string, agentId: string, labels: Record<string, string>, topics = ["t"]) =>
-        t.client
-          .create({
-            userMemory: {
-              userId,
-              agentId,
-              teamId: "team",
-              feedback: "ok",
-              memory: `${agentId} memory`,
-              topics,
-              labels: new Map(Object.entries(labels)),
-            },
-          })
-          .then((r) => r.userMemory!);
 
-      it("round-trips agent, team, feedback and hostile labels, and filters on them exactly", async () => {
+    describe("BatchDeleteUserMemories", () => {
+      it("deletes nothing when one id is missing, naming it, and skips the missing with allow_missing", async () => {
         const userId = newUser();
-        const a = await scoped(userId, "agent-a", { [HOSTILE[0]!]: HOSTILE[1]!, source: "chat" }, ["x", "y"]);
-        const b = await scoped(userId, "agent-b", { [HOSTILE[2]!]: HOSTILE[0]!, source: "email" }, ["y"]);
-        expect((await t.client.get(a)).userMemory).toEqual(a);
-        expect(a).toMatchObject({ agentId: "agent-a", teamId: "team", feedback: "ok" });
-        expect(Object.fromEntries(a.labels)).toEqual({ [HOSTILE[0]!]: HOSTILE[1], source: "chat" });
-        const ids = async (filter: object) => (await t.client.list({ userId, filter })).userMemories.map((m) => m.memoryId);
-        expect(await ids({ agentId: "agent-b" })).toEqual([b.memoryId]);
-        expect(await ids({ teamId: "team" })).toEqual([b.memoryId, a.memoryId]);
-        expect(await ids({ allTopics: ["x", "y"] })).toEqual([a.memoryId]);
-        expect(await ids({ anyTopics: ["x", "nope"] })).toEqual([a.memoryId]);
-        expect(await ids({ labels: new Map([[HOSTILE[2]!, HOSTILE[0]!]]) })).toEqual([b.memoryId]);
-        expect(await ids({ labels: new Map([[HOSTILE[0]!, ""]]) })).toEqual([]);
-        expect(await ids({ agentId: HOSTILE[0] })).toEqual([]);
-        const found = await t.client.search({
-          userId,
-          query: "memory",
-          filter: { labels: new Map([["source", "chat"]]) },
-          includeTotalSize: true,
-        });
-        expect(found.userMemories.map((m) => m.memoryId)).toEqual([a.memoryId]);
-        expect(found.totalSize).toBe(1);
-      });
-
-      it("orders by update_time both ways in keyset pages, with total_size", async () => {
-        const userId = newUser();
-        const created = [];
-        for (let i = 0; i < 5; i++) created.push(await add(userId, `m${i}`));
-        await t.client.replace({ userMemory: { ...created[0]!, memory: "touched", etag: "" } });
-        const byUpdate = [...created.slice(1).map((m) => m.memoryId), created[0]!.memoryId];
-        for (const [orderBy, expected] of [
-          ["update_time", byUpdate],
-          ["update_time desc", [...byUpdate].reverse()],
-        ] as const) {
-          const seen: string[] = [];
-          let pageToken = "";
-          do {
-            const page = await t.client.list({ userId, pageSize: 2, pageToken, orderBy, includeTotalSize: true });
-            expect(page.totalSize).toBe(5);
-            seen.push(...page.userMemories.map((m) => m.memoryId));
-            pageToken = page.nextPageToken;
-          } while (pageToken);
-          expect(seen, orderBy).toEqual(expected);
+        const [a, b, c] = [await add(userId), await add(userId), await add(userId)];
+        const others = await add(newUser());
+        for (const missing of ["missing", others.memoryId]) {
+          const refused = await failure(t.client.batchDelete({ userId, memoryIds: [a.memoryId, missing, b.memoryId] }));
+          expect(refused.code).toBe(status.NOT_FOUND);
+          expect(statusDetails(refused).resourceInfo?.resourceName).toBe(missing);
         }
-      });
-
-      it("updates only the masked fields, honours the etag and refuses output-only paths", async () => {
-        const userId = newUser();
-        const { userMemory: created } = await t.client.create({
-          userMemory: { userId, memory: "likes tea", topics: ["food"], input: "I like tea" },
+        expect((await t.client.list({ userId })).userMemories).toHaveLength(3);
+        const done = await t.client.batchDelete({
+          userId,
+          memoryIds: [a.memoryId, "missing", b.memoryId, others.memoryId],
+          allowMissing: true,
         });
-        const key = { userId, memoryId: created!.memoryId };
-        const { userMemory: updated } = await t.client.update({ userMemory: { ...key, topics: ["drinks"] }, updateMask: ["topics"] });
-        expect(updated).toMatchObject({ memory: "likes tea", topics: ["drinks"], input: "I like tea" });
-        expect(updated!.etag).not.toBe(created!.etag);
-        const stale = await failure(
-          t.client.update({ userMemory: { ...key, feedback: "x", etag: created!.etag }, updateMask: ["feedback"] }),
-        );
-        expect(stale.code).toBe(status.ABORTED);
-        const outputOnly = await failure(t.client.update({ userMemory: { ...key }, updateMask: ["create_time"] }));
-        expect(outputOnly.code).toBe(status.INVALID_ARGUMENT);
-        expect(violatedFields(outputOnly)).toEqual(["update_mask.paths[0]"]);
-        const missing = await failure(t.client.update({ userMemory: { userId, memoryId: "nope", topics: [] }, updateMask: ["topics"] }));
-        expect(missing.code).toBe(status.NOT_FOUND);
-        expect((await t.client.get(key)).userMemory).toEqual(updated);
-      });
-
-      it("deletes a batch all or nothing, or skipping the missing with allow_missing", async () => {
-        const userId = newUser();
-        const [a, b] = [await add(userId), await add(userId)];
-        const refused = await failure(t.client.batchDelete({ userId, memoryIds: [a.memoryId, "missing"] }));
-        expect(refused.code).toBe(status.NOT_FOUND);
-        expect((await t.client.list({ userId })).userMemories).toHaveLength(2);
-        const done = await t.client.batchDelete({ userId, memoryIds: [a.memoryId, b.memoryId, "missing"], allowMissing: true });
         expect(done.deletedCount).toBe(2);
+        expect(ids((await t.client.list({ userId })).userMemories)).toEqual([c.memoryId]);
+        expect((await t.client.get(others)).userMemory).toEqual(others);
+        expect((await t.client.batchDelete({ userId, memoryIds: [c.memoryId] })).deletedCount).toBe(1);
         expect((await t.client.list({ userId })).userMemories).toEqual([]);
       });
+    });
 
-      it("lists topics with counts, per agent, and one user's statistics", async () => {
+    describe("ListMemoryTopics", () => {
+      it("counts each topic of a user, by name, scoped to an agent or a team, in pages", async () => {
         const userId = newUser();
-        await scoped(userId, "agent-a", {}, ["food", "ui"]);
-        await scoped(userId, "agent-a", {}, ["food"]);
-        const last = await scoped(userId, "agent-b", {}, ["work"]);
-        const all = await t.client.listTopics({ userId });
-        expect(all.topics).toEqual([
+        await addWith({ userId, agentId: "agent-a", teamId: "team-1", topics: ["food", "ui"] });
+        await addWith({ userId, agentId: "agent-a", topics: ["food"] });
+        await addWith({ userId, agentId: "agent-b", teamId: "team-1", topics: ["work", HOSTILE[0]] });
+        await addWith({ userId: newUser(), topics: ["food", "elsewhere"] });
+        expect((await t.client.listTopics({ userId })).topics).toEqual([
+          { topic: HOSTILE[0], memoryCount: 1 },
           { topic: "food", memoryCount: 2 },
           { topic: "ui", memoryCount: 1 },
           { topic: "work", memoryCount: 1 },
         ]);
-        expect((await t.client.listTopics({ userId, agentId: "agent-b" })).topics).toEqual([{ topic: "work", memoryCount: 1 }]);
-        const stats = await t.client.listUserStats({ userId });
-        expect(stats.userStats).toEqual([{ userId, memoryCount: 3, lastUpdateTime: last.updateTime }]);
+        expect((await t.client.listTopics({ userId, agentId: "agent-a" })).topics).toEqual([
+          { topic: "food", memoryCount: 2 },
+          { topic: "ui", memoryCount: 1 },
+        ]);
+        expect((await t.client.listTopics({ userId, teamId: "team-1" })).topics.map((t) => t.topic)).toEqual([
+          HOSTILE[0],
+          "food",
+          "ui",
+          "work",
+        ]);
+        expect((await t.client.listTopics({ userId, agentId: "agent-a", teamId: "team-1" })).topics).toEqual([
+          { topic: "food", memoryCount: 1 },
+          { topic: "ui", memoryCount: 1 },
+        ]);
+        expect((await t.client.listTopics({ userId, agentId: HOSTILE[1] })).topics).toEqual([]);
+        const paged: string[] = [];
+        let pageToken = "";
+        do {
+          const page = await t.client.listTopics({ userId, pageSize: 3, pageToken });
+          paged.push(...page.topics.map((t) => t.topic));
+          pageToken = page.nextPageToken;
+        } while (pageToken);
+        expect(paged).toEqual([HOSTILE[0], "food", "ui", "work"]);
       });
 
-      it("upserts a batch keeping the given times", async () => {
+      it("counts every user's memories with an empty user_id, which a tenant's token may not ask for", async () => {
+        const topic = `shared-${randomUUID()}`;
+        await add(newUser(), "one", [topic]);
+        await add(newUser(), "two", [topic, "other"]);
+        const counts = new Map<string, number>();
+        let pageToken = "";
+        do {
+          const page = await t.client.listTopics({ pageSize: 2, pageToken });
+          for (const { topic: name, memoryCount } of page.topics) counts.set(name, memoryCount);
+          pageToken = page.nextPageToken;
+        } while (pageToken);
+        expect(counts.get(topic)).toBe(2);
+        const denied = await failure(secured.client.listTopics({}, as("tenant")));
+        expect(denied.code).toBe(status.PERMISSION_DENIED);
+        const tenant = `tenant-${randomUUID()}`;
+        await add(tenant, "mine", [topic]);
+        expect((await secured.client.listTopics({ userId: tenant }, as("tenant"))).topics).toEqual([{ topic, memoryCount: 1 }]);
+        expect((await failure(secured.client.listTopics({ userId: newUser() }, as("tenant")))).code).toBe(status.PERMISSION_DENIED);
+      });
+    });
+
+    describe("ListUserStats", () => {
+      it("answers one user's own statistics", async () => {
         const userId = newUser();
-        const createTime = { seconds: 1_700_000_000, nanos: 123_000 };
-        const updateTime = { seconds: 1_700_000_100, nanos: 0 };
-        const { userMemories } = await t.client.batchUpsert({
-          upserts: [{ userMemory: { userId, memoryId: "restored", memory: "from a backup", topics: ["b"] }, createTime, updateTime }],
+        await add(userId);
+        await add(userId);
+        const last = await add(userId);
+        const stats = await t.client.listUserStats({ userId, includeTotalSize: true });
+        expect(stats).toEqual({
+          userStats: [{ userId, memoryCount: 3, lastUpdateTime: last.updateTime }],
+          nextPageToken: "",
+          totalSize: 1,
         });
-        expect(userMemories[0]).toMatchObject({ memoryId: "restored", createTime, updateTime });
-        expect((await t.client.get({ userId, memoryId: "restored" })).userMemory).toEqual(userMemories[0]);
+        expect((await t.client.listUserStats({ userId: newUser() })).userStats).toEqual([]);
       });
 
+      it("lists every user most recently updated first, in pages, with skip and total_size", async () => {
+        const [alice, bob, carol] = [newUser(), newUser(), newUser()];
+        const first = await add(alice);
+        await add(bob);
+        await add(carol);
+        const touched = (await t.client.replace({ userMemory: { ...first, memory: "touched" } })).userMemory!;
+        const top = await t.client.listUserStats({ pageSize: 2, includeTotalSize: true });
+        expect(top.userStats).toEqual([
+          { userId: alice, memoryCount: 1, lastUpdateTime: touched.updateTime },
+          expect.objectContaining({ userId: carol, memoryCount: 1 }),
+        ]);
+        expect(top.totalSize).toBeGreaterThanOrEqual(3);
+        const next = await t.client.listUserStats({ pageSize: 1, pageToken: top.nextPageToken });
+        expect(next.userStats.map((s) => s.userId)).toEqual([bob]);
+        expect((await t.client.listUserStats({ pageSize: 1, skip: 2 })).userStats.map((s) => s.userId)).toEqual([bob]);
+      });
+
+      it("needs a token that covers all users for every user's statistics", async () => {
+        const tenant = `tenant-${randomUUID()}`;
+        await add(tenant);
+        expect((await secured.client.listUserStats({ userId: tenant }, as("tenant"))).userStats.map((s) => s.userId)).toEqual([tenant]);
+        const denied = await failure(secured.client.listUserStats({}, as("tenant")));
+        expect(denied.code).toBe(status.PERMISSION_DENIED);
+        expect(statusDetails(denied).errorInfo?.reason).toBe("USER_OUT_OF_SCOPE");
+        expect((await failure(secured.client.listUserStats({ userId: newUser() }, as("tenant")))).code).toBe(status.PERMISSION_DENIED);
+        expect((await secured.client.listUserStats({ pageSize: 1 }, as("operator"))).userStats.map((s) => s.userId)).toEqual([tenant]);
+      });
+    });
+
+    describe("BatchUpsertUserMemories", () => {
+      const createTime = { seconds: 1_700_000_000, nanos: 123_000 };
+      const updateTime = { seconds: 1_700_000_100, nanos: 0 };
+
+      it("writes memories with the given times, overwriting a stored one, in one call", async () => {
+        const userId = newUser();
+        const existing = await addWith({ userId, memoryId: "kept-id", memory: "current", agentId: "old", labels: { k: "old" } });
+        const { userMemories } = await t.client.batchUpsert({
+          upserts: [
+            { userMemory: { userId, memoryId: "restored", memory: "from a backup", topics: ["b"] }, createTime, updateTime },
+            {
+              userMemory: {
+                userId,
+                memoryId: "kept-id",
+                memory: "restored too",
+                teamId: "team",
+                labels: labelMap({ [HOSTILE[1]]: HOSTILE[2] }),
+              },
+              createTime,
+            },
+          ],
+        });
+        expect(userMemories[0]).toMatchObject({ memoryId: "restored", memory: "from a backup", createTime, updateTime });
+        expect(userMemories[1]).toMatchObject({ memoryId: "kept-id", agentId: "", teamId: "team", createTime, updateTime: createTime });
+        expect(Object.fromEntries(userMemories[1]!.labels)).toEqual({ [HOSTILE[1]]: HOSTILE[2] });
+        expect(userMemories[1]!.etag).not.toBe(existing.etag);
+        for (const memory of userMemories) expect((await t.client.get(memory)).userMemory).toEqual(memory);
+        expect(await listPages({ userId, orderBy: "update_time desc" }, 1)).toEqual(["restored", "kept-id"]);
+        // A write after the import sorts after it; equal create times tie on memory_id.
+        const later = await add(userId);
+        expect(ids((await t.client.list({ userId })).userMemories)).toEqual([later.memoryId, "restored", "kept-id"]);
+      });
+
+      it("is refused without the operator scope when tokens are configured, and writes nothing", async () => {
+        const userId = `tenant-${randomUUID()}`;
+        const request = { upserts: [{ userMemory: { userId, memoryId: "imported", memory: "m" }, createTime }] };
+        const denied = await failure(secured.client.batchUpsert(request, as("tenant")));
+        expect(denied.code).toBe(status.PERMISSION_DENIED);
+        expect(statusDetails(denied).errorInfo?.reason).toBe("OPERATOR_SCOPE_REQUIRED");
+        expect((await t.client.list({ userId })).userMemories).toEqual([]);
+        expect((await failure(secured.client.batchUpsert(request))).code).toBe(status.UNAUTHENTICATED);
+        const { userMemories } = await secured.client.batchUpsert(request, as("operator"));
+        expect(userMemories[0]).toMatchObject({ userId, memoryId: "imported", createTime });
+      });
+    });
+
+    describe("expiration", () => {
       it("hides an expired memory from every read unless show_expired asks for it", async () => {
         const userId = newUser();
-        const { userMemory: expiring } = await t.client.create({
-          userMemory: { userId, memory: "short-lived", topics: ["tmp"], expiration: { $case: "ttl", ttl: { seconds: 1, nanos: 0 } } },
+        const second = { $case: "ttl", ttl: { seconds: 1, nanos: 0 } } as const;
+        const expiring = await addWith({ userId, memory: "short-lived", topics: ["tmp", "gone"], labels: { k: "v" }, expiration: second });
+        const kept = await addWith({ userId, memory: "kept short", topics: ["tmp"], labels: { k: "v" } });
+        expect(expiring.expiration?.$case).toBe("expireTime");
+        expect((await t.client.get(expiring)).userMemory).toEqual(expiring);
+        await new Promise((resolve) => setTimeout(resolve, 1_100));
+        expect((await failure(t.client.get(expiring))).code).toBe(status.NOT_FOUND);
+        expect(await t.client.list({ userId, includeTotalSize: true })).toEqual({ userMemories: [kept], nextPageToken: "", totalSize: 1 });
+        const filter = { anyTopics: ["tmp"], labels: labelMap({ k: "v" }) };
+        expect((await t.client.list({ userId, filter, includeTotalSize: true })).totalSize).toBe(1);
+        expect(await t.client.search({ userId, query: "short", includeTotalSize: true })).toEqual({
+          userMemories: [kept],
+          nextPageToken: "",
+          totalSize: 1,
         });
-        const kept = await add(userId, "kept", ["tmp"]);
-        expect(expiring!.expiration?.$case).toBe("expireTime");
-        await new Promise((resolve) => setTimeout(resolve, 1_200));
-        expect((await failure(t.client.get(expiring!))).code).toBe(status.NOT_FOUND);
-        expect((await t.client.list({ userId })).userMemories).toEqual([kept]);
-        expect((await t.client.search({ userId, query: "short" })).userMemories).toEqual([]);
         expect((await t.client.listTopics({ userId })).topics).toEqual([{ topic: "tmp", memoryCount: 1 }]);
-        expect((await t.client.listUserStats({ userId })).userStats[0]!.memoryCount).toBe(1);
-        const withExpired = await t.client.list({ userId, filter: { showExpired: true } });
-        expect(withExpired.userMemories.map((m) => m.memoryId).sort()).toEqual([expiring!.memoryId, kept.memoryId].sort());
+        expect((await t.client.listUserStats({ userId })).userStats).toEqual([{ userId, memoryCount: 1, lastUpdateTime: kept.updateTime }]);
+        const both = [kept.memoryId, expiring.memoryId];
+        const shown = await t.client.list({ userId, filter: { ...filter, showExpired: true }, includeTotalSize: true });
+        expect([ids(shown.userMemories), shown.totalSize]).toEqual([both, 2]);
+        const searched = await t.client.search({ userId, query: "short", filter: { showExpired: true } });
+        expect(ids(searched.userMemories).sort()).toEqual([...both].sort());
+        expect(
+          (await failure(t.client.update({ userMemory: { userId, memoryId: expiring.memoryId }, updateMask: ["feedback"] }))).code,
+        ).toBe(status.NOT_FOUND);
+        expect((await t.client.clear({ userId })).deletedCount).toBe(1);
       });
     });
   });

@@ -124,6 +124,16 @@ const METHODS: Record<string, { type: string; base: () => object; run: (request:
     base: () => api.BatchDeleteUserMemoriesRequest.fromPartial({ userId: "ada", memoryIds: ["m1"] }),
     run: (r) => validate.batchDelete(r as api.BatchDeleteUserMemoriesRequest),
   },
+  ConsolidateUserMemories: {
+    type: "ConsolidateUserMemoriesRequest",
+    base: () =>
+      api.ConsolidateUserMemoriesRequest.fromPartial({
+        userId: "ada",
+        memoryIds: ["old"],
+        userMemories: [{ memoryId: "m1", memory: "likes tea" }],
+      }),
+    run: (r) => validate.consolidate(r as api.ConsolidateUserMemoriesRequest),
+  },
   ClearUserMemories: {
     type: "ClearUserMemoriesRequest",
     base: () => api.ClearUserMemoriesRequest.fromPartial({ userId: "ada" }),
@@ -156,8 +166,11 @@ const NOT_READ = new Set([
   "CreateUserMemory user_memory.etag",
   "BatchCreateUserMemories requests[0].user_memory.etag",
   "BatchUpsertUserMemories upserts[0].user_memory.etag",
+  "ConsolidateUserMemories user_memories[0].etag",
+  // Empty or the request's user_id, whose limit is probed there.
+  "ConsolidateUserMemories user_memories[0].user_id",
 ]);
-const NOT_REQUIRED_HERE = new Set(["UpdateUserMemory user_memory.memory"]);
+const NOT_REQUIRED_HERE = new Set(["UpdateUserMemory user_memory.memory", "ConsolidateUserMemories user_memories[0].user_id"]);
 /** Fields whose content is checked beyond its length: only "one past the limit is refused" can be tried. */
 const ONLY_PAST_LIMIT = new Set(["page_token"]);
 
@@ -286,8 +299,9 @@ function setField(request: object, c: Case, value: unknown): void {
 function entriesLike(first: unknown, count: number): unknown[] {
   return Array.from({ length: count }, (_, i) => {
     if (typeof first === "string") return `m${i}`;
-    const entry = structuredClone(first) as { userMemory?: { memoryId: string } };
+    const entry = structuredClone(first) as { userMemory?: { memoryId: string }; memoryId?: string };
     if (entry.userMemory) entry.userMemory.memoryId = `m${i}`;
+    else if (entry.memoryId !== undefined) entry.memoryId = `m${i}`;
     return entry;
   });
 }

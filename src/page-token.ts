@@ -18,10 +18,11 @@ import type { Cursor, UserStatsCursor } from "./storage/store.js";
 const VERSION = 2;
 
 /**
- * Longer than any token this service issues (ids are at most 256 bytes,
- * topics 128); validation refuses longer ones before they are decoded.
+ * Longer than any token this service issues (a user id of 256 bytes and a
+ * memory id of 128 in a listing across users, as escaped JSON in base64);
+ * validation refuses longer ones before they are decoded.
  */
-export const MAX_PAGE_TOKEN_LENGTH = 512;
+export const MAX_PAGE_TOKEN_LENGTH = 2048;
 
 /** How a kind of position is written into a token and read back. */
 export interface TokenPosition<T> {
@@ -31,10 +32,12 @@ export interface TokenPosition<T> {
 
 const time = z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER);
 
-/** Memories: (time, memory id). */
+/** Memories: (time, memory id), and the user id in listings across users. */
 export const MEMORY_POSITION: TokenPosition<Cursor> = {
-  encode: (cursor) => [cursor.time, cursor.memoryId],
-  schema: z.tuple([time, z.string().min(1).max(128)]).transform(([t, memoryId]) => ({ time: t, memoryId })),
+  encode: (cursor) => (cursor.userId === undefined ? [cursor.time, cursor.memoryId] : [cursor.time, cursor.memoryId, cursor.userId]),
+  schema: z
+    .union([z.tuple([time, z.string().min(1).max(128)]), z.tuple([time, z.string().min(1).max(128), z.string().min(1).max(256)])])
+    .transform(([t, memoryId, userId]) => (userId === undefined ? { time: t, memoryId } : { time: t, memoryId, userId })),
 };
 
 /** Topics: the last topic. */

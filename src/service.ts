@@ -25,10 +25,10 @@ import {
   RESPONSE_OVERHEAD_BYTES,
   writtenRecordsBound,
 } from "./response-size.js";
-import { batchCreate, type CreatePath, internalError, toStatusError } from "./status.js";
+import { batchCreate, type CreatePath, consolidationCreate, internalError, toStatusError } from "./status.js";
 import { secondsAndNanos } from "./storage/clock.js";
 import { DeadlineExceededError, UnavailableError } from "./storage/errors.js";
-import { timeOf } from "./storage/pages.js";
+import { cursorAfter } from "./storage/pages.js";
 import type { ListQuery, MemoryRecord, MemoryStore, OperationOptions, Page } from "./storage/store.js";
 import { listingScope, topicsScope, userStatsScope, ValidationError, validate } from "./validation.js";
 import { requestWireChecks } from "./wire-check.js";
@@ -158,13 +158,18 @@ function unary<Req, Res>(
 function responsePage(method: "list" | "search", query: ListQuery, page: Page, budget: number) {
   const fitting = countThatFits(page.memories, budget);
   const last = page.memories[fitting - 1];
-  const time = timeOf(query.orderBy);
-  const next = fitting < page.memories.length && last ? { time: time(last), memoryId: last.memoryId } : page.next;
+  const next = fitting < page.memories.length && last ? cursorAfter(last, query) : page.next;
   return {
     userMemories: page.memories.slice(0, fitting).map(toUserMemory),
     nextPageToken: next ? encodePageToken(MEMORY_POSITION, next, listingScope(method, query)) : "",
     totalSize: page.total,
   };
+}
+
+/** One user's listing needs that user in scope; a listing across users, a scope of every user. */
+function authorizeListing(principal: Principal, query: ListQuery): void {
+  if (query.userId === undefined) principal.authorizeAllUsers();
+  else principal.authorize([query.userId]);
 }
 
 /** Refuses a batch whose response could not fit the message size limit, before anything is written. */
@@ -208,13 +213,13 @@ export function memoryServiceHandlers(context: ServiceContext): MemoryServiceSer
 
     listUserMemories: unary(context, async (request, { principal, store, options }) => {
       const query = validate.list(request);
-      principal.authorize([query.userId]);
+      authorizeListing(principal, query);
       return responsePage("list", query, await store.list(query, options), budget);
     }),
 
     searchUserMemories: unary(context, async (request, { principal, store, options }) => {
       const query = validate.search(request);
-      principal.authorize([query.userId]);
+      authorizeListing(principal, query);
       return responsePage("search", query, await store.list(query, options), budget);
     }),
 
@@ -281,6 +286,18 @@ export function memoryServiceHandlers(context: ServiceContext): MemoryServiceSer
         totalSize: page.total,
       };
     }),
+
+    consolidateUserMemories: unary(
+      context,
+      async (request, { principal, store, options }) => {
+        const consolidation = validate.consolidate(request);
+        principal.authorize([consolidation.userId]);
+        assertResponseFits("user_memories", creationResponseBound(consolidation.memories), budget, context.maxMessageBytes);
+        const { records, deleted } = await store.consolidate(consolidation, options);
+        return { userMemories: records.map(toUserMemory), deletedCount: deleted };
+      },
+      consolidationCreate,
+    ),
 
     batchUpsertUserMemories: unary(context, async (request, { principal, store, options }) => {
       const records = validate.batchUpsert(request);

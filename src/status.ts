@@ -102,13 +102,18 @@ export function requestTimeout(timeoutMs: number): StatusError {
 }
 
 /**
- * Where the fields of a create sit in the request, so a batch error names
- * `requests[3].request_id` and a single create just `request_id`.
+ * Where the memory and request id of the create at `index` sit in the
+ * request, so a batch error names `requests[3].request_id`, a single create
+ * just `request_id`, and a consolidation `user_memories[3].memory_id`.
  */
-export type CreatePath = (index: number) => string;
+export type CreatePath = (index: number) => { readonly memory: string; readonly requestId: string };
 
-export const singleCreate: CreatePath = () => "";
-export const batchCreate: CreatePath = (index) => `requests[${index}].`;
+export const singleCreate: CreatePath = () => ({ memory: "user_memory", requestId: "request_id" });
+export const batchCreate: CreatePath = (index) => ({
+  memory: `requests[${index}].user_memory`,
+  requestId: `requests[${index}].request_id`,
+});
+export const consolidationCreate: CreatePath = (index) => ({ memory: `user_memories[${index}]`, requestId: "" });
 
 /**
  * Maps an error from validation, authentication or storage to the status a
@@ -130,11 +135,11 @@ export function toStatusError(err: unknown, createPath: CreatePath = singleCreat
     return statusError(status.NOT_FOUND, err.message, ErrorReason.MEMORY_NOT_FOUND, { resource: err });
   }
   if (err instanceof AlreadyExistsError) {
-    const message = `${createPath(err.index)}user_memory.memory_id: ${err.message}`;
+    const message = `${createPath(err.index).memory}.memory_id: ${err.message}`;
     return statusError(status.ALREADY_EXISTS, message, ErrorReason.MEMORY_ALREADY_EXISTS, { resource: err });
   }
   if (err instanceof RequestIdReusedError) {
-    return invalidArgument([{ field: `${createPath(err.index)}request_id`, description: err.message }], ErrorReason.REQUEST_ID_REUSED);
+    return invalidArgument([{ field: createPath(err.index).requestId, description: err.message }], ErrorReason.REQUEST_ID_REUSED);
   }
   if (err instanceof EtagMismatchError) {
     const metadata = { user_id: err.userId, memory_id: err.memoryId };

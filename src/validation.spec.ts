@@ -4,6 +4,7 @@ import {
   BatchDeleteUserMemoriesRequest,
   BatchUpsertUserMemoriesRequest,
   ClearUserMemoriesRequest,
+  ConsolidateUserMemoriesRequest,
   CreateUserMemoryRequest,
   type DeepPartial,
   GetUserMemoryRequest,
@@ -196,8 +197,62 @@ it("fills defaults, lowers page sizes above the maximum, and reads order_by for 
   ]);
   expect(violations(() => list({ userId: "ada", orderBy: "create_time desc, memory_id" }))).toEqual(["order_by"]);
   const filter = { agentId: "a", teamId: "t", anyTopics: ["x"], allTopics: ["y", "z"], labels: new Map([["k", "v"]]), showExpired: true };
-  expect(list({ userId: "ada", filter }).filter).toEqual({ ...filter, labels: { k: "v" } });
+  expect(list({ userId: "ada", filter }).filter).toEqual({ ...filter, labels: { k: "v" }, memoryIds: [] });
   expect(violations(() => list({ userId: "ada", filter: { labels: new Map([["k\u200b", "v"]]) } }))).toEqual(['filter.labels["k\u200b"]']);
+});
+
+it("lists one user's memories or, explicitly, every user's; filters by distinct memory ids", () => {
+  expect(list({ allUsers: true }).userId).toBeUndefined();
+  expect(search({ allUsers: true, query: "tea" })).toMatchObject({ userId: undefined, text: "tea" });
+  expect(violations(() => list({}))).toEqual(["user_id"]);
+  expect(violations(() => list({ userId: "ada", allUsers: true }))).toEqual(["all_users"]);
+  expect(list({ userId: "ada", filter: { memoryIds: ["m2", "m1"] } }).filter.memoryIds).toEqual(["m2", "m1"]);
+  expect(violations(() => list({ userId: "ada", filter: { memoryIds: ["m1", "", "m1"] } }))).toEqual([
+    "filter.memory_ids[1]",
+    "filter.memory_ids[2]",
+  ]);
+  // A token of one user's listing does not page through everybody's.
+  const token = encodePageToken(MEMORY_POSITION, { time: 5, memoryId: "m" }, listingScope("list", list({ userId: "ada" })));
+  expect(violations(() => list({ allUsers: true, pageToken: token }))).toEqual(["page_token"]);
+  const across = list({ allUsers: true });
+  const acrossToken = encodePageToken(MEMORY_POSITION, { time: 5, memoryId: "m", userId: "ada" }, listingScope("list", across));
+  expect(list({ allUsers: true, pageToken: acrossToken }).after).toEqual({ time: 5, memoryId: "m", userId: "ada" });
+});
+
+it("consolidates one user's memories into new ones of the same user, none of them reusing a deleted id", () => {
+  const consolidate = (request: DeepPartial<ConsolidateUserMemoriesRequest>) =>
+    validate.consolidate(ConsolidateUserMemoriesRequest.fromPartial(request));
+  const valid = {
+    userId: "ada",
+    memoryIds: ["m1", "m2"],
+    userMemories: [{ memory: "m1 and m2" }, { userId: "ada", memoryId: "s", memory: "x" }],
+  };
+  expect(consolidate(valid)).toMatchObject({
+    userId: "ada",
+    memoryIds: ["m1", "m2"],
+    memories: [
+      { userId: "ada", memoryId: undefined, memory: "m1 and m2" },
+      { userId: "ada", memoryId: "s" },
+    ],
+    allowMissing: false,
+  });
+  expect(violations(() => consolidate({ userId: "ada", memoryIds: ["m1", "m1"], userMemories: [{ memoryId: "s", memory: "" }] }))).toEqual([
+    "memory_ids[1]",
+    "user_memories[0].memory",
+  ]);
+  expect(
+    violations(() =>
+      consolidate({
+        userId: "ada",
+        memoryIds: ["m1"],
+        userMemories: [
+          { userId: "bob", memory: "x" },
+          { memoryId: "m1", memory: "x" },
+        ],
+      }),
+    ),
+  ).toEqual(["user_memories[0].user_id", "user_memories[1].memory_id"]);
+  expect(violations(() => consolidate({ userId: "ada", memoryIds: [] }))).toEqual(["memory_ids"]);
 });
 
 it("accepts a page token only for the query it was issued for", () => {

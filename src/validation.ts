@@ -17,6 +17,7 @@ import type {
   BatchDeleteUserMemoriesRequest,
   BatchUpsertUserMemoriesRequest,
   ClearUserMemoriesRequest,
+  ConsolidateUserMemoriesRequest,
   CreateUserMemoryRequest,
   DeleteUserMemoryRequest,
   GetUserMemoryRequest,
@@ -40,21 +41,23 @@ import {
 } from "./page-token.js";
 import { wallClockMicros } from "./storage/clock.js";
 import { sortedLabels } from "./storage/records.js";
-import type {
-  BatchDeletion,
-  ClearScope,
-  ListQuery,
-  MemoryContent,
-  MemoryDeletion,
-  MemoryFilter,
-  MemoryRecord,
-  MemoryReplacement,
-  MemoryUpdate,
-  NewMemory,
-  SortDirection,
-  SortTime,
-  TopicsQuery,
-  UserStatsQuery,
+import {
+  type BatchDeletion,
+  type ClearScope,
+  type Consolidation,
+  type ListQuery,
+  type MemoryContent,
+  type MemoryDeletion,
+  type MemoryFilter,
+  type MemoryRecord,
+  type MemoryReplacement,
+  type MemoryUpdate,
+  type NewMemory,
+  NO_FILTER,
+  type SortDirection,
+  type SortTime,
+  type TopicsQuery,
+  type UserStatsQuery,
 } from "./storage/store.js";
 
 /** Documented on each field in proto/memoryd/v1; sizes are UTF-8 bytes. */
@@ -81,6 +84,7 @@ export const LIMITS = {
   statsPageSize: { default: 50, max: 1000 },
   skip: 100_000,
   batchSize: 500,
+  filterMemoryIds: 1000,
   updateMaskPaths: 16,
   /** ttl: at least a second, at most 100 years of 365.25 days. */
   ttlSeconds: { min: 1, max: 3_155_760_000 },
@@ -349,9 +353,13 @@ const filterMessage = z
     allTopics: topics,
     labels,
     showExpired: z.boolean(),
+    memoryIds: z
+      .array(memoryId)
+      .max(LIMITS.filterMemoryIds, `must have at most ${LIMITS.filterMemoryIds} entries`)
+      .superRefine(noRepeats<string>("memory_id", [], (id) => id)),
   })
   .optional()
-  .transform((f): MemoryFilter => f ?? { anyTopics: [], allTopics: [], labels: {}, showExpired: false });
+  .transform((f): MemoryFilter => f ?? NO_FILTER);
 
 /** What a memory page token is bound to: the method and every parameter that selects or orders memories. */
 export function listingScope(method: "list" | "search", query: Omit<ListQuery, "pageSize" | "skip" | "after" | "withTotal">): TokenScope {
@@ -368,6 +376,7 @@ export function listingScope(method: "list" | "search", query: Omit<ListQuery, "
     filter.allTopics,
     sortedLabels(filter.labels),
     filter.showExpired,
+    filter.memoryIds,
   ];
 }
 
@@ -378,7 +387,8 @@ function listingRequest(
 ) {
   return z
     .object({
-      userId,
+      userId: optionalIdentifier(LIMITS.userIdBytes),
+      allUsers: z.boolean(),
       query: method === "search" ? text(LIMITS.queryBytes) : z.undefined().optional(),
       filter: filterMessage,
       orderBy: orderBy(defaults),
@@ -388,7 +398,8 @@ function listingRequest(
       includeTotalSize: z.boolean(),
     })
     .transform((r, ctx): ListQuery => {
-      const selection = { userId: r.userId, ...r.orderBy, filter: r.filter, text: r.query ?? "" };
+      const scope = userOrAllUsers(r, ctx);
+      const selection = { userId: "allUsers" in scope ? undefined : scope.userId, ...r.orderBy, filter: r.filter, text: r.query ?? "" };
       const after = pagePosition(MEMORY_POSITION, r.pageToken, listingScope(method, selection), ctx);
       return { ...selection, pageSize: r.pageSize, skip: r.skip, after, withTotal: r.includeTotalSize };
     });
@@ -510,7 +521,7 @@ function userOrAllUsers(request: { userId: string | undefined; allUsers: boolean
   ctx.addIssue({
     code: "custom",
     path: allUsers ? ["allUsers"] : ["userId"],
-    message: allUsers ? "must not be set together with user_id" : "is required; to delete the memories of every user set all_users instead",
+    message: allUsers ? "must not be set together with user_id" : "is required; for the memories of every user set all_users instead",
   });
   return z.NEVER;
 }
@@ -581,6 +592,42 @@ const batchUpsertRequest = z
   })
   .transform(({ upserts }) => upserts);
 
+const consolidateRequest = z
+  .object({
+    userId,
+    memoryIds: batch(memoryId).superRefine(noRepeats<string>("memory_id", [], (id) => id)),
+    userMemories: z
+      .array(
+        z.object({ memoryId: optionalIdentifier(LIMITS.memoryIdBytes), userId: optionalIdentifier(LIMITS.userIdBytes), ...contentFields }),
+      )
+      .max(LIMITS.batchSize, `must have at most ${LIMITS.batchSize} entries`)
+      .superRefine(noRepeats("memory_id", ["memoryId"], (m: { memoryId: string | undefined }) => m.memoryId)),
+    allowMissing: z.boolean(),
+  })
+  .transform((r, ctx): Consolidation => {
+    const removed = new Set(r.memoryIds);
+    r.userMemories.forEach((m, index) => {
+      if (m.userId !== undefined && m.userId !== r.userId) {
+        ctx.addIssue({ code: "custom", path: ["userMemories", index, "userId"], message: "must be empty or the request's user_id" });
+      }
+      if (m.memoryId !== undefined && removed.has(m.memoryId)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["userMemories", index, "memoryId"],
+          message: "is in memory_ids: a consolidated memory is a new one",
+        });
+      }
+    });
+    const memories = r.userMemories.map(
+      ({ userId: _, memoryId: chosenId, ...fields }): NewMemory => ({
+        ...content(fields),
+        userId: r.userId,
+        memoryId: chosenId,
+      }),
+    );
+    return { userId: r.userId, memoryIds: r.memoryIds, memories, allowMissing: r.allowMissing };
+  });
+
 /** A zod issue path as the proto field path BadRequest names: `user_memory.labels["k"]`, `requests[3].request_id`. */
 function protoFieldPath(path: readonly PropertyKey[]): string {
   let field = "";
@@ -620,4 +667,5 @@ export const validate = {
   listTopics: validator<ListMemoryTopicsRequest, TopicsQuery>(topicsRequest),
   listUserStats: validator<ListUserStatsRequest, UserStatsQuery>(userStatsRequest),
   batchUpsert: validator<BatchUpsertUserMemoriesRequest, MemoryRecord[]>(batchUpsertRequest),
+  consolidate: validator<ConsolidateUserMemoriesRequest, Consolidation>(consolidateRequest),
 };

@@ -10,6 +10,7 @@ import {
   BatchDeleteUserMemoriesRequest,
   BatchUpsertUserMemoriesRequest,
   ClearUserMemoriesRequest,
+  ConsolidateUserMemoriesRequest,
   CreateUserMemoryRequest,
   type DeepPartial,
   DeleteUserMemoryRequest,
@@ -73,6 +74,7 @@ export class MemoryClient {
   listTopics = this.#bind(ListMemoryTopicsRequest, (c) => c.listMemoryTopics);
   listUserStats = this.#bind(ListUserStatsRequest, (c) => c.listUserStats);
   batchUpsert = this.#bind(BatchUpsertUserMemoriesRequest, (c) => c.batchUpsertUserMemories);
+  consolidate = this.#bind(ConsolidateUserMemoriesRequest, (c) => c.consolidateUserMemories);
 
   /** Every memory a listing returns, following its page tokens to the end. */
   async listAll(request: Omit<DeepPartial<ListUserMemoriesRequest>, "pageToken">): Promise<UserMemory[]> {

@@ -16,12 +16,18 @@ const record = (i: number): MemoryRecord => ({
 
 it("takes one row more than the page only to know that another page follows", () => {
   const rows = [1, 2, 3].map(record);
-  const byCreate = { pageSize: 3, orderBy: "createTime" } as const;
+  const byCreate = { pageSize: 3, orderBy: "createTime", userId: "u" } as const;
   expect(toPage(rows, byCreate, (r) => r)).toEqual({ memories: rows, next: undefined });
   const page = toPage([...rows, record(4)], byCreate, (r) => r);
   expect(page.memories).toEqual(rows);
   expect(page.next).toEqual({ time: 1003, memoryId: "m3" });
-  expect(toPage([...rows, record(4)], { pageSize: 3, orderBy: "updateTime" }, (r) => r).next).toEqual({ time: 4997, memoryId: "m3" });
+  expect(toPage([...rows, record(4)], { pageSize: 3, orderBy: "updateTime", userId: "u" }, (r) => r).next).toEqual({
+    time: 4997,
+    memoryId: "m3",
+  });
+  // Across users, two users may have one memory id at one time: the user id breaks the tie.
+  const acrossUsers = { ...byCreate, userId: undefined };
+  expect(toPage([...rows, record(4)], acrossUsers, (r) => r).next).toEqual({ time: 1003, memoryId: "m3", userId: rows[2]!.userId });
   expect(toPage([], byCreate, (r) => r)).toEqual({ memories: [], next: undefined });
   expect(toPage(rows, byCreate, (r) => r, 7)).toEqual({ memories: rows, next: undefined, total: 7 });
 });

@@ -144,6 +144,8 @@ export type SortTime = "createTime" | "updateTime";
 export interface Cursor {
   readonly time: number;
   readonly memoryId: string;
+  /** In listings across users, the third key: two users may have a memory with one id and time. */
+  readonly userId?: string | undefined;
 }
 
 /** Which memories of a user a listing returns; every condition given must hold. */
@@ -158,13 +160,19 @@ export interface MemoryFilter {
   readonly labels: Readonly<Record<string, string>>;
   /** Include expired memories that are not removed yet. */
   readonly showExpired: boolean;
+  /** Only memories with one of these ids; empty: no condition. */
+  readonly memoryIds: readonly string[];
 }
 
 /** A filter that matches every memory that has not expired. */
-export const NO_FILTER: MemoryFilter = { anyTopics: [], allTopics: [], labels: {}, showExpired: false };
+export const NO_FILTER: MemoryFilter = { anyTopics: [], allTopics: [], labels: {}, showExpired: false, memoryIds: [] };
 
 export interface ListQuery {
-  readonly userId: string;
+  /**
+   * Undefined: every user's memories (ordered by time, memory id, then user
+   * id), an explicit request the service authorizes for all users.
+   */
+  readonly userId: string | undefined;
   readonly orderBy: SortTime;
   readonly direction: SortDirection;
   readonly filter: MemoryFilter;
@@ -264,6 +272,20 @@ export interface PoolStats {
   readonly waiting: number;
 }
 
+/**
+ * Some of one user's memories and the new ones that take their place
+ * (memory optimisation: many memories summarised into one).
+ */
+export interface Consolidation {
+  readonly userId: string;
+  /** The memories to delete; none of them is an id of `memories`. */
+  readonly memoryIds: readonly string[];
+  /** The memories to create, each of `userId`. */
+  readonly memories: readonly NewMemory[];
+  /** Delete those of `memoryIds` that exist; otherwise a missing one fails the call. */
+  readonly allowMissing: boolean;
+}
+
 /** Either one user's memories or, explicitly, everybody's. */
 export type ClearScope = { readonly userId: string } | { readonly allUsers: true };
 
@@ -331,6 +353,14 @@ export interface MemoryStore {
    * with `NotFoundError` naming the first, and nothing is deleted.
    */
   deleteMany(deletion: BatchDeletion, options?: OperationOptions): Promise<number>;
+
+  /**
+   * Deletes `memoryIds` and creates `memories` in one transaction (the
+   * rules of `deleteMany` and `add`), returning the created records and how
+   * many were deleted. Where `capabilities.atomicBatch` is false, creates
+   * first and deletes after: a crash in between leaves both, never neither.
+   */
+  consolidate(consolidation: Consolidation, options?: OperationOptions): Promise<{ records: MemoryRecord[]; deleted: number }>;
 
   /** Deletes in one operation; returns how many memories went (expired ones not counted). */
   clear(scope: ClearScope, options?: OperationOptions): Promise<number>;

@@ -11,10 +11,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MemoryStore, StoreCapabilities } from "../../src/storage/store.js";
+import { describeAllUsers } from "./all-users.js";
 import { describeAtomicBatch } from "./atomic-batch.js";
 import { describeBatch } from "./batch.js";
 import { describeBatchDelete } from "./batch-delete.js";
 import { describeClear } from "./clear.js";
+import { describeConsolidate } from "./consolidate.js";
 import { Conformance } from "./context.js";
 import { describeCreate } from "./create.js";
 import { describeDeadlines } from "./deadlines.js";
@@ -45,12 +47,14 @@ export const CATEGORIES: readonly Category[] = [
   { name: "atomic-batch", requires: "atomicBatch", describe: describeAtomicBatch },
   { name: "read", describe: describeRead },
   { name: "list", describe: describeList },
+  { name: "all-users", describe: describeAllUsers },
   { name: "filters", describe: describeFilters },
   { name: "search", describe: describeSearch },
   { name: "replace", describe: describeReplace },
   { name: "update", describe: describeUpdate },
   { name: "delete", describe: describeDelete },
   { name: "batch-delete", describe: describeBatchDelete },
+  { name: "consolidate", describe: describeConsolidate },
   { name: "clear", describe: describeClear },
   { name: "topics", describe: describeTopics },
   { name: "user-stats", describe: describeUserStats },

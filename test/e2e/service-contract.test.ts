@@ -462,6 +462,48 @@ describe("MemoryService over gRPC, whatever the backend", () => {
     });
   });
 
+  describe("ConsolidateUserMemories", () => {
+    it("replaces the named memories with new ones in one call, naming a bad entry's field", async () => {
+      const userId = newUser();
+      for (const memoryId of ["a", "b", "c"]) await t.client.create({ userMemory: { userId, memoryId, memory: `fact ${memoryId}` } });
+      const { userMemories, deletedCount } = await t.client.consolidate({
+        userId,
+        memoryIds: ["a", "b"],
+        userMemories: [{ memory: "facts a and b", topics: ["summary"] }],
+      });
+      expect(Number(deletedCount)).toBe(2);
+      expect(userMemories).toMatchObject([{ userId, memory: "facts a and b", topics: ["summary"] }]);
+      const left = await t.client.listAll({ userId, orderBy: "create_time" });
+      expect(left.map((m) => m.memoryId)).toEqual(["c", userMemories[0]!.memoryId]);
+      const missing = await failure(t.client.consolidate({ userId, memoryIds: ["c", "gone"], userMemories: [{ memory: "x" }] }));
+      expectReason(missing, "NOT_FOUND", "MEMORY_NOT_FOUND");
+      const incomplete = await failure(
+        t.client.consolidate({ userId, memoryIds: ["c"], userMemories: [{ memory: "x" }, { memoryId: "c2" }] }),
+      );
+      expectInvalid(incomplete, ["user_memories[1].memory"]);
+      const exists = await failure(
+        t.client.consolidate({ userId, memoryIds: ["c"], userMemories: [{ memoryId: userMemories[0]!.memoryId, memory: "x" }] }),
+      );
+      expectReason(exists, "ALREADY_EXISTS", "MEMORY_ALREADY_EXISTS");
+      expect(exists.details).toContain("user_memories[0].memory_id");
+      expect((await t.client.listAll({ userId })).length).toBe(2);
+    });
+  });
+
+  describe("listing across users", () => {
+    it("lists and searches every user's memories with all_users, by memory id too, never with a user_id as well", async () => {
+      const agentId = `agent-${randomUUID()}`;
+      const [a, b] = [newUser(), newUser()];
+      for (const userId of [a, b]) await t.client.create({ userMemory: { userId, memoryId: "same", memory: "likes tea", agentId } });
+      const listed = await t.client.listAll({ allUsers: true, pageSize: 1, filter: { agentId, memoryIds: ["same"] } });
+      expect(listed.map((m) => m.userId).sort()).toEqual([a, b].sort());
+      const found = await t.client.search({ allUsers: true, query: "TEA", filter: { agentId }, includeTotalSize: true });
+      expect(found.totalSize).toBe(2);
+      expectInvalid(await failure(t.client.list({ userId: a, allUsers: true })), ["all_users"]);
+      expectInvalid(await failure(t.client.list({})), ["user_id"]);
+    });
+  });
+
   describe("BatchUpsertUserMemories", () => {
     const past = { seconds: 1_700_000_000, nanos: 123_456_000 };
 
@@ -538,6 +580,12 @@ describe("MemoryService over gRPC, whatever the backend", () => {
             createTime: past,
           },
         ],
+      });
+
+      it("lists across users only for a token whose scope is every user", async () => {
+        const denied = await failure(client.list({ allUsers: true }, { metadata: bearer(tokens.scopedOperator) }));
+        expectReason(denied, "PERMISSION_DENIED", "USER_OUT_OF_SCOPE");
+        await client.list({ allUsers: true, pageSize: 1 }, { metadata: bearer(tokens.tenant) });
       });
 
       it("answers PERMISSION_DENIED with OPERATOR_SCOPE_REQUIRED to a token without the operator scope, and writes nothing", async () => {

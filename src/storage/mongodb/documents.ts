@@ -137,7 +137,10 @@ export const TIME_FIELD: Record<SortTime, "create_us" | "update_us"> = { createT
 /** Documents after `cursor` in a listing by `field` (then memory id), newest or oldest first. */
 export function after(field: "create_us" | "update_us", newest: boolean, cursor: Cursor): Filter<MemoryDocument> {
   const op = newest ? "$lt" : "$gt";
-  return { $or: [{ [field]: { [op]: cursor.time } }, { [field]: cursor.time, memory_id: { [op]: cursor.memoryId } }] };
+  const ties: Filter<MemoryDocument>[] = [{ [field]: cursor.time, memory_id: { [op]: cursor.memoryId } }];
+  // Across users, the user id is the third key.
+  if (cursor.userId !== undefined) ties.push({ [field]: cursor.time, memory_id: cursor.memoryId, user_id: { [op]: cursor.userId } });
+  return { $or: [{ [field]: { [op]: cursor.time } }, ...ties] };
 }
 
 /** The documents of a user (or everyone's) that a filter selects, and that contain `folded` when it is not empty. */
@@ -146,6 +149,7 @@ export function selection(userId: string | undefined, filter: MemoryFilter, fold
   if (userId !== undefined) where.user_id = userId;
   if (filter.agentId !== undefined) where.agent_id = filter.agentId;
   if (filter.teamId !== undefined) where.team_id = filter.teamId;
+  if (filter.memoryIds.length > 0) where.memory_id = { $in: [...filter.memoryIds] };
   if (!filter.showExpired) Object.assign(where, live(now));
   if (filter.anyTopics.length > 0 && filter.allTopics.length > 0) {
     where.$and = [{ topics: { $in: [...filter.anyTopics] } }, { topics: { $all: [...filter.allTopics] } }];

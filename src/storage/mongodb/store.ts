@@ -64,6 +64,11 @@ function contentModifiers(record: Store.MemoryRecord): Document {
 }
 
 /** The driver's per-operation timeout (client-side operation timeout) from the caller's deadline. */
+/** The memories of a batch deletion that have not expired. */
+function liveIds(deletion: Store.BatchDeletion): Filter<MemoryDocument> {
+  return { user_id: deletion.userId, memory_id: { $in: [...deletion.memoryIds] }, ...live(wallClockMicros()) };
+}
+
 function timeout(options: Store.OperationOptions | undefined): { timeoutMS?: number } {
   const left = remainingMs(options);
   return left === undefined ? {} : { timeoutMS: left };
@@ -132,25 +137,33 @@ export class MongoDbStore implements Store.MemoryStore {
     memories: readonly Store.NewMemory[],
     options: Store.OperationOptions | undefined,
   ): Promise<Store.MemoryRecord[]> {
-    return this.#inTransaction(connection, async (session) => {
-      await this.#checkIdsFree(connection, memories, options, session);
-      const latest = await this.#latestUpdates(connection, memories, options, session);
-      const results: Store.MemoryRecord[] = [];
-      const inserts: MemoryDocument[] = [];
-      for (const [index, memory] of memories.entries()) {
-        const earlier = await this.#earlierRequest(connection, memory, index, options, session);
-        if (earlier) {
-          results.push(earlier);
-          continue;
-        }
-        const record = newRecord(memory, timeAfter(latest.get(memory.userId)));
-        latest.set(memory.userId, record.updateTime);
-        inserts.push(toDocument(record, memory.requestId, memory.requestId === undefined ? undefined : requestFingerprint(memory)));
-        results.push(record);
+    return this.#inTransaction(connection, (session) => this.#insertInTransaction(connection, memories, options, session));
+  }
+
+  /** Inserts a batch (the rules of `#addInTransaction`) in a transaction that may hold other writes too. */
+  async #insertInTransaction(
+    connection: Connection,
+    memories: readonly Store.NewMemory[],
+    options: Store.OperationOptions | undefined,
+    session: ClientSession,
+  ): Promise<Store.MemoryRecord[]> {
+    await this.#checkIdsFree(connection, memories, options, session);
+    const latest = await this.#latestUpdates(connection, memories, options, session);
+    const results: Store.MemoryRecord[] = [];
+    const inserts: MemoryDocument[] = [];
+    for (const [index, memory] of memories.entries()) {
+      const earlier = await this.#earlierRequest(connection, memory, index, options, session);
+      if (earlier) {
+        results.push(earlier);
+        continue;
       }
-      if (inserts.length > 0) await connection.memories.insertMany(inserts, { session, ...timeout(options) });
-      return results;
-    });
+      const record = newRecord(memory, timeAfter(latest.get(memory.userId)));
+      latest.set(memory.userId, record.updateTime);
+      inserts.push(toDocument(record, memory.requestId, memory.requestId === undefined ? undefined : requestFingerprint(memory)));
+      results.push(record);
+    }
+    if (inserts.length > 0) await connection.memories.insertMany(inserts, { session, ...timeout(options) });
+    return results;
   }
 
   /** Runs `work` in one multi-document transaction. */
@@ -322,7 +335,7 @@ export class MongoDbStore implements Store.MemoryStore {
     const { docs, total } = await this.#connections.run(async ({ memories }) => {
       const docs = await memories
         .find(filter, timeout(options))
-        .sort({ [field]: dir, memory_id: dir })
+        .sort(query.userId === undefined ? { [field]: dir, memory_id: dir, user_id: dir } : { [field]: dir, memory_id: dir })
         .skip(query.skip)
         .limit(query.pageSize + 1)
         .toArray();
@@ -414,20 +427,57 @@ export class MongoDbStore implements Store.MemoryStore {
   }
 
   async deleteMany(deletion: Store.BatchDeletion, options?: Store.OperationOptions): Promise<number> {
-    const { userId, memoryIds, allowMissing } = deletion;
     return this.#connections.run(async (connection) => {
       const work = async (session?: ClientSession) => {
-        const filter = { user_id: userId, memory_id: { $in: [...memoryIds] }, ...live(wallClockMicros()) };
-        if (!allowMissing) {
-          // Checked before deleting: without a transaction nothing could be put back.
-          const found = await connection.memories.find(filter, { projection: { memory_id: 1 }, session, ...timeout(options) }).toArray();
-          const present = new Set(found.map((doc) => doc.memory_id));
-          const missing = memoryIds.find((id) => !present.has(id));
-          if (missing !== undefined) throw new NotFoundError(userId, missing);
-        }
-        return (await connection.memories.deleteMany(filter, { session, ...timeout(options) })).deletedCount;
+        await this.#assertAllPresent(connection, deletion, options, session);
+        return this.#deleteLive(connection, deletion, options, session);
       };
       return connection.transactions ? this.#inTransaction(connection, work) : work();
+    });
+  }
+
+  /** Unless `allowMissing`: `NotFoundError` for the first id the user lacks (checked first: without a transaction nothing could be put back). */
+  async #assertAllPresent(
+    connection: Connection,
+    deletion: Store.BatchDeletion,
+    options: Store.OperationOptions | undefined,
+    session?: ClientSession,
+  ): Promise<void> {
+    if (deletion.allowMissing) return;
+    const found = await connection.memories
+      .find(liveIds(deletion), { projection: { memory_id: 1 }, session, ...timeout(options) })
+      .toArray();
+    const present = new Set(found.map((doc) => doc.memory_id));
+    const missing = deletion.memoryIds.find((id) => !present.has(id));
+    if (missing !== undefined) throw new NotFoundError(deletion.userId, missing);
+  }
+
+  async #deleteLive(
+    connection: Connection,
+    deletion: Store.BatchDeletion,
+    options: Store.OperationOptions | undefined,
+    session?: ClientSession,
+  ): Promise<number> {
+    return (await connection.memories.deleteMany(liveIds(deletion), { session, ...timeout(options) })).deletedCount;
+  }
+
+  async consolidate(
+    consolidation: Store.Consolidation,
+    options?: Store.OperationOptions,
+  ): Promise<{ records: Store.MemoryRecord[]; deleted: number }> {
+    return this.#connections.run(async (connection) => {
+      if (connection.transactions) {
+        return this.#inTransaction(connection, async (session) => {
+          await this.#assertAllPresent(connection, consolidation, options, session);
+          const deleted = await this.#deleteLive(connection, consolidation, options, session);
+          const records = await this.#insertInTransaction(connection, consolidation.memories, options, session);
+          return { records, deleted };
+        });
+      }
+      // No transactions: create first, then delete, so that a crash in between leaves both, never neither.
+      await this.#assertAllPresent(connection, consolidation, options);
+      const records = consolidation.memories.length > 0 ? await this.add(consolidation.memories, options) : [];
+      return { records, deleted: await this.#deleteLive(connection, consolidation, options) };
     });
   }
 

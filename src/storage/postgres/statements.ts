@@ -10,7 +10,16 @@
  */
 import type { MemoryColumns } from "../records.js";
 import { sortedLabels } from "../records.js";
-import type { ListQuery, MemoryFilter, MemoryRecord, SortDirection, SortTime, TopicsQuery } from "../store.js";
+import {
+  type Cursor,
+  type ListQuery,
+  type MemoryFilter,
+  type MemoryRecord,
+  NO_FILTER,
+  type SortDirection,
+  type SortTime,
+  type TopicsQuery,
+} from "../store.js";
 
 const micros = (column: string) => `(extract(epoch FROM ${column}) * 1000000)::int8`;
 const fromMicros = (param: string) => `(timestamptz 'epoch' + ${param}::int8 * interval '1 microsecond')`;
@@ -57,11 +66,11 @@ export class Parameters {
 
 const TIME_COLUMN: Record<SortTime, string> = { createTime: "create_time", updateTime: "update_time" };
 
-function orderBy(column: string, direction: SortDirection): string {
+function orderBy(column: string, direction: SortDirection, allUsers: boolean): string {
   // Qualified: a bare `create_time` in ORDER BY means the output column of
   // that name, the computed microseconds, which no index can deliver in order.
   const dir = direction === "newest" ? "DESC" : "ASC";
-  return `ORDER BY memories.${column} ${dir}, memories.memory_id ${dir}`;
+  return `ORDER BY memories.${column} ${dir}, memories.memory_id ${dir}${allUsers ? `, memories.user_id ${dir}` : ""}`;
 }
 
 /** The conditions of a filter (not the cursor), each with its parameter. */
@@ -74,13 +83,17 @@ function filterConditions(userId: string | undefined, filter: MemoryFilter, now:
   if (filter.anyTopics.length > 0) where.push(`memories.topics && ${p.add(filter.anyTopics, "::text[]")}`);
   if (filter.allTopics.length > 0) where.push(`memories.topics @> ${p.add(filter.allTopics, "::text[]")}`);
   if (Object.keys(filter.labels).length > 0) where.push(`memories.labels @> ${p.add(labelsParam(filter.labels), "::jsonb")}`);
+  if (filter.memoryIds.length > 0) where.push(`memories.memory_id = ANY(${p.add(filter.memoryIds, "::text[]")})`);
   return where;
 }
 
-/** Rows strictly after the cursor in the listing's direction. */
-function after(column: string, direction: SortDirection, time: number, memoryId: string, p: Parameters): string {
+/** Rows strictly after the cursor in the listing's direction (across users, user id is the third key). */
+function after(column: string, direction: SortDirection, cursor: Cursor, allUsers: boolean, p: Parameters): string {
   const op = direction === "newest" ? "<" : ">";
-  return `(memories.${column}, memories.memory_id) ${op} (${fromMicros(p.add(time))}, ${p.add(memoryId)})`;
+  const position = `${fromMicros(p.add(cursor.time))}, ${p.add(cursor.memoryId)}`;
+  return allUsers
+    ? `(memories.${column}, memories.memory_id, memories.user_id) ${op} (${position}, ${p.add(cursor.userId ?? "")})`
+    : `(memories.${column}, memories.memory_id) ${op} (${position})`;
 }
 
 /** What a listing runs: one statement per way of finding its rows, and optionally its count. */
@@ -95,22 +108,13 @@ export interface ListStatement {
  * short for trigrams), or `window` (the user's newest or oldest memories
  * first) then `index` (a trigram lookup planned without the LIMIT).
  */
-export function listStatements(
-  table: string,
-  query: ListQuery,
-  cursor: { time: number; memoryId: string },
-  folded: string,
-  now: number,
-  window: number,
-) {
+export function listStatements(table: string, query: ListQuery, cursor: Cursor, folded: string, now: number, window: number) {
   const column = TIME_COLUMN[query.orderBy];
-  const order = orderBy(column, query.direction);
+  const allUsers = query.userId === undefined;
+  const order = orderBy(column, query.direction, allUsers);
   const build = (text: boolean, shape: (where: string, p: Parameters) => string): ListStatement => {
     const p = new Parameters();
-    const where = [
-      ...filterConditions(query.userId, query.filter, now, p),
-      after(column, query.direction, cursor.time, cursor.memoryId, p),
-    ];
+    const where = [...filterConditions(query.userId, query.filter, now, p), after(column, query.direction, cursor, allUsers, p)];
     if (text) where.push(`memories.memory_folded LIKE ${p.add(containsPattern(folded))}`);
     const sql = shape(where.join(" AND "), p);
     return { text: sql, values: p.values };
@@ -122,10 +126,7 @@ export function listStatements(
     window: (() => {
       // The window is cut before the text is checked: its own statement, text last.
       const p = new Parameters();
-      const where = [
-        ...filterConditions(query.userId, query.filter, now, p),
-        after(column, query.direction, cursor.time, cursor.memoryId, p),
-      ];
+      const where = [...filterConditions(query.userId, query.filter, now, p), after(column, query.direction, cursor, allUsers, p)];
       const inner = `SELECT * FROM ${table} AS memories WHERE ${where.join(" AND ")} ${order} LIMIT ${p.add(window)}`;
       const sql = `SELECT ${COLUMNS} FROM (${inner}) AS memories WHERE memories.memory_folded LIKE ${p.add(containsPattern(folded))} ${order} ${page(p)}`;
       return { text: sql, values: p.values };
@@ -153,8 +154,9 @@ export function countStatement(schema: string, query: ListQuery, folded: string,
     query.filter.teamId !== undefined ||
     query.filter.anyTopics.length > 0 ||
     query.filter.allTopics.length > 0 ||
-    Object.keys(query.filter.labels).length > 0;
-  if (!narrowed) {
+    Object.keys(query.filter.labels).length > 0 ||
+    query.filter.memoryIds.length > 0;
+  if (!narrowed && query.userId !== undefined) {
     const user = p.add(query.userId);
     const counted = `coalesce((SELECT memory_count FROM "${schema}".user_stats WHERE user_id = ${user}), 0)`;
     if (query.filter.showExpired) return { text: `SELECT ${counted} AS count`, values: p.values };
@@ -169,7 +171,7 @@ export function countStatement(schema: string, query: ListQuery, folded: string,
 /** The distinct topics of the memories a topics query selects, each memory counted once, in code point order. */
 export function topicsStatement(schema: string, query: TopicsQuery, now: number): ListStatement {
   const p = new Parameters();
-  const where = filterConditions(query.userId, { ...NO_TOPIC_FILTER, agentId: query.agentId, teamId: query.teamId }, now, p);
+  const where = filterConditions(query.userId, { ...NO_FILTER, agentId: query.agentId, teamId: query.teamId }, now, p);
   if (query.after !== undefined) where.push(`topic.name > ${p.add(query.after)} COLLATE "C"`);
   const text = `SELECT topic.name AS topic, count(*) AS memory_count
     FROM "${schema}".memories AS memories CROSS JOIN LATERAL (SELECT DISTINCT t COLLATE "C" FROM unnest(memories.topics) AS t) AS topic(name)
@@ -177,8 +179,6 @@ export function topicsStatement(schema: string, query: TopicsQuery, now: number)
     GROUP BY topic.name ORDER BY topic.name LIMIT ${p.add(query.pageSize + 1)}`;
   return { text, values: p.values };
 }
-
-const NO_TOPIC_FILTER: MemoryFilter = { anyTopics: [], allTopics: [], labels: {}, showExpired: false };
 
 /**
  * The fixed statements memoryd runs against `schema`, exported so the tests

@@ -22,6 +22,7 @@ import { missedWriteError } from "../missed-write.js";
 import { startCursor, toPage } from "../pages.js";
 import { newEtag, newRecord, recordFromColumns, replacedRecord, requestFingerprint, updatedContent } from "../records.js";
 import type * as Store from "../store.js";
+import { NO_FILTER } from "../store.js";
 import { foldForSearch, SEARCH_WINDOW, trigramSearchable } from "../text-search.js";
 import { isUniqueViolation, translate } from "./errors.js";
 import { assertSchemaName, migrate } from "./schema.js";
@@ -100,15 +101,17 @@ export class PostgresStore implements Store.MemoryStore {
 
   async add(memories: readonly Store.NewMemory[], options?: Store.OperationOptions): Promise<Store.MemoryRecord[]> {
     if (memories.length === 1) return [await this.#sessions.run(options, (query) => this.#addOne(query, memories[0]!, 0))];
-    return this.#sessions.transaction(options, async (query) => {
-      // A failed statement ends the transaction, so expired memories holding
-      // a chosen id go first, not after an insert ran into them.
-      const chosen = memories.filter((m) => m.memoryId !== undefined);
-      if (chosen.length > 0) {
-        await query(this.#sql.purgeManyIfExpired, [chosen.map((m) => m.userId), chosen.map((m) => m.memoryId), wallClockMicros()]);
-      }
-      return sequentially(memories, (memory, index) => this.#addOne(query, memory, index, true));
-    });
+    return this.#sessions.transaction(options, (query) => this.#addInTransaction(query, memories));
+  }
+
+  async #addInTransaction(query: Query, memories: readonly Store.NewMemory[]): Promise<Store.MemoryRecord[]> {
+    // A failed statement ends the transaction, so expired memories holding
+    // a chosen id go first, not after an insert ran into them.
+    const chosen = memories.filter((m) => m.memoryId !== undefined);
+    if (chosen.length > 0) {
+      await query(this.#sql.purgeManyIfExpired, [chosen.map((m) => m.userId), chosen.map((m) => m.memoryId), wallClockMicros()]);
+    }
+    return sequentially(memories, (memory, index) => this.#addOne(query, memory, index, true));
   }
 
   /**
@@ -249,14 +252,26 @@ export class PostgresStore implements Store.MemoryStore {
   }
 
   async deleteMany(deletion: Store.BatchDeletion, options?: Store.OperationOptions): Promise<number> {
+    return this.#sessions.transaction(options, (query) => this.#deleteMany(query, deletion));
+  }
+
+  /** Within a transaction: a thrown error rolls the deletes back. */
+  async #deleteMany(query: Query, deletion: Store.BatchDeletion): Promise<number> {
     const { userId, memoryIds } = deletion;
+    const { rows } = await query<{ memory_id: string }>(this.#sql.deleteMany, [userId, memoryIds, wallClockMicros()]);
+    const deleted = new Set(rows.map((r) => r.memory_id));
+    const missing = memoryIds.find((id) => !deleted.has(id));
+    if (missing !== undefined && !deletion.allowMissing) throw new NotFoundError(userId, missing);
+    return deleted.size;
+  }
+
+  async consolidate(
+    consolidation: Store.Consolidation,
+    options?: Store.OperationOptions,
+  ): Promise<{ records: Store.MemoryRecord[]; deleted: number }> {
     return this.#sessions.transaction(options, async (query) => {
-      const { rows } = await query<{ memory_id: string }>(this.#sql.deleteMany, [userId, memoryIds, wallClockMicros()]);
-      const deleted = new Set(rows.map((r) => r.memory_id));
-      const missing = memoryIds.find((id) => !deleted.has(id));
-      // Thrown inside the transaction: the deletes roll back.
-      if (missing !== undefined && !deletion.allowMissing) throw new NotFoundError(userId, missing);
-      return deleted.size;
+      const deleted = await this.#deleteMany(query, consolidation);
+      return { records: await this.#addInTransaction(query, consolidation.memories), deleted };
     });
   }
 
@@ -350,7 +365,7 @@ const LIVE_COUNT: Store.ListQuery = {
   userId: "",
   orderBy: "createTime",
   direction: "newest",
-  filter: { anyTopics: [], allTopics: [], labels: {}, showExpired: false },
+  filter: NO_FILTER,
   text: "",
   pageSize: 1,
   skip: 0,

@@ -85,24 +85,28 @@ const NOT_EXPIRED = "(expire_time IS NULL OR expire_time > :now)";
 
 const TIME_COLUMN: Record<SortTime, string> = { createTime: "create_time", updateTime: "update_time" };
 
-function orderBy(column: string, direction: SortDirection): string {
+function orderBy(column: string, direction: SortDirection, allUsers: boolean): string {
   const dir = direction === "newest" ? "DESC" : "ASC";
-  return `ORDER BY ${column} ${dir}, memory_id ${dir}`;
+  return `ORDER BY ${column} ${dir}, memory_id ${dir}${allUsers ? `, user_id ${dir}` : ""}`;
 }
 
-/** Rows strictly after the cursor (:time, :memoryId) in the listing's direction. */
-function after(column: string, direction: SortDirection): string {
-  return `(${column}, memory_id) ${direction === "newest" ? "<" : ">"} (:time, :memoryId)`;
+/** Rows strictly after the cursor (:time, :memoryId, and :afterUserId across users) in the listing's direction. */
+function after(column: string, direction: SortDirection, allUsers: boolean): string {
+  const op = direction === "newest" ? "<" : ">";
+  return allUsers
+    ? `(${column}, memory_id, user_id) ${op} (:time, :memoryId, :afterUserId)`
+    : `(${column}, memory_id) ${op} (:time, :memoryId)`;
 }
 
 /**
  * The conditions of a filter: those an index can serve (user, agent, team)
  * as they are, the rest behind the deadline check, evaluated per row.
  */
-function filterConditions(filter: MemoryFilter, text: "none" | "instr"): { indexed: string[]; perRow: string } {
-  const indexed = ["user_id = :userId"];
+function filterConditions(filter: MemoryFilter, text: "none" | "instr", allUsers: boolean): { indexed: string[]; perRow: string } {
+  const indexed = allUsers ? [] : ["user_id = :userId"];
   if (filter.agentId !== undefined) indexed.push("agent_id = :agentId");
   if (filter.teamId !== undefined) indexed.push("team_id = :teamId");
+  if (filter.memoryIds.length > 0) indexed.push("memory_id IN (SELECT value FROM json_each(:memoryIds))");
   const rest: string[] = [];
   if (!filter.showExpired) rest.push(NOT_EXPIRED);
   if (filter.anyTopics.length > 0) {
@@ -126,7 +130,8 @@ export function isFiltered(filter: MemoryFilter): boolean {
     filter.teamId !== undefined ||
     filter.anyTopics.length > 0 ||
     filter.allTopics.length > 0 ||
-    Object.keys(filter.labels).length > 0
+    Object.keys(filter.labels).length > 0 ||
+    filter.memoryIds.length > 0
   );
 }
 
@@ -140,6 +145,7 @@ export function listParams(query: ListQuery, now: number, extra: Record<string, 
     anyTopics: jsonParam(filter.anyTopics),
     allTopics: jsonParam(filter.allTopics),
     labels: Object.keys(filter.labels).length > 0 ? labelsParam(filter.labels) : null,
+    memoryIds: jsonParam(filter.memoryIds),
     now,
     limit: query.pageSize + 1, // one more says whether another page follows
     skip: query.skip,
@@ -147,7 +153,7 @@ export function listParams(query: ListQuery, now: number, extra: Record<string, 
   };
 }
 
-type ListShape = Pick<ListQuery, "orderBy" | "direction" | "filter">;
+type ListShape = Pick<ListQuery, "orderBy" | "direction" | "filter" | "userId">;
 
 /**
  * A listing runs in one of three ways (see `SqliteStore.list`): a scan of
@@ -156,11 +162,12 @@ type ListShape = Pick<ListQuery, "orderBy" | "direction" | "filter">;
  * trigram index. Each starts after the page's cursor.
  */
 export function listSql(query: ListShape) {
+  const allUsers = query.userId === undefined;
   const column = TIME_COLUMN[query.orderBy];
-  const order = orderBy(column, query.direction);
-  const start = after(column, query.direction);
-  const plain = filterConditions(query.filter, "none");
-  const text = filterConditions(query.filter, "instr");
+  const order = orderBy(column, query.direction, allUsers);
+  const start = after(column, query.direction, allUsers);
+  const plain = filterConditions(query.filter, "none", allUsers);
+  const text = filterConditions(query.filter, "instr", allUsers);
   const where = (c: { indexed: string[]; perRow: string }) => [...c.indexed, start, c.perRow].join(" AND ");
   return {
     scan: `SELECT ${COLUMNS} FROM memories WHERE ${where(plain)} ${order} LIMIT :limit OFFSET :skip`,
@@ -176,9 +183,9 @@ export function listSql(query: ListShape) {
 }
 
 /** How many memories a listing matches in all (no cursor): by scan, or through the trigram index for text. */
-export function countSql(filter: MemoryFilter) {
-  const plain = filterConditions(filter, "none");
-  const text = filterConditions(filter, "instr");
+export function countSql(filter: MemoryFilter, allUsers: boolean) {
+  const plain = filterConditions(filter, "none", allUsers);
+  const text = filterConditions(filter, "instr", allUsers);
   return {
     scan: `SELECT count(*) FROM memories WHERE ${[...plain.indexed, plain.perRow].join(" AND ")}`,
     textScan: `SELECT count(*) FROM memories WHERE ${[...text.indexed, text.perRow].join(" AND ")}`,

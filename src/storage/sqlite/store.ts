@@ -167,10 +167,16 @@ export class SqliteStore implements Store.MemoryStore {
     const sql = listSql(query);
     const text = foldForSearch(query.text);
     const after = query.after ?? startCursor(query.direction); // one statement serves every page
-    const params = listParams(query, wallClockMicros(), { time: after.time, memoryId: after.memoryId, text });
+    const params = listParams(query, wallClockMicros(), {
+      time: after.time,
+      memoryId: after.memoryId,
+      afterUserId: after.userId ?? "",
+      text,
+    });
     const limit = query.pageSize + 1;
-    const indexed = text !== "" && trigramSearchable(text);
-    const match = indexed ? { match: trigramQuery(query.userId, text) } : {};
+    // The trigram index is per user: a search across users reads them in order instead.
+    const indexed = text !== "" && trigramSearchable(text) && query.userId !== undefined;
+    const match = indexed ? { match: trigramQuery(query.userId!, text) } : {};
     const steps: ReadStep[] =
       text === ""
         ? [{ sql: sql.scan, params }]
@@ -184,20 +190,21 @@ export class SqliteStore implements Store.MemoryStore {
     // Unfiltered and without text or skip, a page is an index range of at
     // most pageSize + 1 rows: cheap enough for the event loop. Anything else
     // may pass over any number of rows.
-    const cheap = text === "" && !isFiltered(query.filter) && query.skip === 0;
-    const result = cheap ? this.#read(options, () => this.#runRead(read)) : await this.#readElsewhere(query.userId, read, options);
+    const cheap = text === "" && !isFiltered(query.filter) && query.skip === 0 && query.userId !== undefined;
+    const result = cheap ? this.#read(options, () => this.#runRead(read)) : await this.#readElsewhere(query.userId ?? "", read, options);
     return toPage(result.rows as Row[], query, toRecord, result.count);
   }
 
   /** The statement that counts a listing's matches: the per-user counters when nothing narrows it. */
   #countStep(query: Store.ListQuery, params: Record<string, unknown>): Read["count"] {
-    if (query.text === "" && !isFiltered(query.filter)) {
+    if (query.text === "" && !isFiltered(query.filter) && query.userId !== undefined) {
       const statement = query.filter.showExpired ? this.#statements.userCount : this.#statements.liveCount;
       return { sql: statement.source, params };
     }
-    const sql = countSql(query.filter);
+    const sql = countSql(query.filter, query.userId === undefined);
     const text = foldForSearch(query.text);
-    return { sql: text === "" ? sql.scan : trigramSearchable(text) ? sql.index : sql.textScan, params };
+    const indexed = trigramSearchable(text) && query.userId !== undefined;
+    return { sql: text === "" ? sql.scan : indexed ? sql.index : sql.textScan, params };
   }
 
   async replace(replacement: Store.MemoryReplacement, options?: Store.OperationOptions): Promise<Store.MemoryRecord> {
@@ -242,15 +249,27 @@ export class SqliteStore implements Store.MemoryStore {
   }
 
   async deleteMany(deletion: Store.BatchDeletion, options?: Store.OperationOptions): Promise<number> {
+    return this.#writes.write(options, () => this.#deleteMany(deletion));
+  }
+
+  /** Within a write: thrown errors roll back with the write's savepoint. */
+  #deleteMany(deletion: Store.BatchDeletion): number {
+    const { userId, memoryIds } = deletion;
+    const now = wallClockMicros();
+    for (const memoryId of memoryIds) this.#statements.purgeIfExpired.run(userId, memoryId, now);
+    const deleted = new Set(this.#statements.deleteMany.all({ userId, ids: jsonParam(memoryIds) }) as string[]);
+    const missing = memoryIds.find((id) => !deleted.has(id));
+    if (missing !== undefined && !deletion.allowMissing) throw new NotFoundError(userId, missing);
+    return deleted.size;
+  }
+
+  async consolidate(
+    consolidation: Store.Consolidation,
+    options?: Store.OperationOptions,
+  ): Promise<{ records: Store.MemoryRecord[]; deleted: number }> {
     return this.#writes.write(options, () => {
-      const { userId, memoryIds } = deletion;
-      const now = wallClockMicros();
-      for (const memoryId of memoryIds) this.#statements.purgeIfExpired.run(userId, memoryId, now);
-      const deleted = new Set(this.#statements.deleteMany.all({ userId, ids: jsonParam(memoryIds) }) as string[]);
-      const missing = memoryIds.find((id) => !deleted.has(id));
-      // Thrown inside the write's savepoint: the deletes roll back with it.
-      if (missing !== undefined && !deletion.allowMissing) throw new NotFoundError(userId, missing);
-      return deleted.size;
+      const deleted = this.#deleteMany(consolidation);
+      return { records: consolidation.memories.map((memory, index) => this.#addOne(memory, index)), deleted };
     });
   }
 

@@ -351,7 +351,13 @@ type MemoryFilter struct {
 	Labels map[string]string `protobuf:"bytes,5,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Include memories that have expired but are not yet removed (they are
 	// removed in the background within a minute, by default, of expiring).
-	ShowExpired   bool `protobuf:"varint,6,opt,name=show_expired,json=showExpired,proto3" json:"show_expired,omitempty"`
+	ShowExpired bool `protobuf:"varint,6,opt,name=show_expired,json=showExpired,proto3" json:"show_expired,omitempty"`
+	// Only memories with one of these ids (with all_users, every user's
+	// memory with the id: how Agno, whose ids are global, reads and deletes
+	// by id alone).
+	// Limits: at most 1,000 entries, each 1 to 128 bytes; identifiers; no id
+	// twice.
+	MemoryIds     []string `protobuf:"bytes,7,rep,name=memory_ids,json=memoryIds,proto3" json:"memory_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -428,10 +434,17 @@ func (x *MemoryFilter) GetShowExpired() bool {
 	return false
 }
 
+func (x *MemoryFilter) GetMemoryIds() []string {
+	if x != nil {
+		return x.MemoryIds
+	}
+	return nil
+}
+
 // Request for MemoryService.ListUserMemories.
 type ListUserMemoriesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The user whose memories to list.
+	// The user whose memories to list. Required unless all_users is set.
 	// Limits: 1 to 256 bytes; an identifier.
 	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	// Maximum number of memories in the page: 0 means 50; larger values are
@@ -441,7 +454,7 @@ type ListUserMemoriesRequest struct {
 	// next_page_token of the previous page; empty for the first page. A token
 	// is only valid with the same user_id, order_by and filter it was issued
 	// for.
-	// Limits: at most 512 bytes.
+	// Limits: at most 2,048 bytes.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// The order (AIP-132): "create_time desc" (the default: newest first,
 	// like Agno), "create_time" (oldest first), "update_time desc" or
@@ -458,8 +471,14 @@ type ListUserMemoriesRequest struct {
 	// SQLite answer an unfiltered count from per-user counters; a filtered
 	// count reads the matching memories.
 	IncludeTotalSize bool `protobuf:"varint,7,opt,name=include_total_size,json=includeTotalSize,proto3" json:"include_total_size,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// List the memories of every user (Agno's get_user_memories without a
+	// user, which AgentOS's memory pages call). Only valid with an empty
+	// user_id; needs a token whose scope is every user. Ties on time and
+	// memory_id break on user_id. An administrator's view: it reads through
+	// every user's memories in order, and a count reads them all.
+	AllUsers      bool `protobuf:"varint,8,opt,name=all_users,json=allUsers,proto3" json:"all_users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListUserMemoriesRequest) Reset() {
@@ -541,6 +560,13 @@ func (x *ListUserMemoriesRequest) GetIncludeTotalSize() bool {
 	return false
 }
 
+func (x *ListUserMemoriesRequest) GetAllUsers() bool {
+	if x != nil {
+		return x.AllUsers
+	}
+	return false
+}
+
 // Response for MemoryService.ListUserMemories.
 type ListUserMemoriesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -609,7 +635,7 @@ func (x *ListUserMemoriesResponse) GetTotalSize() int32 {
 // Request for MemoryService.SearchUserMemories.
 type SearchUserMemoriesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The user whose memories to search.
+	// The user whose memories to search. Required unless all_users is set.
 	// Limits: 1 to 256 bytes; an identifier.
 	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	// Only memories whose text contains this string, ignoring case; empty
@@ -630,7 +656,7 @@ type SearchUserMemoriesRequest struct {
 	// next_page_token of the previous page of the same search; empty for the
 	// first page. Valid only with the same user_id, query, filter and
 	// order_by it was issued for.
-	// Limits: at most 512 bytes.
+	// Limits: at most 2,048 bytes.
 	PageToken string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Matches to pass over before the page starts, as in ListUserMemories.
 	// Limits: 0 to 100,000.
@@ -638,8 +664,12 @@ type SearchUserMemoriesRequest struct {
 	// Also return total_size: how many memories match in all. This reads
 	// every match.
 	IncludeTotalSize bool `protobuf:"varint,8,opt,name=include_total_size,json=includeTotalSize,proto3" json:"include_total_size,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Search the memories of every user, as ListUserMemoriesRequest.all_users
+	// lists them. Such a search reads every user's memories in order (no
+	// per-user text index serves it).
+	AllUsers      bool `protobuf:"varint,9,opt,name=all_users,json=allUsers,proto3" json:"all_users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SearchUserMemoriesRequest) Reset() {
@@ -724,6 +754,13 @@ func (x *SearchUserMemoriesRequest) GetSkip() int32 {
 func (x *SearchUserMemoriesRequest) GetIncludeTotalSize() bool {
 	if x != nil {
 		return x.IncludeTotalSize
+	}
+	return false
+}
+
+func (x *SearchUserMemoriesRequest) GetAllUsers() bool {
+	if x != nil {
+		return x.AllUsers
 	}
 	return false
 }
@@ -1355,7 +1392,7 @@ type ListMemoryTopicsRequest struct {
 	// Limits: 0 to 1,000 after lowering; not negative.
 	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// next_page_token of the previous page; empty for the first page.
-	// Limits: at most 512 bytes.
+	// Limits: at most 2,048 bytes.
 	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1548,7 +1585,7 @@ type ListUserStatsRequest struct {
 	// Limits: 0 to 1,000 after lowering; not negative.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// next_page_token of the previous page; empty for the first page.
-	// Limits: at most 512 bytes.
+	// Limits: at most 2,048 bytes.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Users to pass over before the page starts (AIP-158).
 	// Limits: 0 to 100,000.
@@ -1915,6 +1952,140 @@ func (x *BatchUpsertUserMemoriesResponse) GetUserMemories() []*UserMemory {
 	return nil
 }
 
+// Request for MemoryService.ConsolidateUserMemories.
+type ConsolidateUserMemoriesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The user whose memories are consolidated.
+	// Limits: 1 to 256 bytes; an identifier.
+	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// The memories to delete.
+	// Limits: 1 to 500 entries, each 1 to 128 bytes; identifiers; no id twice.
+	MemoryIds []string `protobuf:"bytes,2,rep,name=memory_ids,json=memoryIds,proto3" json:"memory_ids,omitempty"`
+	// The memories that take their place, each with the fields and limits of
+	// CreateUserMemoryRequest.user_memory; their user_id empty or the
+	// request's.
+	// Limits: 0 to 500 entries.
+	UserMemories []*UserMemory `protobuf:"bytes,3,rep,name=user_memories,json=userMemories,proto3" json:"user_memories,omitempty"`
+	// Succeed when some of memory_ids are already gone (deleting those that
+	// exist).
+	AllowMissing  bool `protobuf:"varint,4,opt,name=allow_missing,json=allowMissing,proto3" json:"allow_missing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConsolidateUserMemoriesRequest) Reset() {
+	*x = ConsolidateUserMemoriesRequest{}
+	mi := &file_memoryd_v1_memory_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConsolidateUserMemoriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConsolidateUserMemoriesRequest) ProtoMessage() {}
+
+func (x *ConsolidateUserMemoriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_memoryd_v1_memory_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConsolidateUserMemoriesRequest.ProtoReflect.Descriptor instead.
+func (*ConsolidateUserMemoriesRequest) Descriptor() ([]byte, []int) {
+	return file_memoryd_v1_memory_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ConsolidateUserMemoriesRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *ConsolidateUserMemoriesRequest) GetMemoryIds() []string {
+	if x != nil {
+		return x.MemoryIds
+	}
+	return nil
+}
+
+func (x *ConsolidateUserMemoriesRequest) GetUserMemories() []*UserMemory {
+	if x != nil {
+		return x.UserMemories
+	}
+	return nil
+}
+
+func (x *ConsolidateUserMemoriesRequest) GetAllowMissing() bool {
+	if x != nil {
+		return x.AllowMissing
+	}
+	return false
+}
+
+// Response for MemoryService.ConsolidateUserMemories.
+type ConsolidateUserMemoriesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The memories created, in request order.
+	UserMemories []*UserMemory `protobuf:"bytes,1,rep,name=user_memories,json=userMemories,proto3" json:"user_memories,omitempty"`
+	// How many of memory_ids were deleted.
+	DeletedCount  int64 `protobuf:"varint,2,opt,name=deleted_count,json=deletedCount,proto3" json:"deleted_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConsolidateUserMemoriesResponse) Reset() {
+	*x = ConsolidateUserMemoriesResponse{}
+	mi := &file_memoryd_v1_memory_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConsolidateUserMemoriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConsolidateUserMemoriesResponse) ProtoMessage() {}
+
+func (x *ConsolidateUserMemoriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_memoryd_v1_memory_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConsolidateUserMemoriesResponse.ProtoReflect.Descriptor instead.
+func (*ConsolidateUserMemoriesResponse) Descriptor() ([]byte, []int) {
+	return file_memoryd_v1_memory_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ConsolidateUserMemoriesResponse) GetUserMemories() []*UserMemory {
+	if x != nil {
+		return x.UserMemories
+	}
+	return nil
+}
+
+func (x *ConsolidateUserMemoriesResponse) GetDeletedCount() int64 {
+	if x != nil {
+		return x.DeletedCount
+	}
+	return 0
+}
+
 var File_memoryd_v1_memory_service_proto protoreflect.FileDescriptor
 
 const file_memoryd_v1_memory_service_proto_rawDesc = "" +
@@ -1938,7 +2109,7 @@ const file_memoryd_v1_memory_service_proto_rawDesc = "" +
 	"\tmemory_id\x18\x02 \x01(\tR\bmemoryId\"P\n" +
 	"\x15GetUserMemoryResponse\x127\n" +
 	"\vuser_memory\x18\x01 \x01(\v2\x16.memoryd.v1.UserMemoryR\n" +
-	"userMemory\"\x9c\x02\n" +
+	"userMemory\"\xbb\x02\n" +
 	"\fMemoryFilter\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x17\n" +
 	"\ateam_id\x18\x02 \x01(\tR\x06teamId\x12\x1d\n" +
@@ -1947,10 +2118,12 @@ const file_memoryd_v1_memory_service_proto_rawDesc = "" +
 	"\n" +
 	"all_topics\x18\x04 \x03(\tR\tallTopics\x12<\n" +
 	"\x06labels\x18\x05 \x03(\v2$.memoryd.v1.MemoryFilter.LabelsEntryR\x06labels\x12!\n" +
-	"\fshow_expired\x18\x06 \x01(\bR\vshowExpired\x1a9\n" +
+	"\fshow_expired\x18\x06 \x01(\bR\vshowExpired\x12\x1d\n" +
+	"\n" +
+	"memory_ids\x18\a \x03(\tR\tmemoryIds\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xfd\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9a\x02\n" +
 	"\x17ListUserMemoriesRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
@@ -1959,13 +2132,14 @@ const file_memoryd_v1_memory_service_proto_rawDesc = "" +
 	"\border_by\x18\x04 \x01(\tR\aorderBy\x120\n" +
 	"\x06filter\x18\x05 \x01(\v2\x18.memoryd.v1.MemoryFilterR\x06filter\x12\x12\n" +
 	"\x04skip\x18\x06 \x01(\x05R\x04skip\x12,\n" +
-	"\x12include_total_size\x18\a \x01(\bR\x10includeTotalSize\"\xb2\x01\n" +
+	"\x12include_total_size\x18\a \x01(\bR\x10includeTotalSize\x12\x1b\n" +
+	"\tall_users\x18\b \x01(\bR\ballUsers\"\xb2\x01\n" +
 	"\x18ListUserMemoriesResponse\x12;\n" +
 	"\ruser_memories\x18\x01 \x03(\v2\x16.memoryd.v1.UserMemoryR\fuserMemories\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\"\n" +
 	"\n" +
 	"total_size\x18\x03 \x01(\x05H\x00R\ttotalSize\x88\x01\x01B\r\n" +
-	"\v_total_size\"\x95\x02\n" +
+	"\v_total_size\"\xb2\x02\n" +
 	"\x19SearchUserMemoriesRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x14\n" +
 	"\x05query\x18\x02 \x01(\tR\x05query\x120\n" +
@@ -1975,7 +2149,8 @@ const file_memoryd_v1_memory_service_proto_rawDesc = "" +
 	"\n" +
 	"page_token\x18\x06 \x01(\tR\tpageToken\x12\x12\n" +
 	"\x04skip\x18\a \x01(\x05R\x04skip\x12,\n" +
-	"\x12include_total_size\x18\b \x01(\bR\x10includeTotalSize\"\xb4\x01\n" +
+	"\x12include_total_size\x18\b \x01(\bR\x10includeTotalSize\x12\x1b\n" +
+	"\tall_users\x18\t \x01(\bR\ballUsers\"\xb4\x01\n" +
 	"\x1aSearchUserMemoriesResponse\x12;\n" +
 	"\ruser_memories\x18\x01 \x03(\v2\x16.memoryd.v1.UserMemoryR\fuserMemories\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\"\n" +
@@ -2056,8 +2231,16 @@ const file_memoryd_v1_memory_service_proto_rawDesc = "" +
 	"\x1eBatchUpsertUserMemoriesRequest\x126\n" +
 	"\aupserts\x18\x01 \x03(\v2\x1c.memoryd.v1.UserMemoryUpsertR\aupserts\"^\n" +
 	"\x1fBatchUpsertUserMemoriesResponse\x12;\n" +
-	"\ruser_memories\x18\x01 \x03(\v2\x16.memoryd.v1.UserMemoryR\fuserMemories2\x9b\n" +
+	"\ruser_memories\x18\x01 \x03(\v2\x16.memoryd.v1.UserMemoryR\fuserMemories\"\xba\x01\n" +
+	"\x1eConsolidateUserMemoriesRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1d\n" +
 	"\n" +
+	"memory_ids\x18\x02 \x03(\tR\tmemoryIds\x12;\n" +
+	"\ruser_memories\x18\x03 \x03(\v2\x16.memoryd.v1.UserMemoryR\fuserMemories\x12#\n" +
+	"\rallow_missing\x18\x04 \x01(\bR\fallowMissing\"\x83\x01\n" +
+	"\x1fConsolidateUserMemoriesResponse\x12;\n" +
+	"\ruser_memories\x18\x01 \x03(\v2\x16.memoryd.v1.UserMemoryR\fuserMemories\x12#\n" +
+	"\rdeleted_count\x18\x02 \x01(\x03R\fdeletedCount2\x8f\v\n" +
 	"\rMemoryService\x12]\n" +
 	"\x10CreateUserMemory\x12#.memoryd.v1.CreateUserMemoryRequest\x1a$.memoryd.v1.CreateUserMemoryResponse\x12r\n" +
 	"\x17BatchCreateUserMemories\x12*.memoryd.v1.BatchCreateUserMemoriesRequest\x1a+.memoryd.v1.BatchCreateUserMemoriesResponse\x12T\n" +
@@ -2071,7 +2254,8 @@ const file_memoryd_v1_memory_service_proto_rawDesc = "" +
 	"\x11ClearUserMemories\x12$.memoryd.v1.ClearUserMemoriesRequest\x1a%.memoryd.v1.ClearUserMemoriesResponse\x12]\n" +
 	"\x10ListMemoryTopics\x12#.memoryd.v1.ListMemoryTopicsRequest\x1a$.memoryd.v1.ListMemoryTopicsResponse\x12T\n" +
 	"\rListUserStats\x12 .memoryd.v1.ListUserStatsRequest\x1a!.memoryd.v1.ListUserStatsResponse\x12r\n" +
-	"\x17BatchUpsertUserMemories\x12*.memoryd.v1.BatchUpsertUserMemoriesRequest\x1a+.memoryd.v1.BatchUpsertUserMemoriesResponseB\x9e\x01\n" +
+	"\x17BatchUpsertUserMemories\x12*.memoryd.v1.BatchUpsertUserMemoriesRequest\x1a+.memoryd.v1.BatchUpsertUserMemoriesResponse\x12r\n" +
+	"\x17ConsolidateUserMemories\x12*.memoryd.v1.ConsolidateUserMemoriesRequest\x1a+.memoryd.v1.ConsolidateUserMemoriesResponseB\x9e\x01\n" +
 	"\x0ecom.memoryd.v1B\x12MemoryServiceProtoP\x01Z/memoryd.dev/memoryd/gen/go/memoryd/v1;memorydv1\xa2\x02\x03MXX\xaa\x02\n" +
 	"Memoryd.V1\xca\x02\n" +
 	"Memoryd\\V1\xe2\x02\x16Memoryd\\V1\\GPBMetadata\xea\x02\vMemoryd::V1b\x06proto3"
@@ -2088,7 +2272,7 @@ func file_memoryd_v1_memory_service_proto_rawDescGZIP() []byte {
 	return file_memoryd_v1_memory_service_proto_rawDescData
 }
 
-var file_memoryd_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_memoryd_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_memoryd_v1_memory_service_proto_goTypes = []any{
 	(*CreateUserMemoryRequest)(nil),         // 0: memoryd.v1.CreateUserMemoryRequest
 	(*CreateUserMemoryResponse)(nil),        // 1: memoryd.v1.CreateUserMemoryResponse
@@ -2120,66 +2304,72 @@ var file_memoryd_v1_memory_service_proto_goTypes = []any{
 	(*UserMemoryUpsert)(nil),                // 27: memoryd.v1.UserMemoryUpsert
 	(*BatchUpsertUserMemoriesRequest)(nil),  // 28: memoryd.v1.BatchUpsertUserMemoriesRequest
 	(*BatchUpsertUserMemoriesResponse)(nil), // 29: memoryd.v1.BatchUpsertUserMemoriesResponse
-	nil,                                     // 30: memoryd.v1.MemoryFilter.LabelsEntry
-	(*UserMemory)(nil),                      // 31: memoryd.v1.UserMemory
-	(*fieldmaskpb.FieldMask)(nil),           // 32: google.protobuf.FieldMask
-	(*timestamppb.Timestamp)(nil),           // 33: google.protobuf.Timestamp
+	(*ConsolidateUserMemoriesRequest)(nil),  // 30: memoryd.v1.ConsolidateUserMemoriesRequest
+	(*ConsolidateUserMemoriesResponse)(nil), // 31: memoryd.v1.ConsolidateUserMemoriesResponse
+	nil,                                     // 32: memoryd.v1.MemoryFilter.LabelsEntry
+	(*UserMemory)(nil),                      // 33: memoryd.v1.UserMemory
+	(*fieldmaskpb.FieldMask)(nil),           // 34: google.protobuf.FieldMask
+	(*timestamppb.Timestamp)(nil),           // 35: google.protobuf.Timestamp
 }
 var file_memoryd_v1_memory_service_proto_depIdxs = []int32{
-	31, // 0: memoryd.v1.CreateUserMemoryRequest.user_memory:type_name -> memoryd.v1.UserMemory
-	31, // 1: memoryd.v1.CreateUserMemoryResponse.user_memory:type_name -> memoryd.v1.UserMemory
+	33, // 0: memoryd.v1.CreateUserMemoryRequest.user_memory:type_name -> memoryd.v1.UserMemory
+	33, // 1: memoryd.v1.CreateUserMemoryResponse.user_memory:type_name -> memoryd.v1.UserMemory
 	0,  // 2: memoryd.v1.BatchCreateUserMemoriesRequest.requests:type_name -> memoryd.v1.CreateUserMemoryRequest
-	31, // 3: memoryd.v1.BatchCreateUserMemoriesResponse.user_memories:type_name -> memoryd.v1.UserMemory
-	31, // 4: memoryd.v1.GetUserMemoryResponse.user_memory:type_name -> memoryd.v1.UserMemory
-	30, // 5: memoryd.v1.MemoryFilter.labels:type_name -> memoryd.v1.MemoryFilter.LabelsEntry
+	33, // 3: memoryd.v1.BatchCreateUserMemoriesResponse.user_memories:type_name -> memoryd.v1.UserMemory
+	33, // 4: memoryd.v1.GetUserMemoryResponse.user_memory:type_name -> memoryd.v1.UserMemory
+	32, // 5: memoryd.v1.MemoryFilter.labels:type_name -> memoryd.v1.MemoryFilter.LabelsEntry
 	6,  // 6: memoryd.v1.ListUserMemoriesRequest.filter:type_name -> memoryd.v1.MemoryFilter
-	31, // 7: memoryd.v1.ListUserMemoriesResponse.user_memories:type_name -> memoryd.v1.UserMemory
+	33, // 7: memoryd.v1.ListUserMemoriesResponse.user_memories:type_name -> memoryd.v1.UserMemory
 	6,  // 8: memoryd.v1.SearchUserMemoriesRequest.filter:type_name -> memoryd.v1.MemoryFilter
-	31, // 9: memoryd.v1.SearchUserMemoriesResponse.user_memories:type_name -> memoryd.v1.UserMemory
-	31, // 10: memoryd.v1.ReplaceUserMemoryRequest.user_memory:type_name -> memoryd.v1.UserMemory
-	31, // 11: memoryd.v1.ReplaceUserMemoryResponse.user_memory:type_name -> memoryd.v1.UserMemory
-	31, // 12: memoryd.v1.UpdateUserMemoryRequest.user_memory:type_name -> memoryd.v1.UserMemory
-	32, // 13: memoryd.v1.UpdateUserMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
-	31, // 14: memoryd.v1.UpdateUserMemoryResponse.user_memory:type_name -> memoryd.v1.UserMemory
+	33, // 9: memoryd.v1.SearchUserMemoriesResponse.user_memories:type_name -> memoryd.v1.UserMemory
+	33, // 10: memoryd.v1.ReplaceUserMemoryRequest.user_memory:type_name -> memoryd.v1.UserMemory
+	33, // 11: memoryd.v1.ReplaceUserMemoryResponse.user_memory:type_name -> memoryd.v1.UserMemory
+	33, // 12: memoryd.v1.UpdateUserMemoryRequest.user_memory:type_name -> memoryd.v1.UserMemory
+	34, // 13: memoryd.v1.UpdateUserMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	33, // 14: memoryd.v1.UpdateUserMemoryResponse.user_memory:type_name -> memoryd.v1.UserMemory
 	22, // 15: memoryd.v1.ListMemoryTopicsResponse.topics:type_name -> memoryd.v1.MemoryTopic
-	33, // 16: memoryd.v1.UserStats.last_update_time:type_name -> google.protobuf.Timestamp
+	35, // 16: memoryd.v1.UserStats.last_update_time:type_name -> google.protobuf.Timestamp
 	25, // 17: memoryd.v1.ListUserStatsResponse.user_stats:type_name -> memoryd.v1.UserStats
-	31, // 18: memoryd.v1.UserMemoryUpsert.user_memory:type_name -> memoryd.v1.UserMemory
-	33, // 19: memoryd.v1.UserMemoryUpsert.create_time:type_name -> google.protobuf.Timestamp
-	33, // 20: memoryd.v1.UserMemoryUpsert.update_time:type_name -> google.protobuf.Timestamp
+	33, // 18: memoryd.v1.UserMemoryUpsert.user_memory:type_name -> memoryd.v1.UserMemory
+	35, // 19: memoryd.v1.UserMemoryUpsert.create_time:type_name -> google.protobuf.Timestamp
+	35, // 20: memoryd.v1.UserMemoryUpsert.update_time:type_name -> google.protobuf.Timestamp
 	27, // 21: memoryd.v1.BatchUpsertUserMemoriesRequest.upserts:type_name -> memoryd.v1.UserMemoryUpsert
-	31, // 22: memoryd.v1.BatchUpsertUserMemoriesResponse.user_memories:type_name -> memoryd.v1.UserMemory
-	0,  // 23: memoryd.v1.MemoryService.CreateUserMemory:input_type -> memoryd.v1.CreateUserMemoryRequest
-	2,  // 24: memoryd.v1.MemoryService.BatchCreateUserMemories:input_type -> memoryd.v1.BatchCreateUserMemoriesRequest
-	4,  // 25: memoryd.v1.MemoryService.GetUserMemory:input_type -> memoryd.v1.GetUserMemoryRequest
-	7,  // 26: memoryd.v1.MemoryService.ListUserMemories:input_type -> memoryd.v1.ListUserMemoriesRequest
-	9,  // 27: memoryd.v1.MemoryService.SearchUserMemories:input_type -> memoryd.v1.SearchUserMemoriesRequest
-	11, // 28: memoryd.v1.MemoryService.ReplaceUserMemory:input_type -> memoryd.v1.ReplaceUserMemoryRequest
-	13, // 29: memoryd.v1.MemoryService.UpdateUserMemory:input_type -> memoryd.v1.UpdateUserMemoryRequest
-	15, // 30: memoryd.v1.MemoryService.DeleteUserMemory:input_type -> memoryd.v1.DeleteUserMemoryRequest
-	17, // 31: memoryd.v1.MemoryService.BatchDeleteUserMemories:input_type -> memoryd.v1.BatchDeleteUserMemoriesRequest
-	19, // 32: memoryd.v1.MemoryService.ClearUserMemories:input_type -> memoryd.v1.ClearUserMemoriesRequest
-	21, // 33: memoryd.v1.MemoryService.ListMemoryTopics:input_type -> memoryd.v1.ListMemoryTopicsRequest
-	24, // 34: memoryd.v1.MemoryService.ListUserStats:input_type -> memoryd.v1.ListUserStatsRequest
-	28, // 35: memoryd.v1.MemoryService.BatchUpsertUserMemories:input_type -> memoryd.v1.BatchUpsertUserMemoriesRequest
-	1,  // 36: memoryd.v1.MemoryService.CreateUserMemory:output_type -> memoryd.v1.CreateUserMemoryResponse
-	3,  // 37: memoryd.v1.MemoryService.BatchCreateUserMemories:output_type -> memoryd.v1.BatchCreateUserMemoriesResponse
-	5,  // 38: memoryd.v1.MemoryService.GetUserMemory:output_type -> memoryd.v1.GetUserMemoryResponse
-	8,  // 39: memoryd.v1.MemoryService.ListUserMemories:output_type -> memoryd.v1.ListUserMemoriesResponse
-	10, // 40: memoryd.v1.MemoryService.SearchUserMemories:output_type -> memoryd.v1.SearchUserMemoriesResponse
-	12, // 41: memoryd.v1.MemoryService.ReplaceUserMemory:output_type -> memoryd.v1.ReplaceUserMemoryResponse
-	14, // 42: memoryd.v1.MemoryService.UpdateUserMemory:output_type -> memoryd.v1.UpdateUserMemoryResponse
-	16, // 43: memoryd.v1.MemoryService.DeleteUserMemory:output_type -> memoryd.v1.DeleteUserMemoryResponse
-	18, // 44: memoryd.v1.MemoryService.BatchDeleteUserMemories:output_type -> memoryd.v1.BatchDeleteUserMemoriesResponse
-	20, // 45: memoryd.v1.MemoryService.ClearUserMemories:output_type -> memoryd.v1.ClearUserMemoriesResponse
-	23, // 46: memoryd.v1.MemoryService.ListMemoryTopics:output_type -> memoryd.v1.ListMemoryTopicsResponse
-	26, // 47: memoryd.v1.MemoryService.ListUserStats:output_type -> memoryd.v1.ListUserStatsResponse
-	29, // 48: memoryd.v1.MemoryService.BatchUpsertUserMemories:output_type -> memoryd.v1.BatchUpsertUserMemoriesResponse
-	36, // [36:49] is the sub-list for method output_type
-	23, // [23:36] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	33, // 22: memoryd.v1.BatchUpsertUserMemoriesResponse.user_memories:type_name -> memoryd.v1.UserMemory
+	33, // 23: memoryd.v1.ConsolidateUserMemoriesRequest.user_memories:type_name -> memoryd.v1.UserMemory
+	33, // 24: memoryd.v1.ConsolidateUserMemoriesResponse.user_memories:type_name -> memoryd.v1.UserMemory
+	0,  // 25: memoryd.v1.MemoryService.CreateUserMemory:input_type -> memoryd.v1.CreateUserMemoryRequest
+	2,  // 26: memoryd.v1.MemoryService.BatchCreateUserMemories:input_type -> memoryd.v1.BatchCreateUserMemoriesRequest
+	4,  // 27: memoryd.v1.MemoryService.GetUserMemory:input_type -> memoryd.v1.GetUserMemoryRequest
+	7,  // 28: memoryd.v1.MemoryService.ListUserMemories:input_type -> memoryd.v1.ListUserMemoriesRequest
+	9,  // 29: memoryd.v1.MemoryService.SearchUserMemories:input_type -> memoryd.v1.SearchUserMemoriesRequest
+	11, // 30: memoryd.v1.MemoryService.ReplaceUserMemory:input_type -> memoryd.v1.ReplaceUserMemoryRequest
+	13, // 31: memoryd.v1.MemoryService.UpdateUserMemory:input_type -> memoryd.v1.UpdateUserMemoryRequest
+	15, // 32: memoryd.v1.MemoryService.DeleteUserMemory:input_type -> memoryd.v1.DeleteUserMemoryRequest
+	17, // 33: memoryd.v1.MemoryService.BatchDeleteUserMemories:input_type -> memoryd.v1.BatchDeleteUserMemoriesRequest
+	19, // 34: memoryd.v1.MemoryService.ClearUserMemories:input_type -> memoryd.v1.ClearUserMemoriesRequest
+	21, // 35: memoryd.v1.MemoryService.ListMemoryTopics:input_type -> memoryd.v1.ListMemoryTopicsRequest
+	24, // 36: memoryd.v1.MemoryService.ListUserStats:input_type -> memoryd.v1.ListUserStatsRequest
+	28, // 37: memoryd.v1.MemoryService.BatchUpsertUserMemories:input_type -> memoryd.v1.BatchUpsertUserMemoriesRequest
+	30, // 38: memoryd.v1.MemoryService.ConsolidateUserMemories:input_type -> memoryd.v1.ConsolidateUserMemoriesRequest
+	1,  // 39: memoryd.v1.MemoryService.CreateUserMemory:output_type -> memoryd.v1.CreateUserMemoryResponse
+	3,  // 40: memoryd.v1.MemoryService.BatchCreateUserMemories:output_type -> memoryd.v1.BatchCreateUserMemoriesResponse
+	5,  // 41: memoryd.v1.MemoryService.GetUserMemory:output_type -> memoryd.v1.GetUserMemoryResponse
+	8,  // 42: memoryd.v1.MemoryService.ListUserMemories:output_type -> memoryd.v1.ListUserMemoriesResponse
+	10, // 43: memoryd.v1.MemoryService.SearchUserMemories:output_type -> memoryd.v1.SearchUserMemoriesResponse
+	12, // 44: memoryd.v1.MemoryService.ReplaceUserMemory:output_type -> memoryd.v1.ReplaceUserMemoryResponse
+	14, // 45: memoryd.v1.MemoryService.UpdateUserMemory:output_type -> memoryd.v1.UpdateUserMemoryResponse
+	16, // 46: memoryd.v1.MemoryService.DeleteUserMemory:output_type -> memoryd.v1.DeleteUserMemoryResponse
+	18, // 47: memoryd.v1.MemoryService.BatchDeleteUserMemories:output_type -> memoryd.v1.BatchDeleteUserMemoriesResponse
+	20, // 48: memoryd.v1.MemoryService.ClearUserMemories:output_type -> memoryd.v1.ClearUserMemoriesResponse
+	23, // 49: memoryd.v1.MemoryService.ListMemoryTopics:output_type -> memoryd.v1.ListMemoryTopicsResponse
+	26, // 50: memoryd.v1.MemoryService.ListUserStats:output_type -> memoryd.v1.ListUserStatsResponse
+	29, // 51: memoryd.v1.MemoryService.BatchUpsertUserMemories:output_type -> memoryd.v1.BatchUpsertUserMemoriesResponse
+	31, // 52: memoryd.v1.MemoryService.ConsolidateUserMemories:output_type -> memoryd.v1.ConsolidateUserMemoriesResponse
+	39, // [39:53] is the sub-list for method output_type
+	25, // [25:39] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_memoryd_v1_memory_service_proto_init() }
@@ -2197,7 +2387,7 @@ func file_memoryd_v1_memory_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_memoryd_v1_memory_service_proto_rawDesc), len(file_memoryd_v1_memory_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   31,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,6 +32,7 @@ const (
 	MemoryService_ListMemoryTopics_FullMethodName        = "/memoryd.v1.MemoryService/ListMemoryTopics"
 	MemoryService_ListUserStats_FullMethodName           = "/memoryd.v1.MemoryService/ListUserStats"
 	MemoryService_BatchUpsertUserMemories_FullMethodName = "/memoryd.v1.MemoryService/BatchUpsertUserMemories"
+	MemoryService_ConsolidateUserMemories_FullMethodName = "/memoryd.v1.MemoryService/ConsolidateUserMemories"
 )
 
 // MemoryServiceClient is the client API for MemoryService service.
@@ -130,6 +131,19 @@ type MemoryServiceClient interface {
 	// operator scope when authentication is on (PERMISSION_DENIED,
 	// OPERATOR_SCOPE_REQUIRED), since it lets a caller choose times.
 	BatchUpsertUserMemories(ctx context.Context, in *BatchUpsertUserMemoriesRequest, opts ...grpc.CallOption) (*BatchUpsertUserMemoriesResponse, error)
+	// Replaces some of a user's memories with new ones in one transaction:
+	// deletes memory_ids and creates user_memories, or, on any error, does
+	// neither. For memory optimisation (Agno's summarize strategy), which
+	// would otherwise delete a user's memories and add their summary in
+	// separate calls, losing both if it stopped in between.
+	//
+	// Each new memory follows the rules of CreateUserMemory, belongs to
+	// user_id and must not reuse an id in memory_ids. Without allow_missing,
+	// an id in memory_ids the user does not have fails the call with
+	// NOT_FOUND. On MongoDB deployments without multi-document transactions
+	// the new memories are created first and the old ones deleted after, so a
+	// crash in between leaves both, never neither.
+	ConsolidateUserMemories(ctx context.Context, in *ConsolidateUserMemoriesRequest, opts ...grpc.CallOption) (*ConsolidateUserMemoriesResponse, error)
 }
 
 type memoryServiceClient struct {
@@ -270,6 +284,16 @@ func (c *memoryServiceClient) BatchUpsertUserMemories(ctx context.Context, in *B
 	return out, nil
 }
 
+func (c *memoryServiceClient) ConsolidateUserMemories(ctx context.Context, in *ConsolidateUserMemoriesRequest, opts ...grpc.CallOption) (*ConsolidateUserMemoriesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ConsolidateUserMemoriesResponse)
+	err := c.cc.Invoke(ctx, MemoryService_ConsolidateUserMemories_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MemoryServiceServer is the server API for MemoryService service.
 // All implementations must embed UnimplementedMemoryServiceServer
 // for forward compatibility.
@@ -366,6 +390,19 @@ type MemoryServiceServer interface {
 	// operator scope when authentication is on (PERMISSION_DENIED,
 	// OPERATOR_SCOPE_REQUIRED), since it lets a caller choose times.
 	BatchUpsertUserMemories(context.Context, *BatchUpsertUserMemoriesRequest) (*BatchUpsertUserMemoriesResponse, error)
+	// Replaces some of a user's memories with new ones in one transaction:
+	// deletes memory_ids and creates user_memories, or, on any error, does
+	// neither. For memory optimisation (Agno's summarize strategy), which
+	// would otherwise delete a user's memories and add their summary in
+	// separate calls, losing both if it stopped in between.
+	//
+	// Each new memory follows the rules of CreateUserMemory, belongs to
+	// user_id and must not reuse an id in memory_ids. Without allow_missing,
+	// an id in memory_ids the user does not have fails the call with
+	// NOT_FOUND. On MongoDB deployments without multi-document transactions
+	// the new memories are created first and the old ones deleted after, so a
+	// crash in between leaves both, never neither.
+	ConsolidateUserMemories(context.Context, *ConsolidateUserMemoriesRequest) (*ConsolidateUserMemoriesResponse, error)
 	mustEmbedUnimplementedMemoryServiceServer()
 }
 
@@ -414,6 +451,9 @@ func (UnimplementedMemoryServiceServer) ListUserStats(context.Context, *ListUser
 }
 func (UnimplementedMemoryServiceServer) BatchUpsertUserMemories(context.Context, *BatchUpsertUserMemoriesRequest) (*BatchUpsertUserMemoriesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchUpsertUserMemories not implemented")
+}
+func (UnimplementedMemoryServiceServer) ConsolidateUserMemories(context.Context, *ConsolidateUserMemoriesRequest) (*ConsolidateUserMemoriesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ConsolidateUserMemories not implemented")
 }
 func (UnimplementedMemoryServiceServer) mustEmbedUnimplementedMemoryServiceServer() {}
 func (UnimplementedMemoryServiceServer) testEmbeddedByValue()                       {}
@@ -670,6 +710,24 @@ func _MemoryService_BatchUpsertUserMemories_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MemoryService_ConsolidateUserMemories_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConsolidateUserMemoriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemoryServiceServer).ConsolidateUserMemories(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemoryService_ConsolidateUserMemories_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemoryServiceServer).ConsolidateUserMemories(ctx, req.(*ConsolidateUserMemoriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MemoryService_ServiceDesc is the grpc.ServiceDesc for MemoryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -728,6 +786,10 @@ var MemoryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BatchUpsertUserMemories",
 			Handler:    _MemoryService_BatchUpsertUserMemories_Handler,
+		},
+		{
+			MethodName: "ConsolidateUserMemories",
+			Handler:    _MemoryService_ConsolidateUserMemories_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

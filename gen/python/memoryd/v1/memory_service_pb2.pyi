@@ -52,7 +52,7 @@ class GetUserMemoryResponse(_message.Message):
     def __init__(self, user_memory: _Optional[_Union[_user_memory_pb2.UserMemory, _Mapping]] = ...) -> None: ...
 
 class MemoryFilter(_message.Message):
-    __slots__ = ("agent_id", "team_id", "any_topics", "all_topics", "labels", "show_expired")
+    __slots__ = ("agent_id", "team_id", "any_topics", "all_topics", "labels", "show_expired", "memory_ids")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -66,16 +66,18 @@ class MemoryFilter(_message.Message):
     ALL_TOPICS_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
     SHOW_EXPIRED_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_IDS_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
     team_id: str
     any_topics: _containers.RepeatedScalarFieldContainer[str]
     all_topics: _containers.RepeatedScalarFieldContainer[str]
     labels: _containers.ScalarMap[str, str]
     show_expired: bool
-    def __init__(self, agent_id: _Optional[str] = ..., team_id: _Optional[str] = ..., any_topics: _Optional[_Iterable[str]] = ..., all_topics: _Optional[_Iterable[str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., show_expired: _Optional[bool] = ...) -> None: ...
+    memory_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, agent_id: _Optional[str] = ..., team_id: _Optional[str] = ..., any_topics: _Optional[_Iterable[str]] = ..., all_topics: _Optional[_Iterable[str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., show_expired: _Optional[bool] = ..., memory_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListUserMemoriesRequest(_message.Message):
-    __slots__ = ("user_id", "page_size", "page_token", "order_by", "filter", "skip", "include_total_size")
+    __slots__ = ("user_id", "page_size", "page_token", "order_by", "filter", "skip", "include_total_size", "all_users")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
@@ -83,6 +85,7 @@ class ListUserMemoriesRequest(_message.Message):
     FILTER_FIELD_NUMBER: _ClassVar[int]
     SKIP_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    ALL_USERS_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     page_size: int
     page_token: str
@@ -90,7 +93,8 @@ class ListUserMemoriesRequest(_message.Message):
     filter: MemoryFilter
     skip: int
     include_total_size: bool
-    def __init__(self, user_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., order_by: _Optional[str] = ..., filter: _Optional[_Union[MemoryFilter, _Mapping]] = ..., skip: _Optional[int] = ..., include_total_size: _Optional[bool] = ...) -> None: ...
+    all_users: bool
+    def __init__(self, user_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., order_by: _Optional[str] = ..., filter: _Optional[_Union[MemoryFilter, _Mapping]] = ..., skip: _Optional[int] = ..., include_total_size: _Optional[bool] = ..., all_users: _Optional[bool] = ...) -> None: ...
 
 class ListUserMemoriesResponse(_message.Message):
     __slots__ = ("user_memories", "next_page_token", "total_size")
@@ -103,7 +107,7 @@ class ListUserMemoriesResponse(_message.Message):
     def __init__(self, user_memories: _Optional[_Iterable[_Union[_user_memory_pb2.UserMemory, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
 
 class SearchUserMemoriesRequest(_message.Message):
-    __slots__ = ("user_id", "query", "filter", "order_by", "page_size", "page_token", "skip", "include_total_size")
+    __slots__ = ("user_id", "query", "filter", "order_by", "page_size", "page_token", "skip", "include_total_size", "all_users")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     QUERY_FIELD_NUMBER: _ClassVar[int]
     FILTER_FIELD_NUMBER: _ClassVar[int]
@@ -112,6 +116,7 @@ class SearchUserMemoriesRequest(_message.Message):
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     SKIP_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    ALL_USERS_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     query: str
     filter: MemoryFilter
@@ -120,7 +125,8 @@ class SearchUserMemoriesRequest(_message.Message):
     page_token: str
     skip: int
     include_total_size: bool
-    def __init__(self, user_id: _Optional[str] = ..., query: _Optional[str] = ..., filter: _Optional[_Union[MemoryFilter, _Mapping]] = ..., order_by: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., skip: _Optional[int] = ..., include_total_size: _Optional[bool] = ...) -> None: ...
+    all_users: bool
+    def __init__(self, user_id: _Optional[str] = ..., query: _Optional[str] = ..., filter: _Optional[_Union[MemoryFilter, _Mapping]] = ..., order_by: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., skip: _Optional[int] = ..., include_total_size: _Optional[bool] = ..., all_users: _Optional[bool] = ...) -> None: ...
 
 class SearchUserMemoriesResponse(_message.Message):
     __slots__ = ("user_memories", "next_page_token", "total_size")
@@ -291,3 +297,23 @@ class BatchUpsertUserMemoriesResponse(_message.Message):
     USER_MEMORIES_FIELD_NUMBER: _ClassVar[int]
     user_memories: _containers.RepeatedCompositeFieldContainer[_user_memory_pb2.UserMemory]
     def __init__(self, user_memories: _Optional[_Iterable[_Union[_user_memory_pb2.UserMemory, _Mapping]]] = ...) -> None: ...
+
+class ConsolidateUserMemoriesRequest(_message.Message):
+    __slots__ = ("user_id", "memory_ids", "user_memories", "allow_missing")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_IDS_FIELD_NUMBER: _ClassVar[int]
+    USER_MEMORIES_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_MISSING_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    memory_ids: _containers.RepeatedScalarFieldContainer[str]
+    user_memories: _containers.RepeatedCompositeFieldContainer[_user_memory_pb2.UserMemory]
+    allow_missing: bool
+    def __init__(self, user_id: _Optional[str] = ..., memory_ids: _Optional[_Iterable[str]] = ..., user_memories: _Optional[_Iterable[_Union[_user_memory_pb2.UserMemory, _Mapping]]] = ..., allow_missing: _Optional[bool] = ...) -> None: ...
+
+class ConsolidateUserMemoriesResponse(_message.Message):
+    __slots__ = ("user_memories", "deleted_count")
+    USER_MEMORIES_FIELD_NUMBER: _ClassVar[int]
+    DELETED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    user_memories: _containers.RepeatedCompositeFieldContainer[_user_memory_pb2.UserMemory]
+    deleted_count: int
+    def __init__(self, user_memories: _Optional[_Iterable[_Union[_user_memory_pb2.UserMemory, _Mapping]]] = ..., deleted_count: _Optional[int] = ...) -> None: ...

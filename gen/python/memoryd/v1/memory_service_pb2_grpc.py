@@ -115,6 +115,11 @@ class MemoryServiceStub:
                 request_serializer=memoryd_dot_v1_dot_memory__service__pb2.BatchUpsertUserMemoriesRequest.SerializeToString,
                 response_deserializer=memoryd_dot_v1_dot_memory__service__pb2.BatchUpsertUserMemoriesResponse.FromString,
                 _registered_method=True)
+        self.ConsolidateUserMemories = channel.unary_unary(
+                '/memoryd.v1.MemoryService/ConsolidateUserMemories',
+                request_serializer=memoryd_dot_v1_dot_memory__service__pb2.ConsolidateUserMemoriesRequest.SerializeToString,
+                response_deserializer=memoryd_dot_v1_dot_memory__service__pb2.ConsolidateUserMemoriesResponse.FromString,
+                _registered_method=True)
 
 
 class MemoryServiceServicer:
@@ -276,6 +281,24 @@ class MemoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ConsolidateUserMemories(self, request, context):
+        """Replaces some of a user's memories with new ones in one transaction:
+        deletes memory_ids and creates user_memories, or, on any error, does
+        neither. For memory optimisation (Agno's summarize strategy), which
+        would otherwise delete a user's memories and add their summary in
+        separate calls, losing both if it stopped in between.
+
+        Each new memory follows the rules of CreateUserMemory, belongs to
+        user_id and must not reuse an id in memory_ids. Without allow_missing,
+        an id in memory_ids the user does not have fails the call with
+        NOT_FOUND. On MongoDB deployments without multi-document transactions
+        the new memories are created first and the old ones deleted after, so a
+        crash in between leaves both, never neither.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MemoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -343,6 +366,11 @@ def add_MemoryServiceServicer_to_server(servicer, server):
                     servicer.BatchUpsertUserMemories,
                     request_deserializer=memoryd_dot_v1_dot_memory__service__pb2.BatchUpsertUserMemoriesRequest.FromString,
                     response_serializer=memoryd_dot_v1_dot_memory__service__pb2.BatchUpsertUserMemoriesResponse.SerializeToString,
+            ),
+            'ConsolidateUserMemories': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConsolidateUserMemories,
+                    request_deserializer=memoryd_dot_v1_dot_memory__service__pb2.ConsolidateUserMemoriesRequest.FromString,
+                    response_serializer=memoryd_dot_v1_dot_memory__service__pb2.ConsolidateUserMemoriesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -712,6 +740,33 @@ class MemoryService:
             '/memoryd.v1.MemoryService/BatchUpsertUserMemories',
             memoryd_dot_v1_dot_memory__service__pb2.BatchUpsertUserMemoriesRequest.SerializeToString,
             memoryd_dot_v1_dot_memory__service__pb2.BatchUpsertUserMemoriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConsolidateUserMemories(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/memoryd.v1.MemoryService/ConsolidateUserMemories',
+            memoryd_dot_v1_dot_memory__service__pb2.ConsolidateUserMemoriesRequest.SerializeToString,
+            memoryd_dot_v1_dot_memory__service__pb2.ConsolidateUserMemoriesResponse.FromString,
             options,
             channel_credentials,
             insecure,

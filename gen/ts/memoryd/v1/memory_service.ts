@@ -126,6 +126,14 @@ export interface MemoryFilter {
    * removed in the background within a minute, by default, of expiring).
    */
   showExpired: boolean;
+  /**
+   * Only memories with one of these ids (with all_users, every user's
+   * memory with the id: how Agno, whose ids are global, reads and deletes
+   * by id alone).
+   * Limits: at most 1,000 entries, each 1 to 128 bytes; identifiers; no id
+   * twice.
+   */
+  memoryIds: string[];
 }
 
 export interface MemoryFilter_LabelsEntry {
@@ -136,7 +144,7 @@ export interface MemoryFilter_LabelsEntry {
 /** Request for MemoryService.ListUserMemories. */
 export interface ListUserMemoriesRequest {
   /**
-   * The user whose memories to list.
+   * The user whose memories to list. Required unless all_users is set.
    * Limits: 1 to 256 bytes; an identifier.
    */
   userId: string;
@@ -150,7 +158,7 @@ export interface ListUserMemoriesRequest {
    * next_page_token of the previous page; empty for the first page. A token
    * is only valid with the same user_id, order_by and filter it was issued
    * for.
-   * Limits: at most 512 bytes.
+   * Limits: at most 2,048 bytes.
    */
   pageToken: string;
   /**
@@ -176,6 +184,14 @@ export interface ListUserMemoriesRequest {
    * count reads the matching memories.
    */
   includeTotalSize: boolean;
+  /**
+   * List the memories of every user (Agno's get_user_memories without a
+   * user, which AgentOS's memory pages call). Only valid with an empty
+   * user_id; needs a token whose scope is every user. Ties on time and
+   * memory_id break on user_id. An administrator's view: it reads through
+   * every user's memories in order, and a count reads them all.
+   */
+  allUsers: boolean;
 }
 
 /** Response for MemoryService.ListUserMemories. */
@@ -194,7 +210,7 @@ export interface ListUserMemoriesResponse {
 /** Request for MemoryService.SearchUserMemories. */
 export interface SearchUserMemoriesRequest {
   /**
-   * The user whose memories to search.
+   * The user whose memories to search. Required unless all_users is set.
    * Limits: 1 to 256 bytes; an identifier.
    */
   userId: string;
@@ -225,7 +241,7 @@ export interface SearchUserMemoriesRequest {
    * next_page_token of the previous page of the same search; empty for the
    * first page. Valid only with the same user_id, query, filter and
    * order_by it was issued for.
-   * Limits: at most 512 bytes.
+   * Limits: at most 2,048 bytes.
    */
   pageToken: string;
   /**
@@ -238,6 +254,12 @@ export interface SearchUserMemoriesRequest {
    * every match.
    */
   includeTotalSize: boolean;
+  /**
+   * Search the memories of every user, as ListUserMemoriesRequest.all_users
+   * lists them. Such a search reads every user's memories in order (no
+   * per-user text index serves it).
+   */
+  allUsers: boolean;
 }
 
 /** Response for MemoryService.SearchUserMemories. */
@@ -402,7 +424,7 @@ export interface ListMemoryTopicsRequest {
   pageSize: number;
   /**
    * next_page_token of the previous page; empty for the first page.
-   * Limits: at most 512 bytes.
+   * Limits: at most 2,048 bytes.
    */
   pageToken: string;
 }
@@ -439,7 +461,7 @@ export interface ListUserStatsRequest {
   pageSize: number;
   /**
    * next_page_token of the previous page; empty for the first page.
-   * Limits: at most 512 bytes.
+   * Limits: at most 2,048 bytes.
    */
   pageToken: string;
   /**
@@ -512,6 +534,40 @@ export interface BatchUpsertUserMemoriesRequest {
 export interface BatchUpsertUserMemoriesResponse {
   /** The memories as stored, in the order of the upserts, with new etags. */
   userMemories: UserMemory[];
+}
+
+/** Request for MemoryService.ConsolidateUserMemories. */
+export interface ConsolidateUserMemoriesRequest {
+  /**
+   * The user whose memories are consolidated.
+   * Limits: 1 to 256 bytes; an identifier.
+   */
+  userId: string;
+  /**
+   * The memories to delete.
+   * Limits: 1 to 500 entries, each 1 to 128 bytes; identifiers; no id twice.
+   */
+  memoryIds: string[];
+  /**
+   * The memories that take their place, each with the fields and limits of
+   * CreateUserMemoryRequest.user_memory; their user_id empty or the
+   * request's.
+   * Limits: 0 to 500 entries.
+   */
+  userMemories: UserMemory[];
+  /**
+   * Succeed when some of memory_ids are already gone (deleting those that
+   * exist).
+   */
+  allowMissing: boolean;
+}
+
+/** Response for MemoryService.ConsolidateUserMemories. */
+export interface ConsolidateUserMemoriesResponse {
+  /** The memories created, in request order. */
+  userMemories: UserMemory[];
+  /** How many of memory_ids were deleted. */
+  deletedCount: number;
 }
 
 function createBaseCreateUserMemoryRequest(): CreateUserMemoryRequest {
@@ -1001,7 +1057,15 @@ export const GetUserMemoryResponse: MessageFns<GetUserMemoryResponse> = {
 };
 
 function createBaseMemoryFilter(): MemoryFilter {
-  return { agentId: "", teamId: "", anyTopics: [], allTopics: [], labels: new Map(), showExpired: false };
+  return {
+    agentId: "",
+    teamId: "",
+    anyTopics: [],
+    allTopics: [],
+    labels: new Map(),
+    showExpired: false,
+    memoryIds: [],
+  };
 }
 
 export const MemoryFilter: MessageFns<MemoryFilter> = {
@@ -1023,6 +1087,9 @@ export const MemoryFilter: MessageFns<MemoryFilter> = {
     });
     if (message.showExpired !== false) {
       writer.uint32(48).bool(message.showExpired);
+    }
+    for (const v of message.memoryIds) {
+      writer.uint32(58).string(v!);
     }
     return writer;
   },
@@ -1091,6 +1158,14 @@ export const MemoryFilter: MessageFns<MemoryFilter> = {
             message.showExpired = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.memoryIds.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1139,6 +1214,11 @@ export const MemoryFilter: MessageFns<MemoryFilter> = {
         : isSet(object.show_expired)
         ? globalThis.Boolean(object.show_expired)
         : false,
+      memoryIds: globalThis.Array.isArray(object?.memoryIds)
+        ? object.memoryIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.memory_ids)
+        ? object.memory_ids.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -1165,6 +1245,9 @@ export const MemoryFilter: MessageFns<MemoryFilter> = {
     if (message.showExpired !== false) {
       obj.showExpired = message.showExpired;
     }
+    if (message.memoryIds?.length) {
+      obj.memoryIds = message.memoryIds;
+    }
     return obj;
   },
 
@@ -1187,6 +1270,7 @@ export const MemoryFilter: MessageFns<MemoryFilter> = {
       return m;
     })();
     message.showExpired = object.showExpired ?? false;
+    message.memoryIds = object.memoryIds?.map((e) => e) || [];
     return message;
   },
 };
@@ -1277,7 +1361,16 @@ export const MemoryFilter_LabelsEntry: MessageFns<MemoryFilter_LabelsEntry> = {
 };
 
 function createBaseListUserMemoriesRequest(): ListUserMemoriesRequest {
-  return { userId: "", pageSize: 0, pageToken: "", orderBy: "", filter: undefined, skip: 0, includeTotalSize: false };
+  return {
+    userId: "",
+    pageSize: 0,
+    pageToken: "",
+    orderBy: "",
+    filter: undefined,
+    skip: 0,
+    includeTotalSize: false,
+    allUsers: false,
+  };
 }
 
 export const ListUserMemoriesRequest: MessageFns<ListUserMemoriesRequest> = {
@@ -1302,6 +1395,9 @@ export const ListUserMemoriesRequest: MessageFns<ListUserMemoriesRequest> = {
     }
     if (message.includeTotalSize !== false) {
       writer.uint32(56).bool(message.includeTotalSize);
+    }
+    if (message.allUsers !== false) {
+      writer.uint32(64).bool(message.allUsers);
     }
     return writer;
   },
@@ -1375,6 +1471,14 @@ export const ListUserMemoriesRequest: MessageFns<ListUserMemoriesRequest> = {
             message.includeTotalSize = reader.bool();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.allUsers = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1416,6 +1520,11 @@ export const ListUserMemoriesRequest: MessageFns<ListUserMemoriesRequest> = {
         : isSet(object.include_total_size)
         ? globalThis.Boolean(object.include_total_size)
         : false,
+      allUsers: isSet(object.allUsers)
+        ? globalThis.Boolean(object.allUsers)
+        : isSet(object.all_users)
+        ? globalThis.Boolean(object.all_users)
+        : false,
     };
   },
 
@@ -1442,6 +1551,9 @@ export const ListUserMemoriesRequest: MessageFns<ListUserMemoriesRequest> = {
     if (message.includeTotalSize !== false) {
       obj.includeTotalSize = message.includeTotalSize;
     }
+    if (message.allUsers !== false) {
+      obj.allUsers = message.allUsers;
+    }
     return obj;
   },
 
@@ -1459,6 +1571,7 @@ export const ListUserMemoriesRequest: MessageFns<ListUserMemoriesRequest> = {
       : undefined;
     message.skip = object.skip ?? 0;
     message.includeTotalSize = object.includeTotalSize ?? false;
+    message.allUsers = object.allUsers ?? false;
     return message;
   },
 };
@@ -1586,6 +1699,7 @@ function createBaseSearchUserMemoriesRequest(): SearchUserMemoriesRequest {
     pageToken: "",
     skip: 0,
     includeTotalSize: false,
+    allUsers: false,
   };
 }
 
@@ -1614,6 +1728,9 @@ export const SearchUserMemoriesRequest: MessageFns<SearchUserMemoriesRequest> = 
     }
     if (message.includeTotalSize !== false) {
       writer.uint32(64).bool(message.includeTotalSize);
+    }
+    if (message.allUsers !== false) {
+      writer.uint32(72).bool(message.allUsers);
     }
     return writer;
   },
@@ -1695,6 +1812,14 @@ export const SearchUserMemoriesRequest: MessageFns<SearchUserMemoriesRequest> = 
             message.includeTotalSize = reader.bool();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.allUsers = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1737,6 +1862,11 @@ export const SearchUserMemoriesRequest: MessageFns<SearchUserMemoriesRequest> = 
         : isSet(object.include_total_size)
         ? globalThis.Boolean(object.include_total_size)
         : false,
+      allUsers: isSet(object.allUsers)
+        ? globalThis.Boolean(object.allUsers)
+        : isSet(object.all_users)
+        ? globalThis.Boolean(object.all_users)
+        : false,
     };
   },
 
@@ -1766,6 +1896,9 @@ export const SearchUserMemoriesRequest: MessageFns<SearchUserMemoriesRequest> = 
     if (message.includeTotalSize !== false) {
       obj.includeTotalSize = message.includeTotalSize;
     }
+    if (message.allUsers !== false) {
+      obj.allUsers = message.allUsers;
+    }
     return obj;
   },
 
@@ -1784,6 +1917,7 @@ export const SearchUserMemoriesRequest: MessageFns<SearchUserMemoriesRequest> = 
     message.pageToken = object.pageToken ?? "";
     message.skip = object.skip ?? 0;
     message.includeTotalSize = object.includeTotalSize ?? false;
+    message.allUsers = object.allUsers ?? false;
     return message;
   },
 };
@@ -3753,6 +3887,236 @@ export const BatchUpsertUserMemoriesResponse: MessageFns<BatchUpsertUserMemories
   },
 };
 
+function createBaseConsolidateUserMemoriesRequest(): ConsolidateUserMemoriesRequest {
+  return { userId: "", memoryIds: [], userMemories: [], allowMissing: false };
+}
+
+export const ConsolidateUserMemoriesRequest: MessageFns<ConsolidateUserMemoriesRequest> = {
+  encode(message: ConsolidateUserMemoriesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    for (const v of message.memoryIds) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.userMemories) {
+      UserMemory.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.allowMissing !== false) {
+      writer.uint32(32).bool(message.allowMissing);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConsolidateUserMemoriesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConsolidateUserMemoriesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.memoryIds.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.userMemories.push(UserMemory.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.allowMissing = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConsolidateUserMemoriesRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      memoryIds: globalThis.Array.isArray(object?.memoryIds)
+        ? object.memoryIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.memory_ids)
+        ? object.memory_ids.map((e: any) => globalThis.String(e))
+        : [],
+      userMemories: globalThis.Array.isArray(object?.userMemories)
+        ? object.userMemories.map((e: any) => UserMemory.fromJSON(e))
+        : globalThis.Array.isArray(object?.user_memories)
+        ? object.user_memories.map((e: any) => UserMemory.fromJSON(e))
+        : [],
+      allowMissing: isSet(object.allowMissing)
+        ? globalThis.Boolean(object.allowMissing)
+        : isSet(object.allow_missing)
+        ? globalThis.Boolean(object.allow_missing)
+        : false,
+    };
+  },
+
+  toJSON(message: ConsolidateUserMemoriesRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.memoryIds?.length) {
+      obj.memoryIds = message.memoryIds;
+    }
+    if (message.userMemories?.length) {
+      obj.userMemories = message.userMemories.map((e) => UserMemory.toJSON(e));
+    }
+    if (message.allowMissing !== false) {
+      obj.allowMissing = message.allowMissing;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConsolidateUserMemoriesRequest>, I>>(base?: I): ConsolidateUserMemoriesRequest {
+    return ConsolidateUserMemoriesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConsolidateUserMemoriesRequest>, I>>(
+    object: I,
+  ): ConsolidateUserMemoriesRequest {
+    const message = createBaseConsolidateUserMemoriesRequest();
+    message.userId = object.userId ?? "";
+    message.memoryIds = object.memoryIds?.map((e) => e) || [];
+    message.userMemories = object.userMemories?.map((e) => UserMemory.fromPartial(e)) || [];
+    message.allowMissing = object.allowMissing ?? false;
+    return message;
+  },
+};
+
+function createBaseConsolidateUserMemoriesResponse(): ConsolidateUserMemoriesResponse {
+  return { userMemories: [], deletedCount: 0 };
+}
+
+export const ConsolidateUserMemoriesResponse: MessageFns<ConsolidateUserMemoriesResponse> = {
+  encode(message: ConsolidateUserMemoriesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.userMemories) {
+      UserMemory.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.deletedCount !== 0) {
+      writer.uint32(16).int64(message.deletedCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConsolidateUserMemoriesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConsolidateUserMemoriesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userMemories.push(UserMemory.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.deletedCount = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConsolidateUserMemoriesResponse {
+    return {
+      userMemories: globalThis.Array.isArray(object?.userMemories)
+        ? object.userMemories.map((e: any) => UserMemory.fromJSON(e))
+        : globalThis.Array.isArray(object?.user_memories)
+        ? object.user_memories.map((e: any) => UserMemory.fromJSON(e))
+        : [],
+      deletedCount: isSet(object.deletedCount)
+        ? globalThis.Number(object.deletedCount)
+        : isSet(object.deleted_count)
+        ? globalThis.Number(object.deleted_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: ConsolidateUserMemoriesResponse): unknown {
+    const obj: any = {};
+    if (message.userMemories?.length) {
+      obj.userMemories = message.userMemories.map((e) => UserMemory.toJSON(e));
+    }
+    if (message.deletedCount !== 0) {
+      obj.deletedCount = Math.round(message.deletedCount);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConsolidateUserMemoriesResponse>, I>>(base?: I): ConsolidateUserMemoriesResponse {
+    return ConsolidateUserMemoriesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConsolidateUserMemoriesResponse>, I>>(
+    object: I,
+  ): ConsolidateUserMemoriesResponse {
+    const message = createBaseConsolidateUserMemoriesResponse();
+    message.userMemories = object.userMemories?.map((e) => UserMemory.fromPartial(e)) || [];
+    message.deletedCount = object.deletedCount ?? 0;
+    return message;
+  },
+};
+
 /**
  * MemoryService stores long-term user memories for AI agents: what Agno's
  * memory store (agno.db.base.BaseDb, Agno 3) and Mem0-style stores need,
@@ -4005,6 +4369,32 @@ export const MemoryServiceService = {
     responseDeserialize: (value: Buffer): BatchUpsertUserMemoriesResponse =>
       BatchUpsertUserMemoriesResponse.decode(value),
   },
+  /**
+   * Replaces some of a user's memories with new ones in one transaction:
+   * deletes memory_ids and creates user_memories, or, on any error, does
+   * neither. For memory optimisation (Agno's summarize strategy), which
+   * would otherwise delete a user's memories and add their summary in
+   * separate calls, losing both if it stopped in between.
+   *
+   * Each new memory follows the rules of CreateUserMemory, belongs to
+   * user_id and must not reuse an id in memory_ids. Without allow_missing,
+   * an id in memory_ids the user does not have fails the call with
+   * NOT_FOUND. On MongoDB deployments without multi-document transactions
+   * the new memories are created first and the old ones deleted after, so a
+   * crash in between leaves both, never neither.
+   */
+  consolidateUserMemories: {
+    path: "/memoryd.v1.MemoryService/ConsolidateUserMemories" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ConsolidateUserMemoriesRequest): Buffer =>
+      Buffer.from(ConsolidateUserMemoriesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ConsolidateUserMemoriesRequest => ConsolidateUserMemoriesRequest.decode(value),
+    responseSerialize: (value: ConsolidateUserMemoriesResponse): Buffer =>
+      Buffer.from(ConsolidateUserMemoriesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ConsolidateUserMemoriesResponse =>
+      ConsolidateUserMemoriesResponse.decode(value),
+  },
 } as const;
 
 export interface MemoryServiceServer extends UntypedServiceImplementation {
@@ -4109,6 +4499,21 @@ export interface MemoryServiceServer extends UntypedServiceImplementation {
    * OPERATOR_SCOPE_REQUIRED), since it lets a caller choose times.
    */
   batchUpsertUserMemories: handleUnaryCall<BatchUpsertUserMemoriesRequest, BatchUpsertUserMemoriesResponse>;
+  /**
+   * Replaces some of a user's memories with new ones in one transaction:
+   * deletes memory_ids and creates user_memories, or, on any error, does
+   * neither. For memory optimisation (Agno's summarize strategy), which
+   * would otherwise delete a user's memories and add their summary in
+   * separate calls, losing both if it stopped in between.
+   *
+   * Each new memory follows the rules of CreateUserMemory, belongs to
+   * user_id and must not reuse an id in memory_ids. Without allow_missing,
+   * an id in memory_ids the user does not have fails the call with
+   * NOT_FOUND. On MongoDB deployments without multi-document transactions
+   * the new memories are created first and the old ones deleted after, so a
+   * crash in between leaves both, never neither.
+   */
+  consolidateUserMemories: handleUnaryCall<ConsolidateUserMemoriesRequest, ConsolidateUserMemoriesResponse>;
 }
 
 export interface MemoryServiceClient extends Client {
@@ -4394,6 +4799,35 @@ export interface MemoryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BatchUpsertUserMemoriesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Replaces some of a user's memories with new ones in one transaction:
+   * deletes memory_ids and creates user_memories, or, on any error, does
+   * neither. For memory optimisation (Agno's summarize strategy), which
+   * would otherwise delete a user's memories and add their summary in
+   * separate calls, losing both if it stopped in between.
+   *
+   * Each new memory follows the rules of CreateUserMemory, belongs to
+   * user_id and must not reuse an id in memory_ids. Without allow_missing,
+   * an id in memory_ids the user does not have fails the call with
+   * NOT_FOUND. On MongoDB deployments without multi-document transactions
+   * the new memories are created first and the old ones deleted after, so a
+   * crash in between leaves both, never neither.
+   */
+  consolidateUserMemories(
+    request: ConsolidateUserMemoriesRequest,
+    callback: (error: ServiceError | null, response: ConsolidateUserMemoriesResponse) => void,
+  ): ClientUnaryCall;
+  consolidateUserMemories(
+    request: ConsolidateUserMemoriesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ConsolidateUserMemoriesResponse) => void,
+  ): ClientUnaryCall;
+  consolidateUserMemories(
+    request: ConsolidateUserMemoriesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ConsolidateUserMemoriesResponse) => void,
   ): ClientUnaryCall;
 }
 

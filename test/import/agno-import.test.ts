@@ -2,15 +2,13 @@
  * `memoryd import` on stores written by the real Agno 1.8.4 (its
  * SqliteMemoryDb, PostgresMemoryDb and MongoMemoryDb), run twice.
  */
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/storage/open.js";
 import { parsePostgresUrl } from "../../src/storage/postgres/url.js";
-import { MAIN } from "../../testkit/server-process.js";
 import { tempDir } from "../helpers/temp.js";
 import { backend } from "../support/backends.js";
+import { memorydImport, runFixture } from "./run-import.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const python = join(root, ".venv", "bin", "python");
@@ -26,17 +24,7 @@ interface Written {
 }
 
 function agno(...args: string[]): Written[] {
-  if (!existsSync(python))
-    throw new Error(`${python} is missing: the global set-up (test/global-setup.ts) creates it with scripts/python-venv.sh`);
-  const run = spawnSync(python, [join(import.meta.dirname, "agno_fixture.py"), ...args], { encoding: "utf8", timeout: 120_000 });
-  if (run.status !== 0) throw new Error(`agno fixture failed: ${run.error?.message ?? ""}${run.stderr}`);
-  return JSON.parse(run.stdout.trim().split("\n").at(-1)!);
-}
-
-function memorydImport(args: string[], storage: string) {
-  const run = spawnSync(process.execPath, [MAIN, "import", ...args, "--storage", storage], { encoding: "utf8", timeout: 120_000 });
-  const report = run.stdout.trim() ? JSON.parse(run.stdout.trim().split("\n").at(-1)!) : undefined;
-  return { status: run.status, report, stderr: run.stderr };
+  return runFixture<Written[]>(python, "agno_fixture.py", args);
 }
 
 async function expectImported(storage: string, written: Written[], startedAt: number, importedAt: number) {

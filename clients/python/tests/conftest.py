@@ -92,3 +92,79 @@ def unswept_server(tmp_path_factory):
 @pytest.fixture
 def user_id() -> str:
     return f"py-{uuid.uuid4()}"
+
+
+def _postgres_bin() -> pathlib.Path | None:
+    import shutil
+
+    for candidate in [os.environ.get("PG_BIN"), *sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]:
+        if candidate and (pathlib.Path(candidate) / "initdb").exists():
+            return pathlib.Path(candidate)
+    found = shutil.which("initdb")
+    return pathlib.Path(found).parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    """A throwaway PostgreSQL cluster (trust authentication, loopback only); skips without PostgreSQL."""
+    binaries = _postgres_bin()
+    if binaries is None:
+        pytest.skip("PostgreSQL is not installed (set PG_BIN to its bin directory)")
+    import shutil
+    import tempfile
+
+    # Not under pytest's root-only temporary directory: PostgreSQL refuses to run as root, so runs as `postgres`.
+    directory = pathlib.Path(tempfile.mkdtemp(prefix="memoryd-pg-"))
+    account = {"user": "postgres"} if os.getuid() == 0 else {}
+    if account:
+        os.chown(directory, *_uid_gid("postgres"))
+    data = directory / "data"
+    initdb = subprocess.run(
+        [binaries / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
+        capture_output=True,
+        text=True,
+        **account,
+    )
+    if initdb.returncode != 0:
+        pytest.fail(f"initdb failed: {initdb.stderr}")
+    port = free_port()
+    cluster = subprocess.Popen(
+        [binaries / "postgres", "-D", data, "-p", str(port), "-c", "listen_addresses=127.0.0.1",
+         "-c", "unix_socket_directories=", "-c", "fsync=off"],
+        stdout=subprocess.DEVNULL,
+        stderr=open(directory / "postgres.log", "w"),
+        **account,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        if cluster.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"PostgreSQL did not start: {(directory / 'postgres.log').read_text()}")
+        time.sleep(0.1)
+    yield f"postgres://postgres@127.0.0.1:{port}/postgres"
+    cluster.send_signal(signal.SIGINT)
+    cluster.wait(timeout=30)
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def _uid_gid(name: str) -> tuple[int, int]:
+    import pwd
+
+    entry = pwd.getpwnam(name)
+    return entry.pw_uid, entry.pw_gid
+
+
+#: Above gRPC's 4 MiB default, as deployments raise it: pages are then cut to this, not to 4 MiB.
+LARGE_MESSAGE_BYTES = 16 * 1024 * 1024
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def large_message_server(request, tmp_path_factory):
+    """memoryd on each storage backend, with --max-message-bytes above gRPC's default."""
+    directory = tmp_path_factory.mktemp(f"memoryd-{request.param}")
+    storage = f"sqlite://{directory}/memoryd.db" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    instance = Server(storage, directory / "memoryd.log", ["--max-message-bytes", str(LARGE_MESSAGE_BYTES)])
+    yield instance
+    instance.stop()

@@ -17,7 +17,7 @@ import enum
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import grpc
 from google.protobuf.duration_pb2 import Duration
@@ -117,6 +117,7 @@ def _filter(
     topics: Sequence[str],
     labels: Optional[Mapping[str, str]],
     show_expired: bool,
+    memory_ids: Sequence[str] = (),
 ) -> MemoryFilter:
     # `topics` is memory.v1's any-of topics argument: a memory with one of
     # `any_topics` or one of `topics` has one of both together.
@@ -128,6 +129,7 @@ def _filter(
         all_topics=all_topics,
         labels=labels or {},
         show_expired=show_expired,
+        memory_ids=list(memory_ids),
     )
 
 
@@ -165,9 +167,13 @@ class MemoryClient:
         certificate_chain: Optional[bytes] = None,
         timeout: float = 10.0,
     ) -> None:
+        # The server cuts pages to its own --max-message-bytes, which may be above
+        # gRPC's 4 MiB default receive limit; a smaller limit here would make
+        # such pages unreadable (RESOURCE_EXHAUSTED) however they are requested.
+        channel_options = [("grpc.max_receive_message_length", -1)]
         if root_certificates or private_key or certificate_chain:
             credentials = grpc.ssl_channel_credentials(root_certificates, private_key, certificate_chain)
-            self._channel = grpc.secure_channel(address, credentials)
+            self._channel = grpc.secure_channel(address, credentials, options=channel_options)
         else:
             if token and not address.startswith(("127.", "localhost:", "[::1]")):
                 warnings.warn(
@@ -175,7 +181,7 @@ class MemoryClient:
                     "or make sure a service mesh encrypts the connection",
                     stacklevel=2,
                 )
-            self._channel = grpc.insecure_channel(address)
+            self._channel = grpc.insecure_channel(address, options=channel_options)
         self.stub = memory_service_pb2_grpc.MemoryServiceStub(self._channel)
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self._timeout = timeout
@@ -373,6 +379,26 @@ class MemoryClient:
         )
         return self._call(self.stub.BatchDeleteUserMemories, request).deleted_count
 
+    def consolidate(
+        self,
+        user_id: str,
+        memory_ids: Iterable[str],
+        memories: Iterable[UserMemory],
+        *,
+        allow_missing: bool = False,
+    ) -> Tuple[List[UserMemory], int]:
+        """ConsolidateUserMemories: deletes ``memory_ids`` and creates ``memories`` (of
+        ``user_id``; new ids, or none for the server to choose) in one transaction, or does
+        neither; returns the created memories and how many were deleted."""
+        request = memory_service_pb2.ConsolidateUserMemoriesRequest(
+            user_id=user_id,
+            memory_ids=list(memory_ids),
+            user_memories=list(memories),
+            allow_missing=allow_missing,
+        )
+        response = self._call(self.stub.ConsolidateUserMemories, request)
+        return list(response.user_memories), response.deleted_count
+
     def clear(self, user_id: str = "", *, all_users: bool = False) -> int:
         """Deletes one user's memories, or with ``all_users=True`` everybody's; returns how many."""
         request = memory_service_pb2.ClearUserMemoriesRequest(user_id=user_id, all_users=all_users)
@@ -386,7 +412,7 @@ class MemoryClient:
 
     def list(
         self,
-        user_id: str,
+        user_id: str = "",
         *,
         page_size: int = 0,
         page_token: str = "",
@@ -401,12 +427,17 @@ class MemoryClient:
         show_expired: bool = False,
         skip: int = 0,
         include_total_size: bool = False,
+        memory_ids: Sequence[str] = (),
+        all_users: bool = False,
     ) -> memory_service_pb2.ListUserMemoriesResponse:
         """One page of ListUserMemories: newest created first unless ``order_by`` (or
         ``oldest_first``, ``"create_time"``) says otherwise. ``skip`` passes over memories
-        after ``page_token``'s position; ``include_total_size`` fills ``total_size``."""
+        after ``page_token``'s position; ``include_total_size`` fills ``total_size``.
+        ``memory_ids`` keeps only those ids; ``all_users=True`` (and no ``user_id``) lists
+        every user's memories, for a token whose scope is every user."""
         request = memory_service_pb2.ListUserMemoriesRequest(
             user_id=user_id,
+            all_users=all_users,
             page_size=page_size,
             page_token=page_token,
             order_by=_order(order_by, oldest_first, "oldest_first", "create_time"),
@@ -418,6 +449,7 @@ class MemoryClient:
                 topics=topics,
                 labels=labels,
                 show_expired=show_expired,
+                memory_ids=memory_ids,
             ),
             skip=skip,
             include_total_size=include_total_size,
@@ -426,7 +458,7 @@ class MemoryClient:
 
     def iter_memories(
         self,
-        user_id: str,
+        user_id: str = "",
         *,
         order_by: str = "",
         oldest_first: bool = False,
@@ -439,6 +471,8 @@ class MemoryClient:
         show_expired: bool = False,
         skip: int = 0,
         page_size: int = 1000,
+        memory_ids: Sequence[str] = (),
+        all_users: bool = False,
     ) -> Iterator[UserMemory]:
         """Every memory of a user that matches, page by page (keyset pages: stable while others
         write), after the first ``skip``."""
@@ -458,6 +492,8 @@ class MemoryClient:
                 labels=labels,
                 show_expired=show_expired,
                 skip=0 if token else skip,  # the server skips after the token's position
+                memory_ids=memory_ids,
+                all_users=all_users,
             )
             yield from page.user_memories
             token = page.next_page_token
@@ -466,7 +502,7 @@ class MemoryClient:
 
     def search_page(
         self,
-        user_id: str,
+        user_id: str = "",
         *,
         query: str = "",
         order_by: str = "",
@@ -482,12 +518,14 @@ class MemoryClient:
         page_token: str = "",
         skip: int = 0,
         include_total_size: bool = False,
+        all_users: bool = False,
     ) -> memory_service_pb2.SearchUserMemoriesResponse:
         """One page of SearchUserMemories: memories whose text contains ``query`` (ignoring
         case), most recently updated first unless ``order_by`` (or ``first_n``,
         ``"update_time"``) says otherwise."""
         request = memory_service_pb2.SearchUserMemoriesRequest(
             user_id=user_id,
+            all_users=all_users,
             query=query,
             filter=_filter(
                 agent_id=agent_id,

@@ -29,6 +29,19 @@ export class NotFoundError extends StorageError {
   }
 }
 
+/**
+ * The rule of every batch delete: unless `allowMissing`, an id of the batch
+ * that was not `found` (deleted, or present) fails it, naming the first.
+ */
+export function requireAllFound(
+  deletion: { userId: string; memoryIds: readonly string[]; allowMissing?: boolean },
+  found: ReadonlySet<string>,
+): void {
+  if (deletion.allowMissing) return;
+  const missing = deletion.memoryIds.find((id) => !found.has(id));
+  if (missing !== undefined) throw new NotFoundError(deletion.userId, missing);
+}
+
 export class AlreadyExistsError extends StorageError implements BatchEntryError {
   constructor(
     readonly userId: string,

@@ -121,9 +121,17 @@ describe.skipIf(grpcurl.unavailable || probe.unavailable)(
         upserts: [{ user_memory: { user_id: "ada", memory_id: "restored", memory: "Prefers tea" }, create_time: "2025-01-02T03:04:05Z" }],
       });
       expect(upserted.json.userMemories[0]).toMatchObject({ memoryId: "restored", createTime: "2025-01-02T03:04:05Z" });
+      const consolidated = await invoke("ConsolidateUserMemories", {
+        user_id: "ada",
+        memory_ids: ["restored"],
+        user_memories: [{ memory_id: "summary", memory: "Prefers tea, lives in Paris" }],
+      });
+      expect(consolidated.json, consolidated.out).toMatchObject({ deletedCount: "1", userMemories: [{ memoryId: "summary" }] });
+      const everyone = await invoke("ListUserMemories", { all_users: true, filter: { memory_ids: ["summary"] } });
+      expect(everyone.json.userMemories).toMatchObject([{ userId: "ada", memoryId: "summary" }]);
       const batchDeleted = await invoke("BatchDeleteUserMemories", {
         user_id: "ada",
-        memory_ids: ["restored", "gone"],
+        memory_ids: ["summary", "gone"],
         allow_missing: true,
       });
       expect(batchDeleted.json).toEqual({ deletedCount: "1" });

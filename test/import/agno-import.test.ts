@@ -5,10 +5,9 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/storage/open.js";
-import { parsePostgresUrl } from "../../src/storage/postgres/url.js";
 import { tempDir } from "../helpers/temp.js";
 import { backend } from "../support/backends.js";
-import { memorydImport, runFixture } from "./run-import.js";
+import { memorydImport, postgresSource, runFixture } from "./run-import.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const python = join(root, ".venv", "bin", "python");
@@ -54,14 +53,13 @@ const sources: { name: string; unavailable?: string; write: () => Written[]; arg
   });
 }
 {
-  const postgres = backend("postgres");
-  const base = postgres.unavailable ? "" : parsePostgresUrl(postgres.storageUrl()).connectionString;
+  const postgres = postgresSource();
   const table = `agno_memories_${Date.now()}`;
   sources.push({
     name: "PostgresMemoryDb",
     unavailable: postgres.unavailable,
-    write: () => agno("postgres", base.replace(/^postgres(ql)?:\/\//, "postgresql+psycopg://"), table),
-    args: () => ["--from", base, "--schema", "ai", "--table", table],
+    write: () => agno("postgres", postgres.sqlalchemyUrl, table),
+    args: () => ["--from", postgres.url, "--schema", "ai", "--table", table],
   });
 }
 {

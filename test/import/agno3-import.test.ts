@@ -7,10 +7,9 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/storage/open.js";
-import { parsePostgresUrl } from "../../src/storage/postgres/url.js";
 import { tempDir } from "../helpers/temp.js";
 import { backend } from "../support/backends.js";
-import { memorydImport, runFixture } from "./run-import.js";
+import { memorydImport, postgresSource, runFixture } from "./run-import.js";
 
 const python = join(import.meta.dirname, "..", "..", ".venv-agno3", "bin", "python");
 const dir = tempDir();
@@ -78,15 +77,14 @@ const sources: { name: string; unavailable?: string; table: string; write: () =>
   });
 }
 {
-  const postgres = backend("postgres");
-  const base = postgres.unavailable ? "" : parsePostgresUrl(postgres.storageUrl()).connectionString;
+  const postgres = postgresSource();
   const schema = `agno3_${Date.now()}`;
   sources.push({
     name: "PostgresDb",
     unavailable: postgres.unavailable,
     table: `${schema}.agno_memories`,
-    write: () => runFixture(python, "agno3_fixture.py", ["postgres", base.replace(/^postgres(ql)?:\/\//, "postgresql+psycopg://"), schema]),
-    args: () => ["--from", base, "--schema", schema],
+    write: () => runFixture(python, "agno3_fixture.py", ["postgres", postgres.sqlalchemyUrl, schema]),
+    args: () => ["--from", postgres.url, "--schema", schema],
   });
 }
 {

@@ -2,7 +2,9 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { parsePostgresUrl } from "../../src/storage/postgres/url.js";
 import { MAIN } from "../../testkit/server-process.js";
+import { backend } from "../support/backends.js";
 
 /** `memoryd import <args> --storage <storage>`: exit status, the JSON report line and stderr. */
 export function memorydImport(args: string[], storage: string) {
@@ -18,4 +20,14 @@ export function runFixture<T>(python: string, script: string, args: string[]): T
   const run = spawnSync(python, [join(import.meta.dirname, script), ...args], { encoding: "utf8", timeout: 120_000 });
   if (run.status !== 0) throw new Error(`${script} failed: ${run.error?.message ?? ""}${run.stderr}`);
   return JSON.parse(run.stdout.trim().split("\n").at(-1)!);
+}
+
+/**
+ * This test file's PostgreSQL database as the import reads it (`url`) and
+ * as Agno's SQLAlchemy fixtures write it (`sqlalchemyUrl`, psycopg 3).
+ */
+export function postgresSource(): { unavailable: string | undefined; url: string; sqlalchemyUrl: string } {
+  const postgres = backend("postgres");
+  const url = postgres.unavailable ? "" : parsePostgresUrl(postgres.storageUrl()).connectionString;
+  return { unavailable: postgres.unavailable, url, sqlalchemyUrl: url.replace(/^postgres(ql)?:\/\//, "postgresql+psycopg://") };
 }

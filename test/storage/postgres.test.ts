@@ -36,7 +36,7 @@ describe.skipIf(postgres.unavailable)(`postgres backend (${postgres.unavailable 
     const stores = await Promise.all(Array.from({ length: 6 }, () => openStore(url)));
     await withClient(url, async (client, schema) => {
       const { rows } = await client.query(`SELECT version FROM "${schema}".schema_migrations`);
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
       const indexes = await client.query(
         "SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'memories' ORDER BY indexname",
         [schema],
@@ -46,6 +46,7 @@ describe.skipIf(postgres.unavailable)(`postgres backend (${postgres.unavailable 
         "memories_by_agent_update_time",
         "memories_by_create_time",
         "memories_by_expire_time",
+        "memories_by_memory_id",
         "memories_by_request_id",
         "memories_by_team_create_time",
         "memories_by_team_update_time",
@@ -172,6 +173,10 @@ describe.skipIf(postgres.unavailable)(`postgres backend (${postgres.unavailable 
         expect(searchPlan).not.toMatch(/Seq Scan/);
       }
       expect(await plan(search.index)).not.toMatch(/Seq Scan/);
+      // Agno 3 looks ids up without their user: across users, by memories_by_memory_id.
+      const byId = await plan(statementsFor({ userId: undefined, filter: { ...NO_FILTER, memoryIds: ["x", "y"] } }).all);
+      expect(byId).toMatch(/memories_by_memory_id/);
+      expect(byId).not.toMatch(/Seq Scan/);
     });
     await store.close();
   });

@@ -76,6 +76,21 @@ describe("sqlite backend", () => {
         }
       }
     }
+    // Agno 3 looks ids up without their user: across users, by memories_by_memory_id.
+    const byId: ListQuery = {
+      userId: undefined,
+      orderBy: "updateTime",
+      direction: "newest",
+      filter: { ...NO_FILTER, memoryIds: ["x", "y"] },
+      text: "",
+      pageSize: 1,
+      skip: 0,
+      after: undefined,
+      withTotal: false,
+    };
+    const start = startCursor("newest");
+    const byIdPlan = plan(listSql(byId).scan, listParams(byId, 0, { time: start.time, memoryId: start.memoryId, afterUserId: "" }));
+    expect(byIdPlan).toMatch(/SEARCH memories USING INDEX memories_by_memory_id \(memory_id=\?\)/);
     raw.close();
   });
 });

@@ -62,6 +62,8 @@ export const INDEXES: IndexDescription[] = [
   { key: { user_id: 1, team_id: 1, create_us: 1, memory_id: 1 }, name: "memories_by_team_create_time" },
   { key: { user_id: 1, team_id: 1, update_us: 1, memory_id: 1 }, name: "memories_by_team_update_time" },
   { key: { expire_us: 1 }, name: "memories_by_expire_time" },
+  // Agno 3's ids are global: a lookup by id alone, across users, uses this.
+  { key: { memory_id: 1 }, name: "memories_by_memory_id" },
 ];
 
 /** The stored form of labels: `key NUL value`, in key order. */

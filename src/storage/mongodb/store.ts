@@ -26,7 +26,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ClientSession, Document, Filter } from "mongodb";
 import { timeAfter, wallClockMicros } from "../clock.js";
 import { remainingMs } from "../deadline.js";
-import { AlreadyExistsError, ConflictError, EtagMismatchError, NotFoundError, RequestIdReusedError, UnavailableError } from "../errors.js";
+import {
+  AlreadyExistsError,
+  ConflictError,
+  EtagMismatchError,
+  NotFoundError,
+  RequestIdReusedError,
+  requireAllFound,
+  UnavailableError,
+} from "../errors.js";
 import { missedWriteError } from "../missed-write.js";
 import { toPage } from "../pages.js";
 import { newEtag, newRecord, replacedRecord, requestFingerprint, updatedContent } from "../records.js";
@@ -447,9 +455,7 @@ export class MongoDbStore implements Store.MemoryStore {
     const found = await connection.memories
       .find(liveIds(deletion), { projection: { memory_id: 1 }, session, ...timeout(options) })
       .toArray();
-    const present = new Set(found.map((doc) => doc.memory_id));
-    const missing = deletion.memoryIds.find((id) => !present.has(id));
-    if (missing !== undefined) throw new NotFoundError(deletion.userId, missing);
+    requireAllFound(deletion, new Set(found.map((doc) => doc.memory_id)));
   }
 
   async #deleteLive(

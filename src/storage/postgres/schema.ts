@@ -88,6 +88,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER memories_user_stats AFTER INSERT OR DELETE OR UPDATE OF update_time ON %s.memories
     FOR EACH ROW EXECUTE FUNCTION %s.memoryd_user_stats();
   `,
+  // Agno 3's ids are global: a memory looked up or deleted by id alone, across
+  // users, is found from this index instead of a scan of every memory.
+  `
+  CREATE INDEX memories_by_memory_id ON %s.memories (memory_id);
+  `,
 ];
 
 /** How many migrations this memoryd knows; tests write older schemas with `MIGRATIONS.slice(0, n)`. */

@@ -17,7 +17,7 @@
  */
 import type pg from "pg";
 import { nowMicros, wallClockMicros } from "../clock.js";
-import { AlreadyExistsError, ConflictError, EtagMismatchError, NotFoundError, RequestIdReusedError } from "../errors.js";
+import { AlreadyExistsError, ConflictError, EtagMismatchError, NotFoundError, RequestIdReusedError, requireAllFound } from "../errors.js";
 import { missedWriteError } from "../missed-write.js";
 import { startCursor, toPage } from "../pages.js";
 import { newEtag, newRecord, recordFromColumns, replacedRecord, requestFingerprint, updatedContent } from "../records.js";
@@ -260,8 +260,7 @@ export class PostgresStore implements Store.MemoryStore {
     const { userId, memoryIds } = deletion;
     const { rows } = await query<{ memory_id: string }>(this.#sql.deleteMany, [userId, memoryIds, wallClockMicros()]);
     const deleted = new Set(rows.map((r) => r.memory_id));
-    const missing = memoryIds.find((id) => !deleted.has(id));
-    if (missing !== undefined && !deletion.allowMissing) throw new NotFoundError(userId, missing);
+    requireAllFound(deletion, deleted);
     return deleted.size;
   }
 

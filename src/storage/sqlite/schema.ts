@@ -98,6 +98,11 @@ export const MIGRATIONS: readonly string[] = [
     DELETE FROM user_stats WHERE user_id = old.user_id AND memory_count <= 0;
   END;
   `,
+  // Agno 3's ids are global: a memory looked up or deleted by id alone, across
+  // users, is found from this index instead of a scan of every memory.
+  `
+  CREATE INDEX memories_by_memory_id ON memories (memory_id);
+  `,
 ];
 
 /** How many migrations this memoryd knows; tests write older databases with `MIGRATIONS.slice(0, n)`. */

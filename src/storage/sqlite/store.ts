@@ -17,7 +17,7 @@ import { resolve } from "node:path";
 import Database from "better-sqlite3";
 import { hasExpired, timeAfter, wallClockMicros } from "../clock.js";
 import { remainingMs } from "../deadline.js";
-import { AlreadyExistsError, EtagMismatchError, NotFoundError, RequestIdReusedError, StorageError } from "../errors.js";
+import { AlreadyExistsError, EtagMismatchError, NotFoundError, RequestIdReusedError, requireAllFound, StorageError } from "../errors.js";
 import { missedWriteError } from "../missed-write.js";
 import { startCursor, toPage } from "../pages.js";
 import { newEtag, newRecord, replacedRecord, requestFingerprint, updatedContent } from "../records.js";
@@ -258,8 +258,7 @@ export class SqliteStore implements Store.MemoryStore {
     const now = wallClockMicros();
     for (const memoryId of memoryIds) this.#statements.purgeIfExpired.run(userId, memoryId, now);
     const deleted = new Set(this.#statements.deleteMany.all({ userId, ids: jsonParam(memoryIds) }) as string[]);
-    const missing = memoryIds.find((id) => !deleted.has(id));
-    if (missing !== undefined && !deletion.allowMissing) throw new NotFoundError(userId, missing);
+    requireAllFound(deletion, deleted);
     return deleted.size;
   }
 

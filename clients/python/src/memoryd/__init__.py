@@ -3,7 +3,8 @@
 ``MemoryClient`` wraps the generated stubs (``memoryd.v1``, shipped in this
 package) with keyword arguments, deadlines, bearer tokens and paging;
 ``error_details`` decodes the google.rpc details memoryd attaches to errors.
-``memoryd.agno`` holds the drop-in Agno ``MemoryDb``.
+``memoryd.agno3`` holds the Agno 3 ``BaseDb`` (``MemorydDb``, for agents,
+teams and AgentOS) and ``memoryd.agno`` the drop-in Agno 1.x ``MemoryDb``.
 """
 
 from memoryd.client import (

@@ -105,6 +105,29 @@ def _order_by(sort_by: Optional[str], sort_order: Optional[str]) -> str:
     return f"{column} desc" if descending else column
 
 
+def _pages(
+    read: Callable[..., Any], items: str, limit: Optional[int], page: Optional[int], count: bool
+) -> Tuple[List[Any], int]:
+    """Agno's ``limit``/``page`` on memoryd's pages: ``skip`` to the page, then page tokens until
+    ``limit`` items (or the end); the total (when ``count``) is counted by the server, once."""
+    validate_pagination(limit, page)
+    skip = (page - 1) * limit if limit is not None and page is not None else 0
+    found: List[Any] = []
+    total = 0
+    token = ""
+    while limit is None or len(found) < limit:
+        size = min(limit - len(found), 1000) if limit is not None else 1000
+        first = not token
+        response = read(page_size=size, page_token=token, skip=skip if first else 0, include_total_size=count and first)
+        if count and first:
+            total = response.total_size
+        found.extend(getattr(response, items))
+        token = response.next_page_token
+        if not token:
+            break
+    return found, total
+
+
 def _chunks(items: List[str], size: int) -> Iterable[List[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -194,7 +217,6 @@ class MemorydMemories:
         sort_order: Optional[str] = None,
         deserialize: Optional[bool] = True,
     ) -> Union[List[UserMemory], Tuple[List[Dict[str, Any]], int]]:
-        validate_pagination(limit, page)
         scope: Dict[str, Any] = {
             "user_id": user_id or "",
             "all_users": user_id is None,
@@ -203,25 +225,12 @@ class MemorydMemories:
             "all_topics": topics or (),
             "order_by": _order_by(sort_by, sort_order),
         }
-        skip = (page - 1) * limit if limit is not None and page is not None else 0
         if search_content:
             read: Callable[..., Any] = lambda **paging: self.client.search_page(query=search_content, **scope, **paging)
         else:
             read = lambda **paging: self.client.list(**scope, **paging)
-        found: List[MemorydMemory] = []
-        total = 0
-        token = ""
-        while True:
-            wanted = min(limit - len(found), 1000) if limit is not None else 1000
-            if wanted <= 0:
-                break
-            response = read(page_size=wanted, page_token=token, skip=0 if token else skip, include_total_size=not token)
-            if not token:
-                total = response.total_size
-            found.extend(response.user_memories)
-            token = response.next_page_token
-            if not token:
-                break
+        # Only deserialize=False returns the total, so only then is it counted.
+        found, total = _pages(read, "user_memories", limit, page, count=not deserialize)
         if deserialize:
             return [UserMemory.from_dict(_row(m)) for m in found]
         return [_row(m) for m in found], total
@@ -232,30 +241,13 @@ class MemorydMemories:
     def get_user_memory_stats(
         self, limit: Optional[int] = None, page: Optional[int] = None, user_id: Optional[str] = None
     ) -> Tuple[List[Dict[str, Any]], int]:
-        validate_pagination(limit, page)
-        skip = (page - 1) * limit if limit is not None and page is not None else 0
-        stats: List[Dict[str, Any]] = []
-        total = 0
-        token = ""
-        while limit is None or len(stats) < limit:
-            size = min(limit - len(stats), 1000) if limit is not None else 1000
-            response = self.client.list_user_stats(
-                user_id or "", page_size=size, page_token=token, skip=0 if token else skip, include_total_size=not token
-            )
-            if not token:
-                total = response.total_size
-            stats.extend(
-                {
-                    "user_id": s.user_id,
-                    "total_memories": s.memory_count,
-                    "last_memory_updated_at": _seconds(s.last_update_time),
-                }
-                for s in response.user_stats
-            )
-            token = response.next_page_token
-            if not token:
-                break
-        return stats, total
+        read = lambda **paging: self.client.list_user_stats(user_id or "", **paging)  # noqa: E731
+        stats, total = _pages(read, "user_stats", limit, page, count=True)
+        rows = [
+            {"user_id": s.user_id, "total_memories": s.memory_count, "last_memory_updated_at": _seconds(s.last_update_time)}
+            for s in stats
+        ]
+        return rows, total
 
     def delete_user_memory(self, memory_id: str, user_id: Optional[str] = None) -> None:
         self.delete_user_memories([memory_id], user_id)
@@ -363,11 +355,16 @@ async def _acreate_all_tables(self: Any) -> None:
             await created
 
 
-def _adopt_table_names(adapter: Any, delegate: Any) -> None:
-    # AgentOS reads table names off the db it serves; they are the delegate's tables.
-    for attribute, value in vars(delegate).items():
-        if attribute.endswith("_table_name"):
-            setattr(adapter, attribute, value)
+def _attach(adapter: Any, address: str, db: Any, client: Optional[MemoryClient], client_options: Dict[str, Any]) -> None:
+    """What both adapters hold: the delegate, whose table names they take (AgentOS reads them off
+    the db it serves), and the memoryd client with the memory methods on it."""
+    adapter.delegate_db = db
+    if db is not None:
+        for attribute, value in vars(db).items():
+            if attribute.endswith("_table_name"):
+                setattr(adapter, attribute, value)
+    adapter.client = client or MemoryClient(address, **client_options)
+    adapter.memories = MemorydMemories(adapter.client)
 
 
 class MemorydDb(BaseDb):
@@ -392,11 +389,7 @@ class MemorydDb(BaseDb):
         **client_options: Any,
     ) -> None:
         super().__init__(id=id)
-        self.delegate_db = db
-        if db is not None:
-            _adopt_table_names(self, db)
-        self.client = client or MemoryClient(address, **client_options)
-        self.memories = MemorydMemories(self.client)
+        _attach(self, address, db, client, client_options)
 
     def close(self) -> None:
         self.client.close()
@@ -450,11 +443,7 @@ class AsyncMemorydDb(AsyncBaseDb):
         **client_options: Any,
     ) -> None:
         super().__init__(id=id)
-        self.delegate_db = db
-        if db is not None:
-            _adopt_table_names(self, db)
-        self.client = client or MemoryClient(address, **client_options)
-        self.memories = MemorydMemories(self.client)
+        _attach(self, address, db, client, client_options)
 
     async def close(self) -> None:  # type: ignore[override]
         self.client.close()

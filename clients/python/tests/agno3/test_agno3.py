@@ -34,13 +34,14 @@ from agno.os import AgentOS
 
 from memoryd.agno3 import AsyncMemorydDb, DelegateDbRequired, MemorydDb, MemorydMemoryManager
 
-from conftest import free_port  # noqa: E402  (clients/python/tests/conftest.py)
+from conftest import Server, free_port  # noqa: E402  (clients/python/tests/conftest.py)
 
 #: Where memoryd answers unlike Agno's SqliteDb on purpose (docs/agno.md repeats this list).
 DIFFERENCES = {
     "empty page total": "a page past the end reports the true total; SqliteDb reports 0 when the page is empty",
     "shared ids": "ids are per user: two users may hold the same id; SqliteDb's upsert of a taken id overwrites the other user's memory",
     "unknown sort_by": "sort_by other than created_at/updated_at sorts by creation; SqliteDb sorts by any column",
+    "empty topics": "topics=[] comes back None (memoryd stores no difference); SqliteDb gives []",
 }
 
 
@@ -97,14 +98,31 @@ class ScriptedModel(Model):
         return response
 
 
-@pytest.fixture(params=["memoryd", "agno-sqlite"])
-def store(request, server, tmp_path) -> Iterator[BaseDb]:
+@pytest.fixture(scope="session")
+def postgres_server(postgres_url, tmp_path_factory):
+    """memoryd on PostgreSQL (a throwaway cluster), beside the SQLite ``server``."""
+    directory = tmp_path_factory.mktemp("memoryd-postgres")
+    instance = Server(postgres_url, directory / "memoryd.log")
+    yield instance
+    instance.stop()
+
+
+#: The stores every scenario runs on; the results of each memoryd store must equal Agno's.
+STORES = ["memoryd on sqlite", "memoryd on postgres", "agno sqlite"]
+AGNO = "agno sqlite"
+
+
+@pytest.fixture(params=STORES)
+def store(request, tmp_path) -> Iterator[BaseDb]:
     """The same Agno 3 database contract on memoryd (sessions in a SqliteDb beside it) and on Agno's SqliteDb."""
-    agno_db = SqliteDb(db_file=str(tmp_path / f"{request.param}.db"))
-    db: BaseDb = MemorydDb(server.address, db=agno_db) if request.param == "memoryd" else agno_db
+    agno_db = SqliteDb(db_file=str(tmp_path / "agno.db"))
+    if request.param == AGNO:
+        yield agno_db
+        return
+    server = request.getfixturevalue("server" if request.param == "memoryd on sqlite" else "postgres_server")
+    db = MemorydDb(server.address, db=agno_db)
     yield db
-    if isinstance(db, MemorydDb):
-        db.close()
+    db.close()
 
 
 def _observed(memories: List[UserMemory]) -> List[tuple]:
@@ -116,12 +134,12 @@ def _observed(memories: List[UserMemory]) -> List[tuple]:
 RESULTS: Dict[str, Dict[str, Any]] = {}
 
 
-def _record(scenario: str, store: BaseDb, result: Dict[str, Any], *users: str) -> None:
+def _record(scenario: str, request: pytest.FixtureRequest, result: Dict[str, Any], *users: str) -> None:
     """Keeps a scenario's results with its random user ids replaced by placeholders, so runs compare."""
     text = json.dumps(result, sort_keys=True, default=str)
     for i, user in enumerate(users):
         text = text.replace(user, f"<user {i}>")
-    RESULTS.setdefault(scenario, {})["memoryd" if isinstance(store, MemorydDb) else "agno-sqlite"] = json.loads(text)
+    RESULTS.setdefault(scenario, {})[request.node.callspec.params["store"]] = json.loads(text)
 
 
 def _memory_manager_flow(db: BaseDb, user: str) -> Dict[str, Any]:
@@ -149,7 +167,7 @@ def _memory_manager_flow(db: BaseDb, user: str) -> Dict[str, Any]:
     return seen
 
 
-def test_memory_manager_flows(store):
+def test_memory_manager_flows(store, request):
     user = f"u-{uuid.uuid4()}"
     seen = _memory_manager_flow(store, user)
     assert seen["after create"] == sorted(
@@ -165,7 +183,7 @@ def test_memory_manager_flows(store):
     assert [m[0] for m in seen["optimized"]] == ["likes green tea; plays the cello"]
     assert seen["after optimize"] == seen["optimized"]
     assert seen["after delete"] == [] and seen["after clear"] == []
-    _record("memory manager", store, seen, user)
+    _record("memory manager", request, seen, user)
 
 
 def _seed(db: BaseDb, user: str, count: int, topic_every: int = 3) -> List[str]:
@@ -186,7 +204,7 @@ def _seed(db: BaseDb, user: str, count: int, topic_every: int = 3) -> List[str]:
     return [m.memory_id for m in memories]
 
 
-def test_db_contract(store):
+def test_db_contract(store, request):
     user, other = f"a-{uuid.uuid4()}", f"b-{uuid.uuid4()}"
     _seed(store, user, 7)
     _seed(store, other, 2)
@@ -216,7 +234,7 @@ def test_db_contract(store):
     assert seen["get missing"] is None
     assert seen["after deletes"] == ["fact 003", "fact 004", "fact 005", "fact 006"]
     assert seen["other untouched"] == 2
-    _record("db contract", store, seen, user, other)
+    _record("db contract", request, seen, user, other)
 
 
 def test_empty_page_total(store):
@@ -256,6 +274,15 @@ def test_unknown_sort_column(store):
     assert order == (texts if isinstance(store, MemorydDb) else sorted(texts))
 
 
+def test_empty_topics(store):
+    """The fourth listed difference; without topics both stores answer None."""
+    user = f"t-{uuid.uuid4()}"
+    store.upsert_user_memory(UserMemory(memory_id=f"{user}-empty", memory="empty list", topics=[], user_id=user))
+    store.upsert_user_memory(UserMemory(memory_id=f"{user}-none", memory="no topics", user_id=user))
+    assert store.get_user_memory(f"{user}-none", user_id=user).topics is None
+    assert store.get_user_memory(f"{user}-empty", user_id=user).topics == (None if isinstance(store, MemorydDb) else [])
+
+
 def _serve(app) -> tuple[uvicorn.Server, threading.Thread, str]:
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
@@ -269,7 +296,7 @@ def _serve(app) -> tuple[uvicorn.Server, threading.Thread, str]:
     return server, thread, f"http://127.0.0.1:{port}"
 
 
-def test_agentos_memory_routes(store):
+def test_agentos_memory_routes(store, request):
     """AgentOS's own FastAPI app over HTTP, with the store found through its agent's ``db``."""
     agent = Agent(id="helper", model=ScriptedModel(), db=store, update_memory_on_run=True)
     app = AgentOS(agents=[agent], telemetry=False).get_app()
@@ -308,15 +335,16 @@ def test_agentos_memory_routes(store):
     assert seen["stats"] == [(user, 6)]
     assert seen["after delete"] == 5
     assert seen["sessions"] == 1
-    _record("agentos", store, seen, user)
+    _record("agentos", request, seen, user)
 
 
 def test_both_stores_answered_alike():
     """Every scenario above, compared across the two stores (runs after them: pytest keeps file order)."""
     assert set(RESULTS) == {"memory manager", "db contract", "agentos"}
     for scenario, by_store in RESULTS.items():
-        assert set(by_store) == {"memoryd", "agno-sqlite"}, scenario
-        assert by_store["memoryd"] == by_store["agno-sqlite"], scenario
+        assert set(by_store) == set(STORES), scenario
+        for name in STORES:
+            assert by_store[name] == by_store[AGNO], f"{scenario}: {name}"
 
 
 def test_without_a_delegate_only_memories_work(server):

@@ -43,7 +43,7 @@ from agno.memory.strategies.types import MemoryOptimizationStrategyFactory, Memo
 
 from memoryd.client import MemoryClient
 from memoryd.client import UserMemory as MemorydMemory
-from memoryd.client import UserMemoryUpsert
+from memoryd.client import UserMemoryUpsert, error_details
 
 #: The methods of ``BaseDb`` that memoryd answers; Agno's database answers the rest.
 MEMORY_METHODS = frozenset(
@@ -62,6 +62,8 @@ MEMORY_METHODS = frozenset(
 
 # Agno keeps a memory's user optional; memoryd scopes every memory to one, as Agno's MemoryManager does.
 DEFAULT_USER = "default"
+# memoryd's user ids are never empty: like SqliteDb, a read or delete of the user "" matches nothing.
+NO_USER = ""
 # The most ids one memoryd batch (delete, consolidate) takes, and one memory_ids filter.
 BATCH = 500
 FILTER_IDS = 1000
@@ -128,6 +130,38 @@ def _pages(
     return found, total
 
 
+#: How far in the past a creation time must be to count as given, not as UserMemory's default of now.
+GIVEN_TIME_SECONDS = 5
+
+
+def _memoryd_memory(memory: UserMemory, user_id: str) -> MemorydMemory:
+    """An Agno memory as memoryd's, owned by ``user_id``; memoryd keeps its own times."""
+    return MemorydMemory(
+        user_id=user_id,
+        memory_id=memory.memory_id or "",
+        memory=memory.memory,
+        topics=memory.topics or [],
+        input=memory.input,
+        feedback=memory.feedback,
+        agent_id=memory.agent_id or "",
+        team_id=memory.team_id or "",
+    )
+
+
+def _is_past(created_at: Optional[int]) -> bool:
+    return created_at is not None and created_at < int(time.time()) - GIVEN_TIME_SECONDS
+
+
+def _timed_upsert(memory: UserMemory, since_creation: bool = True) -> UserMemoryUpsert:
+    """``memory`` written with its own times: created at ``created_at``, updated at ``updated_at``
+    (never before creation), or at creation when ``since_creation`` is false, as SqliteDb inserts."""
+    upsert = UserMemoryUpsert(user_memory=_memoryd_memory(memory, memory.user_id or DEFAULT_USER))
+    created = memory.created_at if memory.created_at is not None else int(time.time())
+    upsert.create_time.FromSeconds(created)
+    upsert.update_time.FromSeconds(max(created, memory.updated_at or created) if since_creation else created)
+    return upsert
+
+
 def _chunks(items: List[str], size: int) -> Iterable[List[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -144,8 +178,12 @@ class MemorydMemories:
     ) -> Optional[Union[UserMemory, Dict[str, Any]]]:
         if memory.memory_id is None:
             memory.memory_id = str(uuid4())
+        user_id = memory.user_id or DEFAULT_USER
+        if _is_past(memory.created_at) and not self._exists(user_id, memory.memory_id):
+            # A new memory created in the past (a copy, a restore): SqliteDb keeps that time, so does this.
+            return _shaped(self._batch_upsert([_timed_upsert(memory, since_creation=False)])[0], deserialize)
         stored = self.client.replace(
-            memory.user_id or DEFAULT_USER,
+            user_id,
             memory.memory_id,
             memory.memory,
             topics=memory.topics or (),
@@ -157,42 +195,41 @@ class MemorydMemories:
         )
         return _shaped(stored, deserialize)
 
+    def _exists(self, user_id: str, memory_id: str) -> bool:
+        return bool(self.client.list(user_id, memory_ids=[memory_id], page_size=1).user_memories)
+
+    def _batch_upsert(self, upserts: List[UserMemoryUpsert]) -> List[MemorydMemory]:
+        try:
+            return self.client.batch_upsert(upserts)
+        except grpc.RpcError as error:
+            if error_details(error).reason == "OPERATOR_SCOPE_REQUIRED":
+                raise PermissionError(
+                    f"{error.details()}: writing a memory with its own times (upsert_memories with "
+                    "preserve_updated_at, or a new memory created in the past) needs an operator token"
+                ) from error
+            raise
+
     def upsert_memories(
         self, memories: List[UserMemory], deserialize: Optional[bool] = True, preserve_updated_at: bool = False
     ) -> List[Union[UserMemory, Dict[str, Any]]]:
+        for memory in memories:
+            if memory.memory_id is None:
+                memory.memory_id = str(uuid4())
+        # One result per memory, the last of any repeated id winning, as SqliteDb's bulk upsert.
+        unique = list({(m.user_id or DEFAULT_USER, m.memory_id): m for m in memories}.values())
         if not preserve_updated_at:
             # The server's clock sets update times; without a batch replace, one call each.
-            return [self.upsert_user_memory(m, deserialize) for m in memories]  # type: ignore[misc]
+            return [self.upsert_user_memory(m, deserialize) for m in unique]  # type: ignore[misc]
         stored: List[MemorydMemory] = []
-        for start in range(0, len(memories), BATCH):
-            upserts = [self._timed_upsert(m) for m in memories[start : start + BATCH]]
-            stored.extend(self.client.batch_upsert(upserts))
+        for start in range(0, len(unique), BATCH):
+            stored.extend(self._batch_upsert([_timed_upsert(m) for m in unique[start : start + BATCH]]))
         return [_shaped(m, deserialize) for m in stored]
-
-    @staticmethod
-    def _timed_upsert(memory: UserMemory) -> UserMemoryUpsert:
-        if memory.memory_id is None:
-            memory.memory_id = str(uuid4())
-        upsert = UserMemoryUpsert(
-            user_memory=MemorydMemory(
-                user_id=memory.user_id or DEFAULT_USER,
-                memory_id=memory.memory_id,
-                memory=memory.memory,
-                topics=memory.topics or [],
-                input=memory.input,
-                feedback=memory.feedback,
-                agent_id=memory.agent_id or "",
-                team_id=memory.team_id or "",
-            )
-        )
-        created = memory.created_at if memory.created_at is not None else int(time.time())
-        upsert.create_time.FromSeconds(created)
-        upsert.update_time.FromSeconds(max(created, memory.updated_at or created))
-        return upsert
 
     def get_user_memory(
         self, memory_id: str, deserialize: Optional[bool] = True, user_id: Optional[str] = None
     ) -> Optional[Union[UserMemory, Dict[str, Any]]]:
+        if user_id == NO_USER:
+            return None
         if user_id is not None:
             try:
                 return _shaped(self.client.get(user_id, memory_id), deserialize)
@@ -217,6 +254,9 @@ class MemorydMemories:
         sort_order: Optional[str] = None,
         deserialize: Optional[bool] = True,
     ) -> Union[List[UserMemory], Tuple[List[Dict[str, Any]], int]]:
+        if user_id == NO_USER:
+            validate_pagination(limit, page)
+            return [] if deserialize else ([], 0)
         scope: Dict[str, Any] = {
             "user_id": user_id or "",
             "all_users": user_id is None,
@@ -236,11 +276,16 @@ class MemorydMemories:
         return [_row(m) for m in found], total
 
     def get_all_memory_topics(self, user_id: Optional[str] = None) -> List[str]:
+        if user_id == NO_USER:
+            return []
         return [topic.topic for topic in self.client.iter_topics(user_id or "")]
 
     def get_user_memory_stats(
         self, limit: Optional[int] = None, page: Optional[int] = None, user_id: Optional[str] = None
     ) -> Tuple[List[Dict[str, Any]], int]:
+        if user_id == NO_USER:
+            validate_pagination(limit, page)
+            return [], 0
         read = lambda **paging: self.client.list_user_stats(user_id or "", **paging)  # noqa: E731
         stats, total = _pages(read, "user_stats", limit, page, count=True)
         rows = [
@@ -253,6 +298,8 @@ class MemorydMemories:
         self.delete_user_memories([memory_id], user_id)
 
     def delete_user_memories(self, memory_ids: List[str], user_id: Optional[str] = None) -> None:
+        if user_id == NO_USER:
+            return
         ids = list(dict.fromkeys(memory_ids))
         if user_id is not None:
             for chunk in _chunks(ids, BATCH):
@@ -277,20 +324,7 @@ class MemorydMemories:
         call (or does neither). Beyond 500 ids, the rest are deleted after that call: a crash in
         between leaves some old memories beside the new ones, never neither."""
         ids = list(dict.fromkeys(memory_ids))
-        new = []
-        for memory in memories:
-            new.append(
-                MemorydMemory(
-                    user_id=user_id,
-                    memory_id=memory.memory_id or "",
-                    memory=memory.memory,
-                    topics=memory.topics or [],
-                    input=memory.input,
-                    feedback=memory.feedback,
-                    agent_id=memory.agent_id or "",
-                    team_id=memory.team_id or "",
-                )
-            )
+        new = [_memoryd_memory(memory, user_id) for memory in memories]
         created, _ = self.client.consolidate(user_id, ids[:BATCH], new, allow_missing=True)
         for chunk in _chunks(ids[BATCH:], BATCH):
             self.client.batch_delete(user_id, chunk, allow_missing=True)

@@ -283,6 +283,31 @@ def test_empty_topics(store):
     assert store.get_user_memory(f"{user}-empty", user_id=user).topics == (None if isinstance(store, MemorydDb) else [])
 
 
+def test_upsert_edge_cases(store, request):
+    """A new memory created in the past keeps its time; repeated ids in one bulk upsert give one
+    memory, the last; the user "" matches nothing (memoryd files a write without a user under "default")."""
+    user = f"e-{uuid.uuid4()}"
+    past = int(time.time()) - 1000
+    copied = store.upsert_user_memory(UserMemory(memory_id=f"{user}-copy", memory="copied", user_id=user, created_at=past))
+    seen: Dict[str, Any] = {"copied times": (copied.created_at, copied.updated_at)}
+    for preserve in (False, True):
+        repeated = [UserMemory(memory_id=f"{user}-rep-{preserve}", memory=f"take {i}", user_id=user, created_at=past) for i in range(2)]
+        seen[f"repeated, preserve={preserve}"] = [m.memory for m in store.upsert_memories(repeated, preserve_updated_at=preserve)]
+    seen["empty user"] = (
+        store.get_user_memories(user_id=""),
+        store.get_user_memories(user_id="", limit=5, page=1, deserialize=False),
+        store.get_user_memory(f"{user}-copy", user_id=""),
+        store.get_all_memory_topics(user_id=""),
+        store.get_user_memory_stats(user_id=""),
+    )
+    store.delete_user_memories([f"{user}-copy"], user_id="")
+    seen["still there"] = store.get_user_memory(f"{user}-copy", user_id=user).memory
+    assert seen["copied times"] == (past, past)
+    assert seen["repeated, preserve=False"] == ["take 1"] and seen["repeated, preserve=True"] == ["take 1"]
+    assert seen["empty user"] == ([], ([], 0), None, [], ([], 0))
+    _record("upsert edge cases", request, seen, user)
+
+
 def _serve(app) -> tuple[uvicorn.Server, threading.Thread, str]:
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
@@ -340,7 +365,7 @@ def test_agentos_memory_routes(store, request):
 
 def test_both_stores_answered_alike():
     """Every scenario above, compared across the two stores (runs after them: pytest keeps file order)."""
-    assert set(RESULTS) == {"memory manager", "db contract", "agentos"}
+    assert set(RESULTS) == {"memory manager", "db contract", "agentos", "upsert edge cases"}
     for scenario, by_store in RESULTS.items():
         assert set(by_store) == set(STORES), scenario
         for name in STORES:

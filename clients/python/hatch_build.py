@@ -1,7 +1,9 @@
-"""Puts the generated code (buf generate → gen/python/memoryd/v1) into the
-package as ``memoryd.v1``. From a checkout it is taken from ``gen/``; an
-sdist carries it under ``src/memoryd/v1``, so a wheel built from the sdist
-(what ``pip install`` of an sdist and ``python -m build`` do) finds it there."""
+"""Puts what lives outside this folder into the package: the generated code
+(buf generate → gen/python/memoryd/v1) as ``memoryd.v1``, and the clients'
+shared retry policy (clients/service-config.json) as
+``memoryd/service_config.json``. From a checkout they are taken from there;
+an sdist carries them under ``src/memoryd/``, so a wheel built from the sdist
+(what ``pip install`` of an sdist and ``python -m build`` do) finds them."""
 
 from pathlib import Path
 
@@ -12,9 +14,13 @@ class GeneratedCode(BuildHookInterface):
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict) -> None:
-        generated = Path(self.root, "..", "..", "gen", "python", "memoryd", "v1").resolve()
-        if generated.is_dir():
-            target = "src/memoryd/v1" if self.target_name == "sdist" else "memoryd/v1"
-            build_data["force_include"][str(generated)] = target
-        elif not Path(self.root, "src", "memoryd", "v1").is_dir():
-            raise RuntimeError(f"no generated code in {generated} or src/memoryd/v1: run `npm run generate` in the memoryd checkout")
+        prefix = "src/memoryd" if self.target_name == "sdist" else "memoryd"
+        outside = {
+            Path(self.root, "..", "..", "gen", "python", "memoryd", "v1").resolve(): "v1",
+            Path(self.root, "..", "service-config.json").resolve(): "service_config.json",
+        }
+        for source, name in outside.items():
+            if source.exists():
+                build_data["force_include"][str(source)] = f"{prefix}/{name}"
+            elif not Path(self.root, "src", "memoryd", name).exists():
+                raise RuntimeError(f"neither {source} nor src/memoryd/{name} exists: build from a memoryd checkout (`npm run generate`)")

@@ -11,9 +11,8 @@ from __future__ import annotations
 import sys
 import uuid
 
-import grpc
-
-from memoryd import MemoryClient, UserMemory, error_details
+from memoryd import MemoryClient, UserMemory
+from memoryd.errors import EtagMismatch
 
 
 def run(address: str) -> None:
@@ -28,13 +27,19 @@ def run(address: str) -> None:
         print("search:", [m.memory for m in client.search(user, query="dark", limit=5)])
         updated = client.update(user, first.memory_id, topics=["ui", "a11y"])
         print("updated topics:", list(updated.topics), "text kept:", updated.memory)
-        replaced = client.replace(user, first.memory_id, "Prefers light mode", topics=["ui"], etag=updated.etag)
+        # replace sets every field, so each is given; update (above) changes only those it names.
+        replaced = client.replace(
+            user, first.memory_id, "Prefers light mode", topics=["ui"], input=None, agent_id="", team_id="",
+            feedback=None, labels=None, expire_time=None, etag=updated.etag,
+        )
         print("replaced:", replaced.memory)
         try:
-            client.replace(user, first.memory_id, "Stale write", etag=updated.etag)
-        except grpc.RpcError as error:
-            details = error_details(error)
-            print("stale etag:", details.code.name, details.reason)
+            client.replace(
+                user, first.memory_id, "Stale write", topics=[], input=None, agent_id="", team_id="",
+                feedback=None, labels=None, expire_time=None, etag=updated.etag,
+            )
+        except EtagMismatch as error:
+            print("stale etag:", error.code().name, error.reason)
         client.delete(user, first.memory_id)
         print("cleared:", client.clear(user))
 

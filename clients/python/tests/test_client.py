@@ -29,12 +29,14 @@ def test_create_get_replace_with_etag_delete(client, user_id):
     assert created.HasField("input") and created.input == "I like dark themes"
     assert client.get(user_id, created.memory_id) == created
 
-    replaced = client.replace(user_id, created.memory_id, "Prefers light mode", topics=["ui"], etag=created.etag)
+    replaced = client.replace(
+        user_id, created.memory_id, "Prefers light mode", topics=["ui"], input=None, agent_id="", team_id="", feedback=None, labels=None, expire_time=None, etag=created.etag
+    )
     assert replaced.memory == "Prefers light mode" and replaced.etag != created.etag
     assert not replaced.HasField("input")
 
     with pytest.raises(grpc.RpcError) as stale:
-        client.replace(user_id, created.memory_id, "stale write", etag=created.etag)
+        client.replace(user_id, created.memory_id, "stale write", topics=[], input=None, agent_id="", team_id="", feedback=None, labels=None, expire_time=None, etag=created.etag)
     assert stale.value.code() == grpc.StatusCode.ABORTED
     details = error_details(stale.value)
     assert details.reason == "ETAG_MISMATCH"
@@ -95,13 +97,19 @@ def test_create_maps_the_new_fields(client, user_id):
 
 def test_replace_sets_and_clears_the_new_fields(client, user_id):
     created = client.create(user_id, "v1", agent_id="a", team_id="t", feedback="ok", labels={"k": "v"}, ttl=3600)
-    replaced = client.replace(user_id, created.memory_id, "v2", labels={"other": "x"}, ttl=7200.5)
+    replaced = client.replace(
+        user_id, created.memory_id, "v2", topics=[], input=None, agent_id="", team_id="", feedback=None,
+        labels={"other": "x"}, expire_time=None, ttl=7200.5,
+    )
     assert (replaced.agent_id, replaced.team_id, replaced.HasField("feedback")) == ("", "", False)
     assert dict(replaced.labels) == {"other": "x"}
     assert replaced.expire_time.seconds > created.expire_time.seconds
-    assert not client.replace(user_id, created.memory_id, "v3").HasField("expire_time")
+    assert not client.replace(user_id, created.memory_id, "v3", topics=[], input=None, agent_id="", team_id="", feedback=None, labels=None, expire_time=None).HasField("expire_time")
 
-    upserted = client.replace(user_id, "new-id", "made by replace", agent_id="a", allow_missing=True)
+    upserted = client.replace(
+        user_id, "new-id", "made by replace", topics=[], input=None, agent_id="a", team_id="", feedback=None,
+        labels=None, expire_time=None, allow_missing=True,
+    )
     assert upserted.memory_id == "new-id" and upserted.agent_id == "a"
 
 
@@ -377,3 +385,85 @@ def test_retried_create_with_request_id_is_idempotent(client, user_id):
     with pytest.raises(grpc.RpcError) as reused:
         client.create(user_id, "something else", request_id="req-1")
     assert error_details(reused.value).reason == "REQUEST_ID_REUSED"
+
+
+def test_errors_are_typed_and_keep_the_rpc_error(client, user_id):
+    from memoryd import EtagMismatch, InvalidArgument, MemorydError, NotFound
+
+    with pytest.raises(InvalidArgument) as invalid:
+        client.create(user_id, "", topics=["x" * 200])
+    assert invalid.value.field_violations.keys() == {"user_memory.memory", "user_memory.topics[0]"}
+    assert isinstance(invalid.value, grpc.RpcError) and invalid.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert isinstance(invalid.value.rpc_error, grpc.RpcError) and not isinstance(invalid.value.rpc_error, MemorydError)
+    with pytest.raises(NotFound) as missing:
+        client.get(user_id, "nope")
+    assert missing.value.reason == "MEMORY_NOT_FOUND" and error_details(missing.value).resource_name == "nope"
+    created = client.create(user_id, "v1")
+    client.update(user_id, created.memory_id, memory="v2")
+    with pytest.raises(EtagMismatch) as stale:
+        client.update(user_id, created.memory_id, memory="v3", etag=created.etag)
+    assert stale.value.code() == grpc.StatusCode.ABORTED
+    assert stale.value.error_details.metadata == {"user_id": user_id, "memory_id": created.memory_id}
+
+
+def test_replace_requires_every_field_it_overwrites(client, user_id):
+    created = client.create(user_id, "keep", topics=["t"], input="said once")
+    with pytest.raises(TypeError, match="required keyword-only"):
+        client.replace(user_id, created.memory_id, "only text")  # type: ignore[call-arg]
+    assert client.get(user_id, created.memory_id).input == "said once"
+
+
+def test_per_call_options_metadata_and_interceptors(server, user_id):
+    seen = []
+
+    class Recorder(grpc.UnaryUnaryClientInterceptor):
+        def intercept_unary_unary(self, continuation, details, request):
+            seen.append((details.method, details.timeout, dict(details.metadata or ())))
+            return continuation(details, request)
+
+    with MemoryClient(server.address, metadata=[("x-tenant", "acme")], interceptors=[Recorder()]) as client:
+        created = client.create(user_id, "through an interceptor")
+        quick = client.with_options(timeout=2.5, metadata=[("x-request", "r-1")])
+        assert quick.get(user_id, created.memory_id) == created
+        client.get(user_id, created.memory_id)
+    create, get_quick, get_default = seen
+    assert create[0] == "/memoryd.v1.MemoryService/CreateUserMemory" and create[2] == {"x-tenant": "acme"}
+    assert get_quick[1] == pytest.approx(2.5, abs=0.5) and get_quick[2] == {"x-tenant": "acme", "x-request": "r-1"}
+    assert get_default[1] == pytest.approx(10, abs=1) and get_default[2] == {"x-tenant": "acme"}
+
+
+def test_a_ready_channel_is_used_as_given(server, user_id):
+    channel = grpc.insecure_channel(server.address)
+    with MemoryClient(channel=channel) as client:
+        assert client.create(user_id, "on my channel").memory == "on my channel"
+
+
+def test_calls_wait_for_and_retry_across_a_server_restart(tmp_path, user_id):
+    """The service config: a read made while the server is down waits for it (within its
+    deadline) and succeeds once it is back; without the policy the same call fails at once."""
+    import threading
+
+    from conftest import Server
+
+    from memoryd import Unavailable
+
+    restarting = Server(f"sqlite://{tmp_path}/memoryd.db", tmp_path / "memoryd.log")
+    try:
+        with MemoryClient(restarting.address) as client, MemoryClient(restarting.address, retry=False) as plain:
+            created = client.create(user_id, "survives a restart")
+            assert plain.get(user_id, created.memory_id) == created
+            restarting.stop()
+            with pytest.raises(Unavailable):
+                plain.get(user_id, created.memory_id)
+            result = {}
+            reader = threading.Thread(target=lambda: result.setdefault("memory", client.get(user_id, created.memory_id)))
+            reader.start()
+            time.sleep(1.0)
+            assert reader.is_alive()  # waiting for the server, not failed
+            restarting.start()
+            reader.join(timeout=15)
+            assert result["memory"] == created
+            # A create retried across the outage is made once (it carries a request id).
+            assert len(list(client.iter_memories(user_id))) == 1
+    finally:
+        restarting.stop()

@@ -168,8 +168,19 @@ class MemorydMemoryDb(MemoryDb):
         last_updated = _given_last_updated(memory) if self.keep_last_updated else None
         stored = self._write_keeping_time(content, last_updated) if last_updated else None
         if stored is None:
+            # Agno 1.x has no agent, team, feedback, labels or expiry: a replace clears them.
             stored = self.client.replace(
-                user_id, memory_id, content.memory, topics=content.topics, input=fields.get("input"), allow_missing=True
+                user_id,
+                memory_id,
+                content.memory,
+                topics=content.topics,
+                input=fields.get("input"),
+                agent_id="",
+                team_id="",
+                feedback=None,
+                labels=None,
+                expire_time=None,
+                allow_missing=True,
             )
         # Agno's table has one row per id: the writer's upsert takes it from any other user.
         for previous_owner in self._owners.get(memory_id, set()) - {user_id}:

@@ -191,6 +191,9 @@ class MemorydMemories:
             feedback=memory.feedback,
             agent_id=memory.agent_id or "",
             team_id=memory.team_id or "",
+            # Agno 3 has no labels or expiry: an upsert clears them, as it sets every other field.
+            labels=None,
+            expire_time=None,
             allow_missing=True,
         )
         return _shaped(stored, deserialize)

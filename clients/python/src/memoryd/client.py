@@ -14,18 +14,19 @@ Times (``expire_time``) are timezone-aware ``datetime`` values or protobuf
 from __future__ import annotations
 
 import enum
+import uuid
 import warnings
-from dataclasses import dataclass, field
+from importlib import resources
 from datetime import datetime, timedelta
-from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import grpc
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.timestamp_pb2 import Timestamp
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
+from memoryd.details import ErrorDetails, error_details  # noqa: F401  (re-exported)
+from memoryd.errors import from_rpc_error
 from memoryd.v1 import error_reason_pb2, memory_service_pb2, memory_service_pb2_grpc, user_memory_pb2
 
 UserMemory = user_memory_pb2.UserMemory
@@ -45,6 +46,10 @@ class _Unset(enum.Enum):
 
 #: Default of ``MemoryClient.update`` arguments: leave the field as it is.
 UNSET = _Unset.UNSET
+
+
+def _new_request_id() -> str:
+    return f"memoryd-py-{uuid.uuid4()}"
 
 
 def _timestamp(value: TimeLike) -> Timestamp:
@@ -139,6 +144,22 @@ def _order(order_by: str, flag: bool, flag_name: str, flag_order: str) -> str:
     return flag_order if flag else order_by
 
 
+#: Channel options of every client: pages up to the server's own --max-message-bytes
+#: (gRPC's 4 MiB default receive limit would make larger pages unreadable), and
+#: reconnects within a second of a restarted server instead of gRPC's backoff of up to 2 min.
+CHANNEL_OPTIONS: Tuple[Tuple[str, Any], ...] = (
+    ("grpc.max_receive_message_length", -1),
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+)
+
+
+def service_config() -> str:
+    """memoryd's retry and timeout policy (``service_config.json``, docs/clients.md) as JSON."""
+    return resources.files("memoryd").joinpath("service_config.json").read_text(encoding="utf-8")
+
+
 class MemoryClient:
     """A connection to one memoryd server.
 
@@ -148,7 +169,18 @@ class MemoryClient:
         root_certificates, private_key, certificate_chain: PEM bytes for TLS
             (root certificates alone) or mutual TLS (all three); plaintext when
             none is given.
-        timeout: per-call deadline in seconds.
+        timeout: default per-call deadline in seconds (``with_options`` sets one per call).
+        metadata: extra metadata sent on every call.
+        options: more gRPC channel options, after the client's own ``CHANNEL_OPTIONS``.
+        interceptors: ``grpc`` client interceptors, applied to the channel.
+        retry: use memoryd's service config (``service_config()``): safe calls retried on
+            UNAVAILABLE with backoff, every call waiting for the channel to be ready within
+            its deadline. Creates always carry a ``request_id`` so that a retry is safe.
+        channel: a ready ``grpc.Channel`` to use instead of one made from the arguments
+            above (then ``options``, credentials and ``retry`` are the channel's own).
+
+    Failures raise ``memoryd.errors.MemorydError`` subclasses (``NotFound``,
+    ``EtagMismatch``, ``InvalidArgument``, ...), which are ``grpc.RpcError`` too.
 
     Listing and searching take the same filter arguments (``MemoryFilter``):
     ``agent_id``, ``team_id``, ``any_topics`` (one of them), ``all_topics``
@@ -165,29 +197,48 @@ class MemoryClient:
         root_certificates: Optional[bytes] = None,
         private_key: Optional[bytes] = None,
         certificate_chain: Optional[bytes] = None,
-        timeout: float = 10.0,
+        timeout: Optional[float] = 10.0,
+        metadata: Sequence[Tuple[str, str]] = (),
+        options: Sequence[Tuple[str, Any]] = (),
+        interceptors: Sequence[Any] = (),
+        retry: bool = True,
+        channel: Optional[grpc.Channel] = None,
     ) -> None:
-        # The server cuts pages to its own --max-message-bytes, which may be above
-        # gRPC's 4 MiB default receive limit; a smaller limit here would make
-        # such pages unreadable (RESOURCE_EXHAUSTED) however they are requested.
-        channel_options = [("grpc.max_receive_message_length", -1)]
-        if root_certificates or private_key or certificate_chain:
-            credentials = grpc.ssl_channel_credentials(root_certificates, private_key, certificate_chain)
-            self._channel = grpc.secure_channel(address, credentials, options=channel_options)
-        else:
-            if token and not address.startswith(("127.", "localhost:", "[::1]")):
-                warnings.warn(
-                    f"sending a bearer token to {address} without TLS: pass root_certificates, "
-                    "or make sure a service mesh encrypts the connection",
-                    stacklevel=2,
-                )
-            self._channel = grpc.insecure_channel(address, options=channel_options)
-        self.stub = memory_service_pb2_grpc.MemoryServiceStub(self._channel)
-        self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        if channel is None:
+            channel_options = [*CHANNEL_OPTIONS, *options]
+            if retry:
+                channel_options += [("grpc.enable_retries", 1), ("grpc.service_config", service_config())]
+            if root_certificates or private_key or certificate_chain:
+                credentials = grpc.ssl_channel_credentials(root_certificates, private_key, certificate_chain)
+                channel = grpc.secure_channel(address, credentials, options=channel_options)
+            else:
+                if token and not address.startswith(("127.", "localhost:", "[::1]")):
+                    warnings.warn(
+                        f"sending a bearer token to {address} without TLS: pass root_certificates, "
+                        "or make sure a service mesh encrypts the connection",
+                        stacklevel=2,
+                    )
+                channel = grpc.insecure_channel(address, options=channel_options)
+        self._channel = channel
+        self.stub = memory_service_pb2_grpc.MemoryServiceStub(grpc.intercept_channel(channel, *interceptors) if interceptors else channel)
+        authorization = (("authorization", f"Bearer {token}"),) if token else ()
+        self._metadata: Tuple[Tuple[str, str], ...] = (*authorization, *metadata)
         self._timeout = timeout
 
-    def _call(self, method, request):
-        return method(request, timeout=self._timeout, metadata=self._metadata)
+    def with_options(self, *, timeout: Optional[float] = None, metadata: Sequence[Tuple[str, str]] = ()) -> "MemoryClient":
+        """This client on the same channel with another deadline (seconds) and/or more metadata,
+        for one call or a few: ``client.with_options(timeout=2).get(user, id)``."""
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy._metadata = (*self._metadata, *metadata)
+        copy._timeout = self._timeout if timeout is None else timeout
+        return copy
+
+    def _call(self, method: Any, request: Any) -> Any:
+        try:
+            return method(request, timeout=self._timeout, metadata=self._metadata)
+        except grpc.RpcError as error:
+            raise from_rpc_error(error) from None
 
     # Writes
 
@@ -208,7 +259,8 @@ class MemoryClient:
         request_id: str = "",
     ) -> UserMemory:
         """CreateUserMemory. The server picks memory_id when it is empty; a retry with the same
-        ``request_id`` returns the first call's memory. ``expire_time`` or ``ttl`` make it expire."""
+        ``request_id`` returns the first call's memory (one is made when none is given).
+        ``expire_time`` or ``ttl`` make it expire."""
         user_memory = _user_memory(
             user_id,
             memory_id,
@@ -222,7 +274,8 @@ class MemoryClient:
             expire_time=expire_time,
             ttl=ttl,
         )
-        request = memory_service_pb2.CreateUserMemoryRequest(user_memory=user_memory, request_id=request_id)
+        # Always a request id: a retry (service config) then returns the first call's memory.
+        request = memory_service_pb2.CreateUserMemoryRequest(user_memory=user_memory, request_id=request_id or _new_request_id())
         return self._call(self.stub.CreateUserMemory, request).user_memory
 
     #: The memory.v1 name of ``create``.
@@ -237,6 +290,10 @@ class MemoryClient:
             m if isinstance(m, memory_service_pb2.CreateUserMemoryRequest) else memory_service_pb2.CreateUserMemoryRequest(user_memory=m)
             for m in memories
         ]
+        for index, entry in enumerate(requests):
+            if not entry.request_id:
+                # A copy: the caller's message stays as given.
+                requests[index] = memory_service_pb2.CreateUserMemoryRequest(user_memory=entry.user_memory, request_id=_new_request_id())
         request = memory_service_pb2.BatchCreateUserMemoriesRequest(requests=requests)
         return list(self._call(self.stub.BatchCreateUserMemories, request).user_memories)
 
@@ -249,20 +306,22 @@ class MemoryClient:
         memory_id: str,
         memory: str,
         *,
-        topics: Sequence[str] = (),
-        input: Optional[str] = None,
-        agent_id: str = "",
-        team_id: str = "",
-        feedback: Optional[str] = None,
-        labels: Optional[Mapping[str, str]] = None,
-        expire_time: Optional[TimeLike] = None,
+        topics: Sequence[str],
+        input: Optional[str],
+        agent_id: str,
+        team_id: str,
+        feedback: Optional[str],
+        labels: Optional[Mapping[str, str]],
+        expire_time: Optional[TimeLike],
         ttl: Optional[DurationLike] = None,
         etag: str = "",
         allow_missing: bool = False,
     ) -> UserMemory:
-        """ReplaceUserMemory: every field is set to the arguments, so those left out are cleared.
-        With ``allow_missing`` a missing memory is created (an upsert); with ``etag`` the write
-        happens only if the memory is unchanged since (ABORTED, ETAG_MISMATCH otherwise)."""
+        """ReplaceUserMemory: every field becomes what is passed, so each must be passed
+        (``None`` or empty clears it; ``ttl`` instead of ``expire_time`` sets the expiry from
+        now). To change some fields and keep the rest, use ``update``. With ``allow_missing``
+        a missing memory is created (an upsert); with ``etag`` the write happens only if the
+        memory is unchanged since (``EtagMismatch`` otherwise)."""
         user_memory = _user_memory(
             user_id,
             memory_id,
@@ -651,46 +710,3 @@ class MemoryClient:
 
     def __exit__(self, *_: object) -> None:
         self.close()
-
-
-@dataclass
-class ErrorDetails:
-    """What memoryd put in a failed call's google.rpc.Status."""
-
-    code: grpc.StatusCode
-    message: str
-    #: field path -> description, from google.rpc.BadRequest (INVALID_ARGUMENT).
-    field_violations: Dict[str, str] = field(default_factory=dict)
-    #: google.rpc.ErrorInfo reason, an ``ErrorReason`` name such as ETAG_MISMATCH (ABORTED).
-    reason: Optional[str] = None
-    #: google.rpc.ErrorInfo metadata, e.g. user_id and memory_id for ETAG_MISMATCH.
-    metadata: Dict[str, str] = field(default_factory=dict)
-    #: google.rpc.ResourceInfo name, the memory id (NOT_FOUND, ALREADY_EXISTS).
-    resource_name: Optional[str] = None
-    #: google.rpc.RetryInfo delay in seconds (UNAVAILABLE, RESOURCE_EXHAUSTED).
-    retry_delay: Optional[float] = None
-
-
-def error_details(error: grpc.RpcError) -> ErrorDetails:
-    """Decodes the status details of a failed call."""
-    details = ErrorDetails(code=error.code(), message=error.details() or "")
-    status = rpc_status.from_call(error)
-    for any_detail in status.details if status else ():
-        if any_detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad_request = error_details_pb2.BadRequest()
-            any_detail.Unpack(bad_request)
-            details.field_violations = {v.field: v.description for v in bad_request.field_violations}
-        elif any_detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            any_detail.Unpack(info)
-            details.reason = info.reason
-            details.metadata = dict(info.metadata)
-        elif any_detail.Is(error_details_pb2.ResourceInfo.DESCRIPTOR):
-            resource = error_details_pb2.ResourceInfo()
-            any_detail.Unpack(resource)
-            details.resource_name = resource.resource_name
-        elif any_detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
-            retry = error_details_pb2.RetryInfo()
-            any_detail.Unpack(retry)
-            details.retry_delay = retry.retry_delay.ToTimedelta().total_seconds()
-    return details

@@ -4,10 +4,11 @@
  * `memoryd.v1`. The wheel goes into a fresh venv in a directory outside the
  * repository, beside the pinned type checker (requirements-typecheck.txt);
  * examples/session.py, copied there, runs against a live memoryd on SQLite
- * and passes `mypy --strict` on the installed package's types.
+ * and passes `mypy --strict` on the installed package's types, which
+ * assert_type checks are real (the wrapper's and the mypy-protobuf stubs').
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, readdirSync } from "node:fs";
+import { copyFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ServerProcess, spawnServer } from "../../testkit/server-process.js";
@@ -95,9 +96,23 @@ describe("Python client package, installed into a clean project", () => {
   it(
     "type-checks the example with mypy --strict against the installed package",
     () => {
-      const checked = run(join(project, "venv", "bin", "mypy"), ["--strict", "session.py"], project);
+      // The wrapper's results and the raw gRPC stubs' (mypy-protobuf) are real types, not Any.
+      writeFileSync(
+        join(project, "typed_probe.py"),
+        [
+          "from typing import assert_type",
+          "from memoryd import MemoryClient, UserMemory",
+          "from memoryd.v1 import memory_service_pb2",
+          'client = MemoryClient("127.0.0.1:1")',
+          'assert_type(client.get("u", "m"), UserMemory)',
+          'request = memory_service_pb2.GetUserMemoryRequest(user_id="u", memory_id="m")',
+          "assert_type(client.stub.GetUserMemory(request), memory_service_pb2.GetUserMemoryResponse)",
+          "",
+        ].join("\n"),
+      );
+      const checked = run(join(project, "venv", "bin", "mypy"), ["--strict", "session.py", "typed_probe.py"], project);
       expect(checked.status, checked.output).toBe(0);
-      expect(checked.output).toContain("Success: no issues found");
+      expect(checked.output).toContain("Success: no issues found in 2 source files");
     },
     TIMEOUT_MS,
   );

@@ -5,7 +5,8 @@
  * repository, beside the pinned type checker (requirements-typecheck.txt);
  * examples/session.py, copied there, runs against a live memoryd on SQLite
  * and passes `mypy --strict` on the installed package's types, which
- * assert_type checks are real (the wrapper's and the mypy-protobuf stubs').
+ * assert_type checks are real (the sync and async wrappers' and the
+ * mypy-protobuf stubs').
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -107,6 +108,12 @@ describe("Python client package, installed into a clean project", () => {
           'assert_type(client.get("u", "m"), UserMemory)',
           'request = memory_service_pb2.GetUserMemoryRequest(user_id="u", memory_id="m")',
           "assert_type(client.stub.GetUserMemory(request), memory_service_pb2.GetUserMemoryResponse)",
+          "from memoryd.aio import AsyncMemoryClient",
+          "async def main() -> None:",
+          '    async with AsyncMemoryClient("127.0.0.1:1") as aclient:',
+          '        assert_type(await aclient.get("u", "m"), UserMemory)',
+          '        assert_type([m async for m in aclient.iter_memories("u", agent_id="a")], list[UserMemory])',
+          '        assert_type(await aclient.with_options(timeout=1).clear("u"), int)',
           "",
         ].join("\n"),
       );

@@ -5,6 +5,7 @@ package) with keyword arguments, deadlines, bearer tokens, paging and
 memoryd's retry policy; failures raise the exceptions of ``memoryd.errors``
 (``NotFound``, ``EtagMismatch``, ``InvalidArgument``, ...), and
 ``error_details`` decodes the google.rpc details memoryd attaches to errors.
+``memoryd.aio.AsyncMemoryClient`` is the same client on ``grpc.aio``.
 ``memoryd.agno3`` holds the Agno 3 ``BaseDb`` (``MemorydDb``, for agents,
 teams and AgentOS) and ``memoryd.agno`` the drop-in Agno 1.x ``MemoryDb``.
 """

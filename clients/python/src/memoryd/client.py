@@ -14,11 +14,12 @@ Times (``expire_time``) are timezone-aware ``datetime`` values or protobuf
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 import uuid
 import warnings
 from importlib import resources
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
 import grpc
 from google.protobuf.duration_pb2 import Duration
@@ -46,6 +47,29 @@ class _Unset(enum.Enum):
 
 #: Default of ``MemoryClient.update`` arguments: leave the field as it is.
 UNSET = _Unset.UNSET
+
+
+_R = TypeVar("_R")
+
+
+def _itself(response: _R) -> _R:
+    return response
+
+
+def _user_memory_of(response: Any) -> UserMemory:
+    return response.user_memory  # type: ignore[no-any-return]
+
+
+def _user_memories_of(response: Any) -> List[UserMemory]:
+    return list(response.user_memories)
+
+
+def _deleted_count_of(response: Any) -> int:
+    return int(response.deleted_count)
+
+
+def _nothing(response: Any) -> None:
+    return None
 
 
 def _new_request_id() -> str:
@@ -160,7 +184,54 @@ def service_config() -> str:
     return resources.files("memoryd").joinpath("service_config.json").read_text(encoding="utf-8")
 
 
-class MemoryClient:
+def _open_channel(
+    module: Any,
+    address: str,
+    token: Optional[str],
+    tls: Tuple[Optional[bytes], Optional[bytes], Optional[bytes]],
+    options: Sequence[Tuple[str, Any]],
+    retry: bool,
+    **extra: Any,
+) -> Any:
+    """A channel from ``module`` (``grpc``, or ``grpc.aio`` for ``AsyncMemoryClient``) with
+    memoryd's channel options, its service config when ``retry``, and TLS when certificates
+    are given."""
+    channel_options = [*CHANNEL_OPTIONS, *options]
+    if retry:
+        channel_options += [("grpc.enable_retries", 1), ("grpc.service_config", service_config())]
+    if any(tls):
+        return module.secure_channel(address, grpc.ssl_channel_credentials(*tls), options=channel_options, **extra)
+    if token and not address.startswith(("127.", "localhost:", "[::1]")):
+        warnings.warn(
+            f"sending a bearer token to {address} without TLS: pass root_certificates, "
+            "or make sure a service mesh encrypts the connection",
+            stacklevel=3,
+        )
+    return module.insecure_channel(address, options=channel_options, **extra)
+
+
+_Client = TypeVar("_Client", bound="_CallSettings")
+
+
+class _CallSettings:
+    """The deadline and metadata every call of a client sends, and ``with_options``."""
+
+    def __init__(self, token: Optional[str], metadata: Sequence[Tuple[str, str]], timeout: Optional[float]) -> None:
+        authorization = (("authorization", f"Bearer {token}"),) if token else ()
+        self._metadata: Tuple[Tuple[str, str], ...] = (*authorization, *metadata)
+        self._timeout = timeout
+
+    def with_options(self: _Client, *, timeout: Optional[float] = None, metadata: Sequence[Tuple[str, str]] = ()) -> _Client:
+        """This client on the same channel with another deadline (seconds) and/or more metadata,
+        for one call or a few: ``client.with_options(timeout=2).get(user, id)``."""
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy._metadata = (*self._metadata, *metadata)
+        copy._timeout = self._timeout if timeout is None else timeout
+        return copy
+
+
+class MemoryClient(_CallSettings):
     """A connection to one memoryd server.
 
     Args:
@@ -205,40 +276,44 @@ class MemoryClient:
         channel: Optional[grpc.Channel] = None,
     ) -> None:
         if channel is None:
-            channel_options = [*CHANNEL_OPTIONS, *options]
-            if retry:
-                channel_options += [("grpc.enable_retries", 1), ("grpc.service_config", service_config())]
-            if root_certificates or private_key or certificate_chain:
-                credentials = grpc.ssl_channel_credentials(root_certificates, private_key, certificate_chain)
-                channel = grpc.secure_channel(address, credentials, options=channel_options)
-            else:
-                if token and not address.startswith(("127.", "localhost:", "[::1]")):
-                    warnings.warn(
-                        f"sending a bearer token to {address} without TLS: pass root_certificates, "
-                        "or make sure a service mesh encrypts the connection",
-                        stacklevel=2,
-                    )
-                channel = grpc.insecure_channel(address, options=channel_options)
+            channel = _open_channel(grpc, address, token, (root_certificates, private_key, certificate_chain), options, retry)
         self._channel = channel
         self.stub = memory_service_pb2_grpc.MemoryServiceStub(grpc.intercept_channel(channel, *interceptors) if interceptors else channel)
-        authorization = (("authorization", f"Bearer {token}"),) if token else ()
-        self._metadata: Tuple[Tuple[str, str], ...] = (*authorization, *metadata)
-        self._timeout = timeout
+        _CallSettings.__init__(self, token, metadata, timeout)
 
-    def with_options(self, *, timeout: Optional[float] = None, metadata: Sequence[Tuple[str, str]] = ()) -> "MemoryClient":
-        """This client on the same channel with another deadline (seconds) and/or more metadata,
-        for one call or a few: ``client.with_options(timeout=2).get(user, id)``."""
-        copy = object.__new__(type(self))
-        copy.__dict__.update(self.__dict__)
-        copy._metadata = (*self._metadata, *metadata)
-        copy._timeout = self._timeout if timeout is None else timeout
-        return copy
-
-    def _call(self, method: Any, request: Any) -> Any:
+    def _call(self, rpc: str, request: Any, shape: Callable[[Any], _R]) -> _R:
+        """Makes the call ``rpc`` and returns ``shape(response)``; ``AsyncMemoryClient``
+        runs the same methods with a ``_call`` that hands back what to send instead."""
         try:
-            return method(request, timeout=self._timeout, metadata=self._metadata)
+            response = getattr(self.stub, rpc)(request, timeout=self._timeout, metadata=self._metadata)
         except grpc.RpcError as error:
             raise from_rpc_error(error) from None
+        return shape(response)
+
+    def _pages(self, rpc: str, request: Any, items: str, limit: int = 0) -> Iterator[Any]:
+        """The ``items`` of every page of a listing, following page tokens (the request's
+        ``skip`` applies to the first page only: the server skips after a token's position);
+        up to ``limit`` when it is set, asking each page for what is still wanted."""
+        found = 0
+        while True:
+            if limit:
+                request.page_size = limit - found
+            page = self._call(rpc, request, _itself)
+            for item in getattr(page, items):
+                yield item
+                found += 1
+            request.page_token = page.next_page_token
+            if "skip" in type(request).DESCRIPTOR.fields_by_name:
+                request.skip = 0
+            # Without a limit, search's answer is the server's default page (``_collected``).
+            if not request.page_token or (limit and found >= limit):
+                return
+
+    def _collected(self, rpc: str, request: Any, items: str, limit: int) -> List[Any]:
+        """``_pages`` up to ``limit``, as a list; without a limit, the first page's."""
+        if not limit:
+            return self._call(rpc, request, lambda page: list(getattr(page, items)))
+        return list(self._pages(rpc, request, items, limit))
 
     # Writes
 
@@ -276,7 +351,7 @@ class MemoryClient:
         )
         # Always a request id: a retry (service config) then returns the first call's memory.
         request = memory_service_pb2.CreateUserMemoryRequest(user_memory=user_memory, request_id=request_id or _new_request_id())
-        return self._call(self.stub.CreateUserMemory, request).user_memory
+        return self._call("CreateUserMemory", request, _user_memory_of)
 
     #: The memory.v1 name of ``create``.
     add = create
@@ -295,7 +370,7 @@ class MemoryClient:
                 # A copy: the caller's message stays as given.
                 requests[index] = memory_service_pb2.CreateUserMemoryRequest(user_memory=entry.user_memory, request_id=_new_request_id())
         request = memory_service_pb2.BatchCreateUserMemoriesRequest(requests=requests)
-        return list(self._call(self.stub.BatchCreateUserMemories, request).user_memories)
+        return self._call("BatchCreateUserMemories", request, _user_memories_of)
 
     #: The memory.v1 name of ``batch_create``.
     batch_add = batch_create
@@ -337,7 +412,7 @@ class MemoryClient:
             etag=etag,
         )
         request = memory_service_pb2.ReplaceUserMemoryRequest(user_memory=user_memory, allow_missing=allow_missing)
-        return self._call(self.stub.ReplaceUserMemory, request).user_memory
+        return self._call("ReplaceUserMemory", request, _user_memory_of)
 
     def update(
         self,
@@ -400,7 +475,7 @@ class MemoryClient:
             paths.append("expire_time")
         mask = FieldMask(paths=list(update_mask) if update_mask is not None else paths)
         request = memory_service_pb2.UpdateUserMemoryRequest(user_memory=user_memory, update_mask=mask)
-        return self._call(self.stub.UpdateUserMemory, request).user_memory
+        return self._call("UpdateUserMemory", request, _user_memory_of)
 
     def batch_upsert(self, memories: Iterable[Union[UserMemory, UserMemoryUpsert]]) -> List[UserMemory]:
         """BatchUpsertUserMemories: writes up to 500 memories as given, ids and times kept, all or
@@ -422,13 +497,13 @@ class MemoryClient:
                 upsert.update_time.CopyFrom(m.update_time)
             upserts.append(upsert)
         request = memory_service_pb2.BatchUpsertUserMemoriesRequest(upserts=upserts)
-        return list(self._call(self.stub.BatchUpsertUserMemories, request).user_memories)
+        return self._call("BatchUpsertUserMemories", request, _user_memories_of)
 
     def delete(self, user_id: str, memory_id: str, *, etag: str = "", allow_missing: bool = False) -> None:
         request = memory_service_pb2.DeleteUserMemoryRequest(
             user_id=user_id, memory_id=memory_id, etag=etag, allow_missing=allow_missing
         )
-        self._call(self.stub.DeleteUserMemory, request)
+        return self._call("DeleteUserMemory", request, _nothing)
 
     def batch_delete(self, user_id: str, memory_ids: Iterable[str], *, allow_missing: bool = False) -> int:
         """BatchDeleteUserMemories: deletes up to 500 memories of one user, all or (when one is
@@ -436,7 +511,7 @@ class MemoryClient:
         request = memory_service_pb2.BatchDeleteUserMemoriesRequest(
             user_id=user_id, memory_ids=list(memory_ids), allow_missing=allow_missing
         )
-        return self._call(self.stub.BatchDeleteUserMemories, request).deleted_count
+        return self._call("BatchDeleteUserMemories", request, _deleted_count_of)
 
     def consolidate(
         self,
@@ -455,19 +530,18 @@ class MemoryClient:
             user_memories=list(memories),
             allow_missing=allow_missing,
         )
-        response = self._call(self.stub.ConsolidateUserMemories, request)
-        return list(response.user_memories), response.deleted_count
+        return self._call("ConsolidateUserMemories", request, lambda r: (list(r.user_memories), r.deleted_count))
 
     def clear(self, user_id: str = "", *, all_users: bool = False) -> int:
         """Deletes one user's memories, or with ``all_users=True`` everybody's; returns how many."""
         request = memory_service_pb2.ClearUserMemoriesRequest(user_id=user_id, all_users=all_users)
-        return self._call(self.stub.ClearUserMemories, request).deleted_count
+        return self._call("ClearUserMemories", request, _deleted_count_of)
 
     # Reads
 
     def get(self, user_id: str, memory_id: str) -> UserMemory:
         request = memory_service_pb2.GetUserMemoryRequest(user_id=user_id, memory_id=memory_id)
-        return self._call(self.stub.GetUserMemory, request).user_memory
+        return self._call("GetUserMemory", request, _user_memory_of)
 
     def list(
         self,
@@ -513,7 +587,7 @@ class MemoryClient:
             skip=skip,
             include_total_size=include_total_size,
         )
-        return self._call(self.stub.ListUserMemories, request)
+        return self._call("ListUserMemories", request, _itself)
 
     def iter_memories(
         self,
@@ -535,12 +609,10 @@ class MemoryClient:
     ) -> Iterator[UserMemory]:
         """Every memory of a user that matches, page by page (keyset pages: stable while others
         write), after the first ``skip``."""
-        token = ""
-        while True:
-            page = self.list(
+        planned = _planned(
+            _PLAN.list(
                 user_id,
                 page_size=page_size,
-                page_token=token,
                 order_by=order_by,
                 oldest_first=oldest_first,
                 agent_id=agent_id,
@@ -550,14 +622,12 @@ class MemoryClient:
                 topics=topics,
                 labels=labels,
                 show_expired=show_expired,
-                skip=0 if token else skip,  # the server skips after the token's position
+                skip=skip,
                 memory_ids=memory_ids,
                 all_users=all_users,
             )
-            yield from page.user_memories
-            token = page.next_page_token
-            if not token:
-                return
+        )
+        return self._pages(planned.rpc, planned.request, "user_memories")
 
     def search_page(
         self,
@@ -601,7 +671,7 @@ class MemoryClient:
             skip=skip,
             include_total_size=include_total_size,
         )
-        return self._call(self.stub.SearchUserMemories, request)
+        return self._call("SearchUserMemories", request, _itself)
 
     def search(
         self,
@@ -623,10 +693,8 @@ class MemoryClient:
         """Up to `limit` matches (the server's default page when 0), after the first ``skip``.
         A page may stop short to stay under the message size limit; the following pages are
         read until `limit` is reached."""
-        found: List[UserMemory] = []
-        token = ""
-        while True:
-            page = self.search_page(
+        planned = _planned(
+            _PLAN.search_page(
                 user_id,
                 query=query,
                 order_by=order_by,
@@ -638,15 +706,10 @@ class MemoryClient:
                 topics=topics,
                 labels=labels,
                 show_expired=show_expired,
-                page_size=limit - len(found) if limit else 0,
-                page_token=token,
-                skip=0 if token else skip,  # the server skips after the token's position
+                skip=skip,
             )
-            found.extend(page.user_memories)
-            token = page.next_page_token
-            # Without a limit, the server's default page is the answer.
-            if not token or not limit or len(found) >= limit:
-                return found
+        )
+        return self._collected(planned.rpc, planned.request, "user_memories", limit)
 
     def list_topics(
         self,
@@ -662,19 +725,14 @@ class MemoryClient:
         request = memory_service_pb2.ListMemoryTopicsRequest(
             user_id=user_id, agent_id=agent_id, team_id=team_id, page_size=page_size, page_token=page_token
         )
-        return self._call(self.stub.ListMemoryTopics, request)
+        return self._call("ListMemoryTopics", request, _itself)
 
     def iter_topics(
         self, user_id: str = "", *, agent_id: str = "", team_id: str = "", page_size: int = 1000
     ) -> Iterator[MemoryTopic]:
         """Every topic of ``list_topics``, page by page."""
-        token = ""
-        while True:
-            page = self.list_topics(user_id, agent_id=agent_id, team_id=team_id, page_size=page_size, page_token=token)
-            yield from page.topics
-            token = page.next_page_token
-            if not token:
-                return
+        planned = _planned(_PLAN.list_topics(user_id, agent_id=agent_id, team_id=team_id, page_size=page_size))
+        return self._pages(planned.rpc, planned.request, "topics")
 
     def list_user_stats(
         self,
@@ -690,17 +748,12 @@ class MemoryClient:
         request = memory_service_pb2.ListUserStatsRequest(
             user_id=user_id, page_size=page_size, page_token=page_token, skip=skip, include_total_size=include_total_size
         )
-        return self._call(self.stub.ListUserStats, request)
+        return self._call("ListUserStats", request, _itself)
 
     def iter_user_stats(self, user_id: str = "", *, skip: int = 0, page_size: int = 1000) -> Iterator[UserStats]:
         """Every entry of ``list_user_stats``, page by page, after the first ``skip``."""
-        token = ""
-        while True:
-            page = self.list_user_stats(user_id, page_size=page_size, page_token=token, skip=0 if token else skip)
-            yield from page.user_stats
-            token = page.next_page_token
-            if not token:
-                return
+        planned = _planned(_PLAN.list_user_stats(user_id, page_size=page_size, skip=skip))
+        return self._pages(planned.rpc, planned.request, "user_stats")
 
     def close(self) -> None:
         self._channel.close()
@@ -710,3 +763,43 @@ class MemoryClient:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+@dataclass
+class _Planned:
+    """A call a ``MemoryClient`` method would make, for ``_Planner``: the RPC and its request,
+    and either how to shape one response or, with ``items``, the pages to read."""
+
+    rpc: str
+    request: Any
+    shape: Callable[[Any], Any] = _itself
+    items: str = ""
+    limit: int = 0
+    #: ``_collected`` (a list) rather than ``_pages`` (an iterator).
+    collect: bool = False
+
+
+class _Planner(MemoryClient):
+    """A client that sends nothing: each method returns the ``_Planned`` call it would make.
+    The iterators build their first request with the one-page method, and ``AsyncMemoryClient``
+    runs every method's plan on ``grpc.aio``, so requests are built in one place."""
+
+    def __init__(self) -> None:
+        _CallSettings.__init__(self, None, (), None)
+
+    def _call(self, rpc: str, request: Any, shape: Callable[[Any], _R]) -> _R:
+        return _Planned(rpc, request, shape)  # type: ignore[return-value]
+
+    def _pages(self, rpc: str, request: Any, items: str, limit: int = 0) -> Iterator[Any]:
+        return _Planned(rpc, request, items=items, limit=limit)  # type: ignore[return-value]
+
+    def _collected(self, rpc: str, request: Any, items: str, limit: int) -> List[Any]:
+        return _Planned(rpc, request, items=items, limit=limit, collect=True)  # type: ignore[return-value]
+
+
+_PLAN = _Planner()
+
+
+def _planned(result: Any) -> _Planned:
+    assert isinstance(result, _Planned), result
+    return result

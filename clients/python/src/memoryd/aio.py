@@ -20,7 +20,7 @@ from typing import Any, AsyncIterator, Callable, Concatenate, Coroutine, Iterato
 import grpc
 from grpc import aio
 
-from memoryd.client import _PLAN, MemoryClient, _CallSettings, _open_channel, _planned, _Planned
+from memoryd.client import _PLAN, MemoryClient, _CallSettings, _first_page, _next_page, _open_channel, _planned, _Planned
 from memoryd.errors import from_rpc_error
 from memoryd.v1 import memory_service_pb2_grpc
 
@@ -89,18 +89,14 @@ class AsyncMemoryClient(_CallSettings):
 
     async def _pages(self, planned: _Planned) -> AsyncIterator[Any]:
         """``MemoryClient._pages`` on ``grpc.aio``: every page's items, up to ``planned.limit``."""
-        request, found = planned.request, 0
+        request = planned.request
+        found = _first_page(request, planned.limit)
         while True:
-            if planned.limit:
-                request.page_size = planned.limit - found
             page = await self._send(planned.rpc, request)
             for item in getattr(page, planned.items):
                 yield item
                 found += 1
-            request.page_token = page.next_page_token
-            if "skip" in type(request).DESCRIPTOR.fields_by_name:
-                request.skip = 0
-            if not request.page_token or (planned.limit and found >= planned.limit):
+            if not _next_page(request, page, found, planned.limit):
                 return
 
     async def close(self) -> None:

@@ -72,6 +72,27 @@ def _nothing(response: Any) -> None:
     return None
 
 
+def _first_page(request: Any, limit: int) -> int:
+    """Sets up a listing's first request: with a ``limit``, pages ask for no more than it."""
+    if limit:
+        request.page_size = limit
+    return 0
+
+
+def _next_page(request: Any, page: Any, found: int, limit: int) -> bool:
+    """Whether a listing goes on after ``page`` (``found`` items so far); if so, ``request`` is
+    set for the next page: its token, no ``skip`` (the server skips after a token's
+    position), and with a ``limit`` a size of what is still wanted."""
+    request.page_token = page.next_page_token
+    if not request.page_token or (limit and found >= limit):
+        return False
+    if "skip" in type(request).DESCRIPTOR.fields_by_name:
+        request.skip = 0
+    if limit:
+        request.page_size = limit - found
+    return True
+
+
 def _new_request_id() -> str:
     return f"memoryd-py-{uuid.uuid4()}"
 
@@ -294,19 +315,13 @@ class MemoryClient(_CallSettings):
         """The ``items`` of every page of a listing, following page tokens (the request's
         ``skip`` applies to the first page only: the server skips after a token's position);
         up to ``limit`` when it is set, asking each page for what is still wanted."""
-        found = 0
+        found = _first_page(request, limit)
         while True:
-            if limit:
-                request.page_size = limit - found
             page = self._call(rpc, request, _itself)
             for item in getattr(page, items):
                 yield item
                 found += 1
-            request.page_token = page.next_page_token
-            if "skip" in type(request).DESCRIPTOR.fields_by_name:
-                request.skip = 0
-            # Without a limit, search's answer is the server's default page (``_collected``).
-            if not request.page_token or (limit and found >= limit):
+            if not _next_page(request, page, found, limit):
                 return
 
     def _collected(self, rpc: str, request: Any, items: str, limit: int) -> List[Any]:
